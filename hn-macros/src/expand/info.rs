@@ -1,0 +1,36 @@
+//! `impl Pipeline`: the pipeline's types and static description.
+
+use crate::expand::dot::dot;
+use crate::model::Model;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ext::IdentExt;
+
+pub fn expand(model: &Model) -> TokenStream {
+    let skeleton = &model.skeleton;
+    let (ident, inputs, outputs, error) =
+        (&skeleton.ident, skeleton.inputs_ident(), skeleton.outputs_ident(), skeleton.error_ident());
+    let krate = model.krate();
+    let private = quote!(#krate::__private);
+    let nodes = model.running_nodes().map(|node| {
+        let name = node.name();
+        let params = node.sig.params.iter().map(|param| param.ident.unraw().to_string());
+        let outputs = node.sig.outputs.iter().map(|output| output.unraw().to_string());
+        let (fallible, is_async) = (node.sig.fallible, node.sig.is_async);
+        quote!(#private::NodeInfo::__new(#name, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
+    });
+    let input_names = model.plan.inputs.iter().map(|input| &input.name);
+    let output_names = model.plan.returned.iter().map(|(name, _)| name);
+    let dot = dot(model);
+    quote! {
+        impl #private::Pipeline for #ident {
+            type Inputs = #inputs;
+            type Outputs = #outputs;
+            type Error = #error;
+            const NODES: &'static [#private::NodeInfo] = &[#(#nodes),*];
+            const INPUTS: &'static [&'static str] = &[#(#input_names),*];
+            const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
+            const DOT: &'static str = #dot;
+        }
+    }
+}

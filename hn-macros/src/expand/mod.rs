@@ -1,0 +1,76 @@
+//! Token output. One file per generated piece; each reads the analyzed
+//! [`Model`] and never parses or checks again.
+
+mod dot;
+mod error_enum;
+mod info;
+pub mod node;
+mod sequential;
+mod structs;
+
+use crate::ast::PipelineInput;
+use crate::attr::PipelineAttrs;
+use crate::ctxt::Ctxt;
+use crate::describe::{self, Resolved};
+use crate::fallback;
+use crate::model::Model;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Expands one step of `pipeline!`: either asks the next unresolved node for
+/// its description, or, once all have answered, generates the pipeline.
+pub fn pipeline(input: TokenStream) -> TokenStream {
+    let resolved: Resolved = match syn::parse2(input) {
+        Ok(resolved) => resolved,
+        Err(error) => return error.to_compile_error(),
+    };
+    let parsed: PipelineInput = match syn::parse2(resolved.body.clone()) {
+        Ok(parsed) => parsed,
+        Err(error) => return error.to_compile_error(),
+    };
+    if let Some(path) = parsed.paths().nth(resolved.answers.len()) {
+        // Errors in the attributes are reported once, at the last step.
+        let krate = crate::krate(PipelineAttrs::from_syn(&Ctxt::default(), parsed.attrs.clone()).krate.as_ref());
+        let callback = quote!(#krate::__private::pipeline);
+        let state = resolved.answer_tokens().into_iter().chain(resolved.body).collect();
+        return describe::request(path, &callback, state);
+    }
+    let cx = Ctxt::default();
+    match Model::build(&cx, parsed, &resolved.answers) {
+        Ok(model) => expand(&model),
+        Err(skeleton) => {
+            let mut tokens = fallback::expand(&skeleton);
+            tokens.extend(cx.to_compile_errors());
+            tokens
+        }
+    }
+}
+
+fn expand(model: &Model) -> TokenStream {
+    let inline_fns = inline_nodes(model);
+    let structs = structs::expand(model);
+    let error_enum = error_enum::expand(model);
+    let info = info::expand(model);
+    let run = sequential::expand(model);
+    let ident = &model.skeleton.ident;
+    quote! {
+        #inline_fns
+        #structs
+        #error_enum
+        #info
+        impl #ident {
+            #run
+        }
+    }
+}
+
+/// The inline functions, each with its marker type as `#[node]` would emit.
+fn inline_nodes(model: &Model) -> TokenStream {
+    let krate = model.krate();
+    let fns = &model.skeleton.inline_fns;
+    let types = (model.nodes.iter())
+        .filter(|node| node.inline)
+        .zip(fns)
+        .map(|(node, func)| node::node_types(krate, &func.vis, &node.sig));
+    quote!(#(#fns)* #(#types)*)
+}

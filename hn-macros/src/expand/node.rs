@@ -1,0 +1,79 @@
+//! `#[node]`: the function, its type-level description, and its describing
+//! macro.
+
+use crate::attr::NodeAttr;
+use crate::ctxt::Ctxt;
+use crate::describe;
+use crate::sig::NodeSig;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{ItemFn, Visibility};
+
+/// Expands `#[node(attr)] item`.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::default();
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            cx.error_spanned_by(&item, "#[node] goes on a function: `#[node] fn name(input: Type) -> Output { .. }`");
+            return quote!(#item).into_iter().chain(cx.to_compile_errors()).collect();
+        }
+    };
+    let node_attr = NodeAttr::from_tokens(&cx, attr.clone());
+    let sig = NodeSig::from_syn(&cx, &node_attr, &func.sig);
+    let krate = crate::krate(node_attr.krate.as_ref());
+    let types = sig.as_ref().map(|sig| node_types(&krate, &func.vis, sig));
+    // A node with errors describes itself as empty, so pipelines that list it
+    // do not repeat its errors.
+    let description = (!cx.has_errors()).then(|| {
+        let sig = &func.sig;
+        quote!(#[node(#attr)] #sig;)
+    });
+    let describing_macro = describe::node_macro(&func.sig.ident, &func.vis, description);
+    let errors = cx.to_compile_errors();
+    quote! {
+        #func
+        #types
+        #describing_macro
+        #errors
+    }
+}
+
+/// The marker type named like the function, with the node's parameter,
+/// output and error types as associated types (see `hn_runtime::types`).
+pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> TokenStream {
+    let ident = &sig.ident;
+    let private = quote!(#krate::__private);
+    let params = sig.params.iter().enumerate().map(|(index, param)| {
+        let ty = &param.recorded;
+        quote!(impl #private::NodeParam<#index> for #ident { type Type = #ty; })
+    });
+    let ret = &sig.ret;
+    let value = if sig.fallible {
+        quote!(<#ret as #private::Fallible>::Ok)
+    } else {
+        quote!(#ret)
+    };
+    let outputs = (0..sig.outputs.len()).map(|index| {
+        let ty = if sig.tuple_outputs {
+            quote!(<#value as #private::TupleElement<#index>>::Type)
+        } else {
+            value.clone()
+        };
+        quote!(impl #private::NodeOutput<#index> for #ident { type Type = #ty; })
+    });
+    let error = sig.fallible.then(|| {
+        quote!(impl #private::NodeFallible for #ident { type Error = <#ret as #private::Fallible>::Error; })
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+        #vis enum #ident {}
+
+        const _: () = {
+            #(#params)*
+            #(#outputs)*
+            #error
+        };
+    }
+}

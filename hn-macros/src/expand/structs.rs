@@ -1,0 +1,100 @@
+//! The unit struct, `<Name>Inputs` and `<Name>Outputs`.
+
+use crate::graph::Source;
+use crate::model::{ident, Model};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Ident;
+
+pub fn expand(model: &Model) -> TokenStream {
+    let skeleton = &model.skeleton;
+    let (attrs, vis, ident) = (&skeleton.attrs, &skeleton.vis, &skeleton.ident);
+    let inputs = inputs_struct(model);
+    let outputs = outputs_struct(model);
+    quote! {
+        #(#attrs)*
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
+        #vis struct #ident;
+        #inputs
+        #outputs
+    }
+}
+
+/// A field of a generated struct: name, type, doc line, and where it comes
+/// from in the source.
+struct Field {
+    ident: Ident,
+    ty: TokenStream,
+    doc: String,
+}
+
+fn inputs_struct(model: &Model) -> TokenStream {
+    let fields: Vec<Field> = (model.plan.inputs.iter().enumerate())
+        .map(|(index, input)| {
+            let consumers: Vec<String> =
+                input.consumers.iter().map(|&(node, _)| format!("`{}`", model.nodes[node].name())).collect();
+            let (node, param) = input.consumers[0];
+            Field {
+                ident: input_field(model, index, model.nodes[node].sig.params[param].ident.span()),
+                ty: model.type_of(Source::Input(index)),
+                doc: format!("Consumed by {}.", consumers.join(", ")),
+            }
+        })
+        .collect();
+    let doc = format!("The inputs of [`{}`]: one owned value per name no node produces.", model.skeleton.ident);
+    generated_struct(model, &model.skeleton.inputs_ident(), &doc, &fields)
+}
+
+fn outputs_struct(model: &Model) -> TokenStream {
+    let fields: Vec<Field> = (model.plan.returned.iter())
+        .map(|(name, source)| {
+            let Source::Node { node, .. } = *source else {
+                unreachable!("only node outputs are returned")
+            };
+            Field {
+                ident: ident(name, Span::call_site().located_at(model.name_of(*source).span())),
+                ty: model.type_of(*source),
+                doc: format!("Produced by `{}`.", model.nodes[node].name()),
+            }
+        })
+        .collect();
+    let doc = format!("What [`{}`] returns: one field per output.", model.skeleton.ident);
+    generated_struct(model, &model.skeleton.outputs_ident(), &doc, &fields)
+}
+
+/// The `Inputs` field for `plan.inputs[index]`. Callers name fields from
+/// their own code, so the name resolves at the call site; the location is
+/// the consuming parameter's, for go-to-definition.
+pub fn input_field(model: &Model, index: usize, location: Span) -> Ident {
+    ident(&model.plan.inputs[index].name, Span::call_site().located_at(location))
+}
+
+/// A struct with public fields and a `Debug` that shows what it can: field
+/// types need not implement `Debug`.
+fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
+    let vis = &model.skeleton.vis;
+    let private = {
+        let krate = model.krate();
+        quote!(#krate::__private)
+    };
+    let definitions = fields.iter().map(|Field { ident, ty, doc }| quote!(#[doc = #doc] pub #ident: #ty,));
+    let debug_fields = fields.iter().map(|Field { ident, .. }| {
+        let label = ident.to_string().trim_start_matches("r#").to_owned();
+        quote_spanned!(Span::call_site()=> .field(#label, &(&&#private::Probe(&self.#ident)).hn_debug()))
+    });
+    let label = name.to_string();
+    quote! {
+        #[doc = #doc]
+        #vis struct #name {
+            #(#definitions)*
+        }
+
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #[allow(unused_imports)]
+                use #private::{DebugOpaque as _, DebugViaDebug as _};
+                f.debug_struct(#label) #(#debug_fields)* .finish()
+            }
+        }
+    }
+}

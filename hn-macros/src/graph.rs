@@ -1,0 +1,458 @@
+//! The dependency graph of a pipeline, as plain data.
+//!
+//! This stage knows names and indices only: no syn, no spans, no tokens. It
+//! resolves every parameter to a producer or a pipeline input, reports graph
+//! mistakes as [`GraphError`]s, sorts the nodes, prunes what the requested
+//! outputs do not need, and decides for every use of a value whether it is
+//! borrowed, cloned or moved, and when it is dropped.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// One node as the graph sees it. Nodes are identified by their index in
+/// declaration order, which also breaks ties in the topological order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSpec {
+    pub name: String,
+    pub params: Vec<ParamSpec>,
+    pub outputs: Vec<String>,
+}
+
+/// One parameter: the name it consumes and whether it takes the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamSpec {
+    pub name: String,
+    pub by_value: bool,
+}
+
+/// A mistake in the graph. Indices refer to [`NodeSpec`]s, their params and
+/// outputs, or to the requested output list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GraphError {
+    /// Two nodes with the same name (`second` is the later one).
+    DuplicateNode { first: usize, second: usize },
+    /// Two nodes produce the same name: `(node, output index)` of each.
+    DuplicateOutput {
+        first: (usize, usize),
+        second: (usize, usize),
+    },
+    /// A node consumes its own output.
+    SelfLoop { node: usize, param: usize },
+    /// A cycle through several nodes: `nodes[i]` feeds `nodes[i + 1]` (and the
+    /// last feeds the first) through `params[i + 1]` of the consumer;
+    /// `params[0]` is the parameter of `nodes[0]` closing the cycle.
+    Cycle {
+        nodes: Vec<usize>,
+        params: Vec<usize>,
+    },
+    /// A requested output that nothing produces.
+    UnknownOutput {
+        index: usize,
+        suggestion: Option<String>,
+    },
+    /// A requested output that is an input of the pipeline.
+    InputRequested { index: usize },
+    /// A requested output listed twice.
+    DuplicateRequest { first: usize, second: usize },
+}
+
+/// Where a value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// `inputs[i]` of the [`Plan`].
+    Input(usize),
+    /// Output `output` of node `node`.
+    Node { node: usize, output: usize },
+}
+
+/// How a parameter receives its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passing {
+    /// `&value`.
+    Borrow,
+    /// `value.clone()`: taken by value, but used again later.
+    Clone,
+    /// `value`: taken by value at its last use.
+    Move,
+}
+
+/// One node's call in the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub node: usize,
+    /// Per parameter: where the argument comes from and how it is passed.
+    pub args: Vec<(Source, Passing)>,
+    /// Per output: whether anything uses it (otherwise it is dropped at once).
+    pub used_outputs: Vec<bool>,
+    /// Values whose last use is a borrow by this step: dropped right after it,
+    /// so intermediates do not live to the end of the run.
+    pub drops_after: Vec<Source>,
+}
+
+/// A sorted, pruned graph with every value's fate decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The nodes that run, in topological order.
+    pub steps: Vec<Step>,
+    /// Input names, in the order of their first use; each with its consumers
+    /// as `(node, param)` in step order.
+    pub inputs: Vec<PlanInput>,
+    /// What the run returns, in order, with the requested name.
+    pub returned: Vec<(String, Source)>,
+}
+
+/// A pipeline input and the parameters that consume it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanInput {
+    pub name: String,
+    pub consumers: Vec<(usize, usize)>,
+}
+
+impl Plan {
+    /// The nodes that run, in topological order.
+    pub fn order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.steps.iter().map(|step| step.node)
+    }
+}
+
+/// Analyzes a pipeline: `requested` is the `#[outputs(...)]` list, if any.
+/// Returns every error found, or the plan.
+pub fn analyze(nodes: &[NodeSpec], requested: Option<&[String]>) -> Result<Plan, Vec<GraphError>> {
+    let mut errors = duplicate_nodes(nodes);
+    let producers = producers(nodes, &mut errors);
+    let edges = edges(nodes, &producers, &mut errors);
+    errors.extend(cycles(nodes.len(), &edges));
+    if let Some(requested) = requested {
+        errors.extend(check_requested(nodes, &producers, requested));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let order = topological_order(nodes.len(), &edges);
+    let keep = match requested {
+        Some(requested) => needed(nodes.len(), &edges, requested.iter().map(|name| producers[name].0)),
+        None => vec![true; nodes.len()],
+    };
+    let order: Vec<usize> = order.into_iter().filter(|&node| keep[node]).collect();
+    let returned = match requested {
+        Some(requested) => requested.iter().map(|name| (name.clone(), source_of(&producers[name]))).collect(),
+        None => order
+            .iter()
+            .flat_map(|&node| {
+                nodes[node].outputs.iter().enumerate().map(move |(output, name)| (name.clone(), Source::Node { node, output }))
+            })
+            .collect(),
+    };
+    Ok(plan(nodes, &producers, order, returned))
+}
+
+fn source_of(&(node, output): &(usize, usize)) -> Source {
+    Source::Node { node, output }
+}
+
+fn duplicate_nodes(nodes: &[NodeSpec]) -> Vec<GraphError> {
+    let mut first_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (index, node) in nodes.iter().enumerate() {
+        if let Some(&first) = first_of.get(node.name.as_str()) {
+            errors.push(GraphError::DuplicateNode { first, second: index });
+        } else {
+            first_of.insert(&node.name, index);
+        }
+    }
+    errors
+}
+
+/// Maps each produced name to its first producer `(node, output)`.
+fn producers(nodes: &[NodeSpec], errors: &mut Vec<GraphError>) -> BTreeMap<String, (usize, usize)> {
+    let mut producers = BTreeMap::new();
+    for (node, spec) in nodes.iter().enumerate() {
+        for (output, name) in spec.outputs.iter().enumerate() {
+            match producers.get(name) {
+                Some(&first) => errors.push(GraphError::DuplicateOutput {
+                    first,
+                    second: (node, output),
+                }),
+                None => {
+                    producers.insert(name.clone(), (node, output));
+                }
+            }
+        }
+    }
+    producers
+}
+
+/// `edges[consumer]` lists `(producer, param)`; self-loops become errors.
+fn edges(
+    nodes: &[NodeSpec],
+    producers: &BTreeMap<String, (usize, usize)>,
+    errors: &mut Vec<GraphError>,
+) -> Vec<Vec<(usize, usize)>> {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(node, spec)| {
+            let mut incoming = Vec::new();
+            for (param, p) in spec.params.iter().enumerate() {
+                match producers.get(&p.name) {
+                    Some(&(producer, _)) if producer == node => errors.push(GraphError::SelfLoop { node, param }),
+                    Some(&(producer, _)) => incoming.push((producer, param)),
+                    None => {}
+                }
+            }
+            incoming
+        })
+        .collect()
+}
+
+/// One cycle per strongly connected component of more than one node, each
+/// starting at the component's first-declared node: every cycle in the graph
+/// goes through some such component, so fixing the reported ones fixes all.
+fn cycles(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<GraphError> {
+    let mut components: Vec<Vec<usize>> = strongly_connected(len, edges).into_iter().filter(|c| c.len() > 1).collect();
+    for component in &mut components {
+        component.sort_unstable();
+    }
+    components.sort();
+    components.iter().map(|component| shortest_cycle(component, edges)).collect()
+}
+
+/// Tarjan's algorithm, iterative so deep graphs cannot overflow the stack.
+/// The graph is walked along consumer → producer edges; components are the
+/// same either way.
+fn strongly_connected(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<Vec<usize>> {
+    const UNVISITED: usize = usize::MAX;
+    let mut index = vec![UNVISITED; len];
+    let mut low = vec![0; len];
+    let mut on_stack = vec![false; len];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next = 0;
+    for root in 0..len {
+        if index[root] != UNVISITED {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut child)) = work.last_mut() {
+            if *child == 0 && index[node] == UNVISITED {
+                index[node] = next;
+                low[node] = next;
+                next += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&(succ, _)) = edges[node].get(*child) {
+                *child += 1;
+                if index[succ] == UNVISITED {
+                    work.push((succ, 0));
+                } else if on_stack[succ] {
+                    low[node] = low[node].min(index[succ]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
+/// The shortest cycle through the component's first node, in data-flow
+/// direction (`a -> b` means `b` consumes `a`).
+fn shortest_cycle(component: &[usize], edges: &[Vec<(usize, usize)>]) -> GraphError {
+    let start = component[0];
+    // Breadth-first along consumer → producer edges, inside the component.
+    let mut reached_by: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    'search: while let Some(node) = queue.pop_front() {
+        for &(producer, param) in &edges[node] {
+            if component.binary_search(&producer).is_err() || reached_by.contains_key(&producer) {
+                continue;
+            }
+            reached_by.insert(producer, (node, param));
+            if producer == start {
+                break 'search;
+            }
+            queue.push_back(producer);
+        }
+    }
+    // Walk back from `start` to itself: each step goes from a producer to
+    // its consumer, which is the data-flow direction.
+    let mut nodes = Vec::new();
+    let mut params = Vec::new();
+    let mut node = start;
+    loop {
+        let (consumer, param) = reached_by[&node];
+        nodes.push(node);
+        params.push(param);
+        node = consumer;
+        if node == start {
+            break;
+        }
+    }
+    // `params[i]` is the parameter of `nodes[i]`'s consumer; rotate so it
+    // belongs to `nodes[i + 1]` as documented.
+    params.rotate_right(1);
+    GraphError::Cycle { nodes, params }
+}
+
+fn check_requested(
+    nodes: &[NodeSpec],
+    producers: &BTreeMap<String, (usize, usize)>,
+    requested: &[String],
+) -> Vec<GraphError> {
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let is_input = |name: &str| nodes.iter().any(|n| n.params.iter().any(|p| p.name == name));
+    for (index, name) in requested.iter().enumerate() {
+        if let Some(&first) = seen.get(name.as_str()) {
+            errors.push(GraphError::DuplicateRequest { first, second: index });
+            continue;
+        }
+        seen.insert(name, index);
+        if producers.contains_key(name) {
+            continue;
+        }
+        errors.push(if is_input(name) {
+            GraphError::InputRequested { index }
+        } else {
+            GraphError::UnknownOutput {
+                index,
+                suggestion: closest(name, producers.keys()),
+            }
+        });
+    }
+    errors
+}
+
+/// The candidate closest to `name`, if it is close enough to be a typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|&(distance, _)| distance <= limit)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate.clone())
+}
+
+/// Kahn's algorithm; among ready nodes the first declared goes first, so the
+/// order is deterministic and follows the user's listing where it can.
+fn topological_order(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<usize> {
+    let mut pending: Vec<usize> = edges.iter().map(Vec::len).collect();
+    let mut consumers = vec![Vec::new(); len];
+    for (consumer, incoming) in edges.iter().enumerate() {
+        for &(producer, _) in incoming {
+            consumers[producer].push(consumer);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..len).filter(|&n| pending[n] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(len);
+    while let Some(Reverse(node)) = ready.pop() {
+        order.push(node);
+        for &consumer in &consumers[node] {
+            pending[consumer] -= 1;
+            if pending[consumer] == 0 {
+                ready.push(Reverse(consumer));
+            }
+        }
+    }
+    debug_assert_eq!(order.len(), len, "cycles are rejected before sorting");
+    order
+}
+
+/// Marks the nodes that the given producers need, transitively.
+fn needed(len: usize, edges: &[Vec<(usize, usize)>], roots: impl Iterator<Item = usize>) -> Vec<bool> {
+    let mut keep = vec![false; len];
+    let mut work: Vec<usize> = roots.collect();
+    while let Some(node) = work.pop() {
+        if !std::mem::replace(&mut keep[node], true) {
+            work.extend(edges[node].iter().map(|&(producer, _)| producer));
+        }
+    }
+    keep
+}
+
+fn plan(
+    nodes: &[NodeSpec],
+    producers: &BTreeMap<String, (usize, usize)>,
+    order: Vec<usize>,
+    returned: Vec<(String, Source)>,
+) -> Plan {
+    let mut inputs: Vec<PlanInput> = Vec::new();
+    // Every use of every value, in step order: (step, param, by_value).
+    let mut uses: BTreeMap<Source, Vec<(usize, usize, bool)>> = BTreeMap::new();
+    let mut sources: Vec<Vec<Source>> = Vec::new();
+    for (step, &node) in order.iter().enumerate() {
+        let mut node_sources = Vec::new();
+        for (param, p) in nodes[node].params.iter().enumerate() {
+            let source = match producers.get(&p.name) {
+                Some(producer) => source_of(producer),
+                None => {
+                    let index = match inputs.iter().position(|input| input.name == p.name) {
+                        Some(index) => index,
+                        None => {
+                            inputs.push(PlanInput {
+                                name: p.name.clone(),
+                                consumers: Vec::new(),
+                            });
+                            inputs.len() - 1
+                        }
+                    };
+                    inputs[index].consumers.push((node, param));
+                    Source::Input(index)
+                }
+            };
+            uses.entry(source).or_default().push((step, param, p.by_value));
+            node_sources.push(source);
+        }
+        sources.push(node_sources);
+    }
+    let is_returned = |source: Source| returned.iter().any(|&(_, r)| r == source);
+    let mut steps: Vec<Step> = order
+        .iter()
+        .zip(sources)
+        .map(|(&node, node_sources)| Step {
+            node,
+            args: node_sources.into_iter().map(|source| (source, Passing::Borrow)).collect(),
+            used_outputs: (0..nodes[node].outputs.len())
+                .map(|output| {
+                    let source = Source::Node { node, output };
+                    uses.contains_key(&source) || is_returned(source)
+                })
+                .collect(),
+            drops_after: Vec::new(),
+        })
+        .collect();
+    for (source, value_uses) in &uses {
+        let last = value_uses.len() - 1;
+        for (i, &(step, param, by_value)) in value_uses.iter().enumerate() {
+            let final_use = i == last && !is_returned(*source);
+            steps[step].args[param].1 = match (by_value, final_use) {
+                (false, _) => Passing::Borrow,
+                (true, false) => Passing::Clone,
+                (true, true) => Passing::Move,
+            };
+            if final_use && !by_value {
+                steps[step].drops_after.push(*source);
+            }
+        }
+    }
+    Plan { steps, inputs, returned }
+}
+
+#[cfg(test)]
+mod test;

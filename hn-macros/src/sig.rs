@@ -1,0 +1,254 @@
+//! A node's signature: what it consumes, what it produces, and how.
+//!
+//! Built from the function's `syn::Signature` and its `#[node(...)]` options,
+//! by `#[node]` for the function itself and by `pipeline!` for inline nodes
+//! and for the signatures that `#[node]` functions describe to it.
+
+use crate::attr::{NodeAttr, OutputSpec};
+use crate::ctxt::Ctxt;
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, GenericArgument, Ident, Lifetime, Pat, PathArguments, ReturnType, Signature, Type};
+
+/// A parameter: the name it consumes and how it takes the value.
+#[derive(Clone)]
+pub struct Param {
+    pub ident: Ident,
+    /// `&T`: the parameter borrows the value.
+    pub by_ref: bool,
+    /// The type recorded on the node's marker: the referent of a reference,
+    /// or the type itself; with elided lifetimes made `'static`.
+    pub recorded: Type,
+    /// The whole parameter, for errors about it.
+    pub span: Span,
+}
+
+/// A checked node signature.
+#[derive(Clone)]
+pub struct NodeSig {
+    pub ident: Ident,
+    pub params: Vec<Param>,
+    /// Output names, spanned at `output = ...` or at the function's name.
+    pub outputs: Vec<Ident>,
+    /// `output = (a, b)`: the (success) value is a tuple split into outputs.
+    pub tuple_outputs: bool,
+    /// The return type as recorded on the marker (elided lifetimes made
+    /// `'static`); `()` when there is none.
+    pub ret: Type,
+    pub fallible: bool,
+    pub is_async: bool,
+}
+
+impl NodeSig {
+    /// Checks a signature, recording every problem. Returns `None` when the
+    /// signature cannot be used as a node at all.
+    pub fn from_syn(cx: &Ctxt, attr: &NodeAttr, sig: &Signature) -> Option<NodeSig> {
+        let errors_before = cx.error_count();
+        check_header(cx, sig);
+        let params: Vec<Param> = sig.inputs.iter().filter_map(|arg| param(cx, arg)).collect();
+        let ret = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => {
+                if contains_impl_trait(ty) {
+                    cx.error_spanned_by(ty, "a node cannot return `impl Trait`; return a concrete type (e.g. `Vec<T>` or `Box<dyn Trait>`)");
+                }
+                static_lifetimes((**ty).clone())
+            }
+        };
+        let fallible = is_result(&ret) && attr.infallible.is_none();
+        if let (Some(span), false) = (attr.infallible, is_result(&ret)) {
+            cx.error_at(span, "`infallible` has no effect: the function does not return a `Result`");
+        }
+        let (outputs, tuple_outputs) = outputs(cx, attr, sig, &ret, fallible);
+        if cx.error_count() > errors_before {
+            return None;
+        }
+        Some(NodeSig {
+            ident: sig.ident.clone(),
+            params,
+            outputs,
+            tuple_outputs,
+            ret,
+            fallible,
+            is_async: sig.asyncness.is_some(),
+        })
+    }
+}
+
+fn check_header(cx: &Ctxt, sig: &Signature) {
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "a node cannot be generic: the pipeline needs concrete types; write a non-generic function that calls the generic one",
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(unsafety, "a node cannot be `unsafe`; wrap the call in a safe function");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "a node cannot be variadic");
+    }
+}
+
+fn param(cx: &Ctxt, arg: &FnArg) -> Option<Param> {
+    let typed = match arg {
+        FnArg::Receiver(receiver) => {
+            cx.error_spanned_by(receiver, "a node cannot take `self`; make it a free function that takes the value as a named parameter");
+            return None;
+        }
+        FnArg::Typed(typed) => typed,
+    };
+    let ident = match &*typed.pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "a node parameter must be a plain name: the name says which value it consumes; destructure inside the function",
+            );
+            return None;
+        }
+    };
+    let ty = ungroup(&typed.ty).clone();
+    if contains_impl_trait(&ty) {
+        cx.error_spanned_by(&typed.ty, "a node parameter cannot be `impl Trait`: the pipeline needs a concrete type");
+        return None;
+    }
+    let (by_ref, referent) = match &ty {
+        Type::Reference(reference) if reference.mutability.is_some() => {
+            cx.error_spanned_by(
+                &typed.ty,
+                "a node cannot take `&mut`: values are shared between nodes; take the value by value and return the changed one",
+            );
+            return None;
+        }
+        Type::Reference(reference) => (true, (*reference.elem).clone()),
+        other => (false, other.clone()),
+    };
+    Some(Param {
+        ident,
+        recorded: static_lifetimes(ungroup(&referent).clone()),
+        by_ref,
+        span: typed.span(),
+    })
+}
+
+/// Output names and whether they split a tuple.
+fn outputs(cx: &Ctxt, attr: &NodeAttr, sig: &Signature, ret: &Type, fallible: bool) -> (Vec<Ident>, bool) {
+    let (names, span) = match &attr.output {
+        None => return (vec![sig.ident.clone()], false),
+        Some(OutputSpec::Single(name)) => return (vec![name.clone()], false),
+        // `output = (a)` is a parenthesized single name, not a 1-tuple.
+        Some(OutputSpec::Tuple(names, _)) if names.len() == 1 => return (names.clone(), false),
+        Some(OutputSpec::Tuple(names, span)) => (names, *span),
+    };
+    for (index, name) in names.iter().enumerate() {
+        if names[..index].contains(name) {
+            cx.error_spanned_by(name, format!("duplicate output name `{name}`"));
+        }
+    }
+    let value = if fallible { result_ok_type(ret) } else { Some(ret) };
+    match value.map(ungroup) {
+        Some(Type::Tuple(tuple)) if tuple.elems.len() != names.len() => cx.error_at(
+            span,
+            format!(
+                "{} output names for a tuple of {} elements; name one output per element",
+                names.len(),
+                tuple.elems.len()
+            ),
+        ),
+        Some(Type::Tuple(_)) | None => {}
+        // Not visibly a tuple (an alias, say): `TupleElement` checks it.
+        Some(Type::Path(_)) => {}
+        Some(other) => cx.error_spanned_by(
+            other,
+            format!("`output = (..)` needs the function to return a tuple of {} elements", names.len()),
+        ),
+    }
+    (names.clone(), true)
+}
+
+/// Whether the type's last path segment is `Result`.
+pub fn is_result(ty: &Type) -> bool {
+    matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|segment| segment.ident == "Result"))
+}
+
+/// The first generic argument of a `Result`-like path, if written out.
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ungroup(ty) else { return None };
+    let PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// Looks through the invisible groups that `macro_rules!` puts around `$t:ty`.
+pub fn ungroup(mut ty: &Type) -> &Type {
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    ty
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Makes elided and `'_` lifetimes `'static`, so the type can stand alone in
+/// an associated type.
+fn static_lifetimes(mut ty: Type) -> Type {
+    struct Statics;
+    impl VisitMut for Statics {
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            if reference.lifetime.is_none() {
+                reference.lifetime = Some(Lifetime::new("'static", reference.and_token.span));
+            }
+            syn::visit_mut::visit_type_reference_mut(self, reference);
+        }
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            if lifetime.ident == "_" {
+                *lifetime = Lifetime::new("'static", lifetime.span());
+            }
+        }
+    }
+    Statics.visit_type_mut(&mut ty);
+    ty
+}
+
+/// The owned type an input gets from this parameter, as text, for comparing
+/// consumers that name the same input: `&str` → `String`, `&[T]` → `Vec<T>`,
+/// `&Path` → `PathBuf`, `&OsStr` → `OsString`, `&CStr` → `CString`,
+/// `&T` → `T`, `T` → `T`.
+pub fn owned_type_text(param: &Param) -> String {
+    let text = |ty: &Type| ty.to_token_stream().to_string().replace(' ', "");
+    if !param.by_ref {
+        return text(&param.recorded);
+    }
+    match ungroup(&param.recorded) {
+        Type::Slice(slice) => format!("Vec<{}>", text(&slice.elem)),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+            match last.as_deref() {
+                Some("str") if path.path.segments.len() == 1 => "String".to_owned(),
+                Some("Path") => "PathBuf".to_owned(),
+                Some("OsStr") => "OsString".to_owned(),
+                Some("CStr") => "CString".to_owned(),
+                _ => text(&param.recorded),
+            }
+        }
+        other => text(other),
+    }
+}

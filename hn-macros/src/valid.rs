@@ -1,0 +1,183 @@
+//! Checks that need the whole pipeline, turned into spanned compile errors.
+//!
+//! The graph stage finds mistakes as indices; this stage knows where each
+//! node, parameter and output stands in the source and words the message.
+
+use crate::ast::DeclaredInput;
+use crate::ctxt::Ctxt;
+use crate::graph::{closest, GraphError, NodeSpec, Plan};
+use crate::model::Node;
+use crate::sig::owned_type_text;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::Ident;
+
+/// Words and places every graph error.
+pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], errors: &[GraphError]) {
+    for error in errors {
+        match error {
+            // Rule: a node name appears once, since it names the error variant
+            // and the node in `NODES`. `pipeline! { struct P { a::load, b::load } }`
+            GraphError::DuplicateNode { first, second } => cx.error_at(
+                nodes[*second].entry_span,
+                format!(
+                    "the pipeline already has a node named `{}` (entry {}); rename one of the functions",
+                    nodes[*first].name(),
+                    first + 1
+                ),
+            ),
+            // Rule: every name has one producer. `fn a() -> u8` and
+            // `#[node(output = a)] fn b() -> u8` both produce `a`.
+            GraphError::DuplicateOutput { first, second } => {
+                let output = &nodes[second.0].sig.outputs[second.1];
+                cx.error_at(
+                    nodes[second.0].output_span(second.1),
+                    format!(
+                        "`{}` is produced by both `{}` and `{}`; a name needs one producer: rename one output with `#[node(output = ..)]`",
+                        output.unraw(),
+                        nodes[first.0].name(),
+                        nodes[second.0].name()
+                    ),
+                );
+            }
+            // Rule: a node cannot consume its own output. `fn a(a: u8) -> u8`
+            GraphError::SelfLoop { node, param } => {
+                let name = nodes[*node].name();
+                cx.error_at(
+                    nodes[*node].param_span(*param),
+                    format!(
+                        "cycle: {name} -> {name}: `{name}` consumes its own output `{}`",
+                        nodes[*node].sig.params[*param].ident.unraw()
+                    ),
+                );
+            }
+            // Rule: the graph is acyclic. `fn a(b: u8) -> u8`, `fn b(a: u8) -> u8`
+            GraphError::Cycle { nodes: cycle, params } => {
+                let names: Vec<String> = cycle.iter().map(|&node| nodes[node].name()).collect();
+                let links: Vec<String> = (cycle.iter().zip(params))
+                    .map(|(&node, &param)| {
+                        format!("`{}` takes `{}`", nodes[node].name(), nodes[node].sig.params[param].ident.unraw())
+                    })
+                    .collect();
+                cx.error_at(
+                    nodes[cycle[0]].param_span(params[0]),
+                    format!("cycle: {} -> {} ({})", names.join(" -> "), names[0], links.join(", ")),
+                );
+            }
+            // Rule: `#[outputs]` names produced values. `#[outputs(cuont)]`
+            GraphError::UnknownOutput { index, suggestion } => {
+                let name = requested[*index].unraw();
+                let help = match suggestion {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => format!("the nodes produce: {}", produced_names(nodes)),
+                };
+                cx.error_spanned_by(&requested[*index], format!("no node produces `{name}`; {help}"));
+            }
+            GraphError::InputRequested { index } => cx.error_spanned_by(
+                &requested[*index],
+                format!(
+                    "`{}` is an input of the pipeline, not an output; the caller already has it",
+                    requested[*index].unraw()
+                ),
+            ),
+            GraphError::DuplicateRequest { second, .. } => cx.error_spanned_by(
+                &requested[*second],
+                format!("`{}` is listed twice in #[outputs]", requested[*second].unraw()),
+            ),
+        }
+    }
+}
+
+fn produced_names(nodes: &[Node]) -> String {
+    let names: Vec<String> = (nodes.iter())
+        .flat_map(|node| node.sig.outputs.iter().map(|output| format!("`{}`", output.unraw())))
+        .collect();
+    names.join(", ")
+}
+
+/// The field type of each input, with the checks on declared and inferred
+/// types:
+///
+/// - a declared input must be an input of the pipeline
+///   (`inputs { text: String }` when a node produces `text` is an error);
+/// - undeclared, every consumer must agree on the owned type
+///   (`fn a(x: &str)` and `fn b(x: String)` agree on `String`;
+///   `fn c(x: u32)` would not).
+pub fn input_types(
+    cx: &Ctxt,
+    nodes: &[Node],
+    specs: &[NodeSpec],
+    plan: &Plan,
+    declared: &[DeclaredInput],
+    krate: &TokenStream,
+) -> Vec<TokenStream> {
+    check_declared(cx, nodes, specs, plan, declared);
+    (plan.inputs.iter())
+        .map(|input| {
+            if let Some(declared) = declared.iter().find(|declared| declared.ident.unraw() == input.name) {
+                let ty = &declared.ty;
+                return quote!(#ty);
+            }
+            check_consumers_agree(cx, nodes, &input.name, &input.consumers);
+            let (node, param) = input.consumers[0];
+            let node = &nodes[node];
+            let path = &node.path;
+            let span = node.param_span(param);
+            let recorded = quote_spanned!(span=> <#path as #krate::__private::NodeParam<#param>>::Type);
+            if node.sig.params[param].by_ref {
+                quote_spanned!(span=> <#recorded as #krate::__private::OwnedInput>::Owned)
+            } else {
+                recorded
+            }
+        })
+        .collect()
+}
+
+fn check_declared(cx: &Ctxt, nodes: &[Node], specs: &[NodeSpec], plan: &Plan, declared: &[DeclaredInput]) {
+    let inputs: Vec<String> = plan.inputs.iter().map(|input| input.name.clone()).collect();
+    for (index, input) in declared.iter().enumerate() {
+        let name = input.ident.unraw().to_string();
+        if declared[..index].iter().any(|earlier| earlier.ident.unraw() == name) {
+            cx.error_spanned_by(&input.ident, format!("input `{name}` is declared twice"));
+        } else if let Some(producer) = specs.iter().position(|spec| spec.outputs.contains(&name)) {
+            cx.error_spanned_by(
+                &input.ident,
+                format!("`{name}` is produced by node `{}`; only inputs of the pipeline can be declared", nodes[producer].name()),
+            );
+        } else if !specs.iter().any(|spec| spec.params.iter().any(|param| param.name == name)) {
+            let help = match closest(&name, &inputs) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("the inputs are: {}", quoted_list(&inputs)),
+            };
+            cx.error_spanned_by(&input.ident, format!("no node consumes `{name}`; {help}"));
+        }
+    }
+}
+
+fn check_consumers_agree(cx: &Ctxt, nodes: &[Node], name: &str, consumers: &[(usize, usize)]) {
+    let (first_node, first_param) = consumers[0];
+    let first_text = owned_type_text(&nodes[first_node].sig.params[first_param]);
+    for &(node, param) in &consumers[1..] {
+        let text = owned_type_text(&nodes[node].sig.params[param]);
+        if text != first_text {
+            cx.error_at(
+                nodes[node].param_span(param),
+                format!(
+                    "input `{name}` has conflicting types: `{}` takes it as `{text}`, `{}` as `{first_text}`; declare its type: `inputs {{ {name}: Type }}`",
+                    nodes[node].name(),
+                    nodes[first_node].name()
+                ),
+            );
+        }
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    if quoted.is_empty() {
+        "none".to_owned()
+    } else {
+        quoted.join(", ")
+    }
+}

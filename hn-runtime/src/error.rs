@@ -1,0 +1,109 @@
+//! Errors of runs and mapped runs.
+
+use core::fmt;
+
+/// An error that knows which node produced it. Every generated
+/// `<Name>Error` enum implements it.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::{prelude::*, NodeError};
+///
+/// pipeline! {
+///     struct Parse {
+///         fn number(text: String) -> Result<i32, core::num::ParseIntError> { text.parse() }
+///     }
+/// }
+///
+/// let error = Parse.run(ParseInputs { text: "x".into() }).unwrap_err();
+/// assert_eq!(NodeError::node(&error), "number");
+/// ```
+pub trait NodeError {
+    /// The name of the node whose error this is.
+    fn node(&self) -> &'static str;
+}
+
+/// Why one item of a map produced no outputs.
+///
+/// A map never loses an item: each item's result is either its outputs or
+/// one of these, carrying the item's index in the input order.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::MapError;
+///
+/// let error: MapError<&str> = MapError::Failed { item: 3, error: "bad row" };
+/// assert_eq!(error.item(), 3);
+/// assert_eq!(error.to_string(), "item 3 failed: bad row");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MapError<E> {
+    /// A node returned an error; `error` is the pipeline's error enum, which
+    /// names the node.
+    Failed {
+        /// The item's index in the input order.
+        item: usize,
+        /// The pipeline's error.
+        error: E,
+    },
+    /// A node panicked while processing the item.
+    #[cfg(feature = "alloc")]
+    Panicked {
+        /// The item's index in the input order.
+        item: usize,
+        /// The node that panicked.
+        node: &'static str,
+        /// The panic message (`"<non-string panic payload>"` when the payload
+        /// is neither `&str` nor `String`).
+        message: alloc::string::String,
+    },
+}
+
+impl<E> MapError<E> {
+    /// The index of the item in the input order.
+    pub fn item(&self) -> usize {
+        match self {
+            MapError::Failed { item, .. } => *item,
+            #[cfg(feature = "alloc")]
+            MapError::Panicked { item, .. } => *item,
+        }
+    }
+}
+
+impl<E: NodeError> MapError<E> {
+    /// The name of the node that failed or panicked.
+    pub fn node(&self) -> &'static str {
+        match self {
+            MapError::Failed { error, .. } => error.node(),
+            #[cfg(feature = "alloc")]
+            MapError::Panicked { node, .. } => node,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for MapError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapError::Failed { item, error } => write!(f, "item {item} failed: {error}"),
+            #[cfg(feature = "alloc")]
+            MapError::Panicked {
+                item,
+                node,
+                message,
+            } => write!(f, "item {item} panicked in node `{node}`: {message}"),
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for MapError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            MapError::Failed { error, .. } => Some(error),
+            #[cfg(feature = "alloc")]
+            MapError::Panicked { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Static description of one node of a pipeline.
+
+/// What `pipeline!` knows about one node, available as
+/// [`Pipeline::NODES`](crate::Pipeline::NODES) in topological order.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+///
+/// pipeline! {
+///     struct Double {
+///         fn doubled(x: u32) -> u32 { x * 2 }
+///     }
+/// }
+///
+/// let node = &Double::NODES[0];
+/// assert_eq!(node.name, "doubled");
+/// assert_eq!(node.inputs, ["x"]);
+/// assert_eq!(node.outputs, ["doubled"]);
+/// assert!(!node.fallible);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct NodeInfo {
+    /// The function's name.
+    pub name: &'static str,
+    /// The names the function consumes, in parameter order.
+    pub inputs: &'static [&'static str],
+    /// The names the function produces (one, or one per tuple element).
+    pub outputs: &'static [&'static str],
+    /// Whether the function returns a `Result` whose error ends the run.
+    pub fallible: bool,
+    /// Whether the function is an `async fn`.
+    pub is_async: bool,
+}
+
+impl NodeInfo {
+    /// Used by generated code; `NodeInfo` is `#[non_exhaustive]` so that
+    /// fields can be added without breaking users.
+    #[doc(hidden)]
+    pub const fn __new(
+        name: &'static str,
+        inputs: &'static [&'static str],
+        outputs: &'static [&'static str],
+        fallible: bool,
+        is_async: bool,
+    ) -> Self {
+        NodeInfo {
+            name,
+            inputs,
+            outputs,
+            fallible,
+            is_async,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Type-level description of `#[node]` functions.
+//!
+//! `pipeline!` may live in another module than the nodes it lists, where the
+//! node's parameter and return types (`Path`, `io::Result`, a user type) are
+//! not in scope. So `#[node]` records each type once, next to the function, as
+//! an associated type on a hidden marker type named like the function, and
+//! `pipeline!` names types only through these projections
+//! (`<crate::text::load_text as NodeOutput<0>>::Type`).
+
+/// Parameter `I` of a node: its type when taken by value, or the referent
+/// type when taken by reference (`&Path` records `Path`).
+pub trait NodeParam<const I: usize> {
+    /// The recorded type.
+    type Type: ?Sized;
+}
+
+/// Output `I` of a node, after removing `Result` for fallible nodes and
+/// splitting tuples for `output = (a, b)` nodes.
+pub trait NodeOutput<const I: usize> {
+    /// The output's type.
+    type Type;
+}
+
+/// The error type of a fallible node.
+pub trait NodeFallible {
+    /// The `E` of the node's `Result<T, E>`.
+    type Error;
+}
+
+/// Splits a fallible node's return type into its success and error types.
+/// Going through a trait makes aliases such as `io::Result<T>` work.
+pub trait Fallible {
+    /// The success type.
+    type Ok;
+    /// The error type.
+    type Error;
+}
+
+impl<T, E> Fallible for core::result::Result<T, E> {
+    type Ok = T;
+    type Error = E;
+}
+
+/// Element `I` of a tuple, for nodes with `output = (a, b, ...)`.
+pub trait TupleElement<const I: usize> {
+    /// The element's type.
+    type Type;
+}
+
+macro_rules! tuple_elements {
+    ($( $all:tt => [$($index:tt $elem:ident),+] ;)+) => {$($(
+        tuple_elements!(@impl $all $index $elem);
+    )+)+};
+    (@impl ($($all:ident),+) $index:tt $elem:ident) => {
+        impl<$($all),+> TupleElement<$index> for ($($all,)+) {
+            type Type = $elem;
+        }
+    };
+}
+
+tuple_elements! {
+    (A) => [0 A];
+    (A, B) => [0 A, 1 B];
+    (A, B, C) => [0 A, 1 B, 2 C];
+    (A, B, C, D) => [0 A, 1 B, 2 C, 3 D];
+    (A, B, C, D, E) => [0 A, 1 B, 2 C, 3 D, 4 E];
+    (A, B, C, D, E, F) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F];
+    (A, B, C, D, E, F, G) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G];
+    (A, B, C, D, E, F, G, H) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H];
+    (A, B, C, D, E, F, G, H, I) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I];
+    (A, B, C, D, E, F, G, H, I, J) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J];
+    (A, B, C, D, E, F, G, H, I, J, K) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K];
+    (A, B, C, D, E, F, G, H, I, J, K, L) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L];
+}
+
+/// The owned type a pipeline input gets when its consumers borrow it:
+/// `&str` → `String`, `&[T]` → `Vec<T>`, `&Path` → `PathBuf`,
+/// `&OsStr` → `OsString`, `&CStr` → `CString`, `&T` → `T`.
+#[diagnostic::on_unimplemented(
+    message = "cannot infer an owned input type for a parameter of type `&{Self}`",
+    label = "no owned form of `{Self}` is known",
+    note = "declare the input's type in the pipeline: `inputs {{ name: Type }}`"
+)]
+pub trait OwnedInput {
+    /// The type of the `Inputs` field.
+    type Owned;
+}
+
+impl<T> OwnedInput for T {
+    type Owned = T;
+}
+
+#[cfg(feature = "alloc")]
+impl OwnedInput for str {
+    type Owned = alloc::string::String;
+}
+
+#[cfg(feature = "alloc")]
+impl<T> OwnedInput for [T] {
+    type Owned = alloc::vec::Vec<T>;
+}
+
+#[cfg(feature = "alloc")]
+impl OwnedInput for core::ffi::CStr {
+    type Owned = alloc::ffi::CString;
+}
+
+#[cfg(feature = "std")]
+impl OwnedInput for std::path::Path {
+    type Owned = std::path::PathBuf;
+}
+
+#[cfg(feature = "std")]
+impl OwnedInput for std::ffi::OsStr {
+    type Owned = std::ffi::OsString;
+}

@@ -1,0 +1,108 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// Marks a plain function as a pipeline node.
+///
+/// The function stays an ordinary function: callable and testable directly.
+/// Its parameters name what it consumes; its output is named after the
+/// function unless `output = ...` says otherwise.
+///
+/// # Options
+///
+/// | option | meaning |
+/// | --- | --- |
+/// | `output = name` | name the output (default: the function's name) |
+/// | `output = (a, b)` | several outputs, from a returned tuple |
+/// | `infallible` | a `Result` return value is an ordinary output, not an error |
+/// | `crate = path` | where `hypernodes` is, if it was renamed |
+///
+/// A return type whose last path segment is `Result` (`Result<T, E>`,
+/// `io::Result<T>`, `anyhow::Result<T>`) makes the node fallible: its output
+/// is `T` and its error ends the run with the pipeline's `<Name>Error`.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+///
+/// #[node(output = text)]
+/// pub fn load_text(file_path: &std::path::Path) -> std::io::Result<String> {
+///     std::fs::read_to_string(file_path)
+/// }
+///
+/// #[node(output = (mean, max))]
+/// pub fn stats(xs: &[f64]) -> (f64, f64) {
+///     let max = xs.iter().copied().fold(f64::MIN, f64::max);
+///     (xs.iter().sum::<f64>() / xs.len() as f64, max)
+/// }
+///
+/// // Still an ordinary function.
+/// assert_eq!(stats(&[1.0, 3.0]), (2.0, 3.0));
+/// ```
+///
+/// # What it generates
+///
+/// Beside the function, hidden from the docs: a marker type and a macro, both
+/// named like the function (types and macros live in other namespaces than
+/// functions, so `use module::load_text;` brings all three). `pipeline!`
+/// reads the node's signature from the macro and names its types through the
+/// marker, so a pipeline in another module needs no imports of those types.
+///
+/// # Errors
+///
+/// These are compile errors, each at the offending token: generic functions,
+/// methods (`self`), patterns as parameters, `&mut` parameters, `impl Trait`
+/// in a parameter or the return type, and an `output = (..)` whose arity
+/// differs from the returned tuple.
+#[doc(inline)]
+pub use hn_macros::node;
+
+/// Declares a pipeline: a struct whose `run` calls the listed nodes in
+/// dependency order.
+///
+/// See the [crate documentation](crate) for the full syntax and what is
+/// generated.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+///
+/// #[node]
+/// fn double(x: i32) -> i32 {
+///     x * 2
+/// }
+///
+/// pipeline! {
+///     /// Doubles, then adds one.
+///     pub struct Chain {
+///         double,
+///         #[node(output = result)]
+///         fn add_one(double: i32) -> i32 { double + 1 }
+///     }
+/// }
+///
+/// let out = Chain.run(ChainInputs { x: 5 }).unwrap();
+/// assert_eq!((out.double, out.result), (10, 11));
+/// ```
+#[doc(inline)]
+pub use hn_macros::pipeline;
+
+pub use hn_runtime::{MapError, NodeError, NodeInfo, Pipeline};
+
+/// `use hypernodes::prelude::*;` brings the macros and the types most
+/// pipelines need.
+pub mod prelude {
+    pub use crate::{node, pipeline, MapError, Pipeline};
+}
+
+/// Items used by generated code. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use hn_runtime::__private::*;
+    pub use hn_runtime::{NodeError, NodeInfo, Pipeline};
+
+    /// The re-entry point of `pipeline!` once a node has described itself.
+    pub use hn_macros::pipeline;
+}
