@@ -39,6 +39,6 @@ pub mod __private {
         DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug, DisplayViaDisplay, Probe,
         Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync, SourceViaError, write_node_failure,
     };
-    pub use crate::sequential::drop_now;
+    pub use crate::sequential::{drop_now, CloneForLaterUse};
     pub use crate::types::{Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement};
 }

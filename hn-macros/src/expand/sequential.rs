@@ -57,6 +57,10 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 fn call_step(model: &Model, step: &Step) -> TokenStream {
     let node = &model.nodes[step.node];
     let path = &node.path;
+    let private = {
+        let krate = model.krate();
+        quote!(#krate::__private)
+    };
     let args = step.args.iter().enumerate().map(|(index, &(source, passing))| {
         // The argument carries the parameter's location, so a type mismatch
         // between producer and consumer is reported at the parameter.
@@ -65,7 +69,7 @@ fn call_step(model: &Model, step: &Step) -> TokenStream {
         local.set_span(Span::mixed_site().located_at(span));
         match passing {
             Passing::Borrow => quote_spanned!(span=> &#local),
-            Passing::Clone => quote_spanned!(span=> ::core::clone::Clone::clone(&#local)),
+            Passing::Clone => quote_spanned!(span=> #private::CloneForLaterUse::clone_for_later_use(&#local)),
             Passing::Move => quote!(#local),
         }
     });
@@ -93,10 +97,6 @@ fn call_step(model: &Model, step: &Step) -> TokenStream {
         })
         .collect();
     let pattern = if node.sig.tuple_outputs { quote!((#(#bindings),*)) } else { quote!(#(#bindings)*) };
-    let private = {
-        let krate = model.krate();
-        quote!(#krate::__private)
-    };
     let drops = step.drops_after.iter().map(|&source| {
         let local = model.local(source);
         quote!(#private::drop_now(#local);)
