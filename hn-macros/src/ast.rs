@@ -45,7 +45,8 @@ impl Entry {
     /// Where the entry stands in the pipeline, for errors about it.
     pub fn span(&self) -> Span {
         match self {
-            Entry::Path(path) => path.span(),
+            // The function's name: on stable a span cannot cover the path.
+            Entry::Path(path) => path.segments.last().map_or_else(|| path.span(), |segment| segment.ident.span()),
             Entry::Inline(func) => func.sig.ident.span(),
         }
     }

@@ -338,12 +338,13 @@ fn check_requested(
     errors
 }
 
-/// The candidate closest to `name`, if it is close enough to be a typo.
+/// The candidate closest to `name`, if it is close enough to be a typo
+/// (edit distance with transpositions: `cuont` is one edit from `count`).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .map(|candidate| (strsim::osa_distance(name, candidate), candidate))
         .filter(|&(distance, _)| distance <= limit)
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate.clone())

@@ -129,6 +129,7 @@ impl Model {
         if input.entries.is_empty() {
             cx.error_at(skeleton.ident.span(), "a pipeline needs at least one node");
         }
+        let errors_before_nodes = cx.error_count();
         let mut answers = answers.iter();
         let mut nodes = Vec::new();
         let mut complete = true;
@@ -154,8 +155,9 @@ impl Model {
             }
         }
         // A node with a broken signature has reported itself; analyzing the
-        // graph without it would only add errors that are not real.
-        if !complete || cx.has_errors() {
+        // graph without it would only add errors that are not real. Mistakes
+        // in the pipeline's own attributes do not stop the analysis.
+        if !complete || cx.error_count() > errors_before_nodes {
             return Err(skeleton);
         }
         let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();

@@ -228,27 +228,62 @@ fn static_lifetimes(mut ty: Type) -> Type {
     ty
 }
 
-/// The owned type an input gets from this parameter, as text, for comparing
-/// consumers that name the same input: `&str` → `String`, `&[T]` → `Vec<T>`,
-/// `&Path` → `PathBuf`, `&OsStr` → `OsString`, `&CStr` → `CString`,
-/// `&T` → `T`, `T` → `T`.
-pub fn owned_type_text(param: &Param) -> String {
-    let text = |ty: &Type| ty.to_token_stream().to_string().replace(' ', "");
-    if !param.by_ref {
-        return text(&param.recorded);
-    }
-    match ungroup(&param.recorded) {
-        Type::Slice(slice) => format!("Vec<{}>", text(&slice.elem)),
-        Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last().map(|segment| segment.ident.to_string());
-            match last.as_deref() {
-                Some("str") if path.path.segments.len() == 1 => "String".to_owned(),
-                Some("Path") => "PathBuf".to_owned(),
-                Some("OsStr") => "OsString".to_owned(),
-                Some("CStr") => "CString".to_owned(),
-                _ => text(&param.recorded),
-            }
+/// How an input's owned type follows from a parameter that consumes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owned {
+    /// `T` by value, or `&T` for a sized `T`: the input is a `T`.
+    Recorded,
+    /// `&str`, `&[T]`, `&Path`, `&OsStr`, `&CStr`: the input is the owned
+    /// form (`String`, `Vec<T>`, ...), found through `OwnedInput`.
+    Mapped,
+    /// `&dyn Trait` and other unsized referents with no owned form: the
+    /// input's type must be declared.
+    Unknown,
+}
+
+impl Param {
+    /// How the input's owned type follows from this parameter.
+    pub fn owned(&self) -> Owned {
+        if !self.by_ref {
+            return Owned::Recorded;
         }
-        other => text(other),
+        match ungroup(&self.recorded) {
+            Type::Slice(_) => Owned::Mapped,
+            Type::TraitObject(_) => Owned::Unknown,
+            Type::Path(path) if path.qself.is_none() => {
+                let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+                match last.as_deref() {
+                    Some("str" | "Path" | "OsStr" | "CStr") => Owned::Mapped,
+                    _ => Owned::Recorded,
+                }
+            }
+            _ => Owned::Recorded,
+        }
+    }
+
+    /// The owned type as text, for comparing consumers that name the same
+    /// input: `&str` → `String`, `&[T]` → `Vec<T>`, `&Path` → `PathBuf`,
+    /// `&OsStr` → `OsString`, `&CStr` → `CString`, `&T` → `T`, `T` → `T`.
+    pub fn owned_text(&self) -> String {
+        let text = |ty: &Type| ty.to_token_stream().to_string().replace(' ', "");
+        let recorded = ungroup(&self.recorded);
+        if self.owned() != Owned::Mapped {
+            return text(recorded);
+        }
+        match recorded {
+            Type::Slice(slice) => format!("Vec<{}>", text(&slice.elem)),
+            Type::Path(path) => {
+                let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+                let owned = match last.as_deref() {
+                    Some("str") => "String",
+                    Some("Path") => "PathBuf",
+                    Some("OsStr") => "OsString",
+                    Some("CStr") => "CString",
+                    _ => return text(recorded),
+                };
+                owned.to_owned()
+            }
+            other => text(other),
+        }
     }
 }

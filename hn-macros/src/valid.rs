@@ -7,9 +7,9 @@ use crate::ast::DeclaredInput;
 use crate::ctxt::Ctxt;
 use crate::graph::{closest, GraphError, NodeSpec, Plan};
 use crate::model::Node;
-use crate::sig::owned_type_text;
+use crate::sig::Owned;
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::Ident;
 
@@ -125,10 +125,20 @@ pub fn input_types(
             let path = &node.path;
             let span = node.param_span(param);
             let recorded = quote_spanned!(span=> <#path as #krate::__private::NodeParam<#param>>::Type);
-            if node.sig.params[param].by_ref {
-                quote_spanned!(span=> <#recorded as #krate::__private::OwnedInput>::Owned)
-            } else {
-                recorded
+            match node.sig.params[param].owned() {
+                Owned::Recorded => recorded,
+                Owned::Mapped => quote_spanned!(span=> <#recorded as #krate::__private::OwnedInput>::Owned),
+                Owned::Unknown => {
+                    cx.error_at(
+                        span,
+                        format!(
+                            "cannot infer an owned type for input `{}` from `&{}`; declare it: `inputs {{ {0}: Type }}` (e.g. a `Box` of it)",
+                            input.name,
+                            node.sig.params[param].recorded.to_token_stream(),
+                        ),
+                    );
+                    TokenStream::new()
+                }
             }
         })
         .collect()
@@ -157,9 +167,9 @@ fn check_declared(cx: &Ctxt, nodes: &[Node], specs: &[NodeSpec], plan: &Plan, de
 
 fn check_consumers_agree(cx: &Ctxt, nodes: &[Node], name: &str, consumers: &[(usize, usize)]) {
     let (first_node, first_param) = consumers[0];
-    let first_text = owned_type_text(&nodes[first_node].sig.params[first_param]);
+    let first_text = nodes[first_node].sig.params[first_param].owned_text();
     for &(node, param) in &consumers[1..] {
-        let text = owned_type_text(&nodes[node].sig.params[param]);
+        let text = nodes[node].sig.params[param].owned_text();
         if text != first_text {
             cx.error_at(
                 nodes[node].param_span(param),

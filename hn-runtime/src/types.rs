@@ -73,9 +73,10 @@ tuple_elements! {
     (A, B, C, D, E, F, G, H, I, J, K, L) => [0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L];
 }
 
-/// The owned type a pipeline input gets when its consumers borrow it:
-/// `&str` → `String`, `&[T]` → `Vec<T>`, `&Path` → `PathBuf`,
-/// `&OsStr` → `OsString`, `&CStr` → `CString`, `&T` → `T`.
+/// The owned type a pipeline input gets when its consumers borrow an unsized
+/// value: `&str` → `String`, `&[T]` → `Vec<T>`, `&Path` → `PathBuf`,
+/// `&OsStr` → `OsString`, `&CStr` → `CString`. (`&T` for a sized `T` needs
+/// no mapping: the input is a `T`.)
 #[diagnostic::on_unimplemented(
     message = "cannot infer an owned input type for a parameter of type `&{Self}`",
     label = "no owned form of `{Self}` is known",
@@ -84,10 +85,6 @@ tuple_elements! {
 pub trait OwnedInput {
     /// The type of the `Inputs` field.
     type Owned;
-}
-
-impl<T> OwnedInput for T {
-    type Owned = T;
 }
 
 #[cfg(feature = "alloc")]

@@ -20,6 +20,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let node_attr = NodeAttr::from_tokens(&cx, attr.clone());
+    if func.sig.receiver().is_some() {
+        // A method: the items below cannot go in an `impl` block, so report
+        // the receiver alone.
+        NodeSig::from_syn(&cx, &node_attr, &func.sig);
+        return quote!(#func).into_iter().chain(cx.to_compile_errors()).collect();
+    }
     let sig = NodeSig::from_syn(&cx, &node_attr, &func.sig);
     let krate = crate::krate(node_attr.krate.as_ref());
     let types = sig.as_ref().map(|sig| node_types(&krate, &func.vis, sig));

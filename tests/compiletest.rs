@@ -1,0 +1,12 @@
+//! Compile-fail tests: every mistake in a node or a pipeline is a compile
+//! error at the offending token. Regenerate the snapshots with
+//! `TRYBUILD=overwrite cargo test --test compiletest`, then read the diff.
+
+// rustc's messages change between releases; the snapshots are made with the
+// stable release below and are skipped, not failed, on any other compiler.
+#[rustversion::attr(not(stable(1.95)), ignore = "snapshots are made with rustc 1.95")]
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}

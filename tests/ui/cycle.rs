@@ -1,0 +1,10 @@
+use hypernodes::prelude::*;
+
+pipeline! {
+    struct Cyclic {
+        fn a(b: u32) -> u32 { b }
+        fn b(a: u32) -> u32 { a }
+    }
+}
+
+fn main() {}

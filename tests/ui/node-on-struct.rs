@@ -1,0 +1,6 @@
+use hypernodes::prelude::*;
+
+#[node]
+struct NotAFunction;
+
+fn main() {}

@@ -1,0 +1,10 @@
+use hypernodes::prelude::*;
+
+pipeline! {
+    #[outputs(text, count)]
+    struct Words {
+        fn count(text: String) -> usize { text.len() }
+    }
+}
+
+fn main() {}

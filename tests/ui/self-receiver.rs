@@ -1,0 +1,12 @@
+use hypernodes::prelude::*;
+
+struct Model;
+
+impl Model {
+    #[node]
+    fn predict(&self, x: f64) -> f64 {
+        x
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use hypernodes::prelude::*;
+
+pipeline! {
+    #[outputs(cuont)]
+    struct Words {
+        fn count(text: String) -> usize { text.len() }
+    }
+}
+
+fn main() {}
