@@ -11,10 +11,13 @@ mod ctxt;
 mod describe;
 mod expand;
 mod fallback;
-mod model;
 mod graph;
+mod model;
 mod sig;
 mod valid;
+
+#[cfg(test)]
+mod robustness_test;
 
 use proc_macro::TokenStream;
 

@@ -1,0 +1,172 @@
+//! The macros never panic, whatever tokens they are given: every problem is
+//! a compile error. Random token soups and random mutations of correct input
+//! go through both entry points.
+
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use proptest::prelude::*;
+use std::str::FromStr;
+
+/// Words that make the parsers go down their interesting paths.
+const WORDS: &[&str] = &[
+    "struct",
+    "pub",
+    "fn",
+    "async",
+    "crate",
+    "super",
+    "self",
+    "inputs",
+    "outputs",
+    "node",
+    "output",
+    "pipeline",
+    "infallible",
+    "Result",
+    "u32",
+    "String",
+    "a",
+    "b",
+    "c",
+    "x",
+    "hn_node_v1",
+    "hn_describe",
+    "r#type",
+    "mut",
+    "impl",
+    "dyn",
+    "where",
+    "unsafe",
+    "Path",
+    "str",
+];
+const PUNCTS: &[char] = &[
+    '&', ',', ':', '-', '>', '=', '#', '@', ';', '<', '!', '\'', '*',
+];
+
+fn token(depth: u32) -> BoxedStrategy<TokenTree> {
+    let leaf = prop_oneof![
+        prop::sample::select(WORDS).prop_map(|word| match TokenStream::from_str(word) {
+            Ok(stream) =>
+                stream
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Ident::new("a", Span::call_site()).into()),
+            Err(_) => Ident::new("a", Span::call_site()).into(),
+        }),
+        (prop::sample::select(PUNCTS), any::<bool>()).prop_map(|(ch, joint)| {
+            Punct::new(
+                ch,
+                if joint {
+                    Spacing::Joint
+                } else {
+                    Spacing::Alone
+                },
+            )
+            .into()
+        }),
+        (0u32..100).prop_map(|n| proc_macro2::Literal::u32_unsuffixed(n).into()),
+    ];
+    if depth == 0 {
+        return leaf.boxed();
+    }
+    prop_oneof![
+        4 => leaf,
+        1 => (prop::sample::select(&[Delimiter::Parenthesis, Delimiter::Brace, Delimiter::Bracket][..]),
+              prop::collection::vec(token(depth - 1), 0..6))
+            .prop_map(|(delimiter, inner)| Group::new(delimiter, inner.into_iter().collect()).into()),
+    ]
+    .boxed()
+}
+
+fn soup() -> impl Strategy<Value = TokenStream> {
+    prop::collection::vec(token(3), 0..24).prop_map(|tokens| tokens.into_iter().collect())
+}
+
+/// A correct pipeline, as a flat list of top-level tokens to mutate.
+const VALID: &str = r#"
+    #[outputs(count, mean)]
+    pub struct Stats {
+        inputs { text: String }
+        #[node(output = (words, chars))]
+        fn split(text: &str) -> (Vec<String>, usize) { (vec![], text.len()) }
+        fn count(words: &[String]) -> Result<usize, String> { Ok(words.len()) }
+        #[node(output = mean)]
+        fn average(count: usize, chars: usize) -> f64 { chars as f64 / count as f64 }
+    }
+"#;
+
+fn mutated() -> impl Strategy<Value = TokenStream> {
+    let base: Vec<TokenTree> = TokenStream::from_str(VALID).unwrap().into_iter().collect();
+    let len = base.len();
+    (0..len, token(2), 0..3u8).prop_map(move |(at, replacement, action)| {
+        let mut tokens = base.clone();
+        match action {
+            0 => {
+                tokens.remove(at);
+            }
+            1 => tokens.insert(at, replacement),
+            _ => tokens[at] = replacement,
+        }
+        tokens.into_iter().collect()
+    })
+}
+
+/// Replaces a token inside the struct body, where mutations matter most.
+fn mutated_body() -> impl Strategy<Value = TokenStream> {
+    let base: Vec<TokenTree> = TokenStream::from_str(VALID).unwrap().into_iter().collect();
+    let body_at = base.len() - 1;
+    let TokenTree::Group(body) = &base[body_at] else {
+        unreachable!("the body is the last token")
+    };
+    let inner: Vec<TokenTree> = body.stream().into_iter().collect();
+    (0..inner.len(), token(2), any::<bool>()).prop_map(move |(at, replacement, remove)| {
+        let mut inner = inner.clone();
+        if remove {
+            inner.remove(at);
+        } else {
+            inner[at] = replacement;
+        }
+        let mut tokens = base.clone();
+        tokens[body_at] = Group::new(Delimiter::Brace, inner.into_iter().collect()).into();
+        tokens.into_iter().collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn pipeline_never_panics_on_soup(input in soup()) {
+        let _ = crate::expand::pipeline(input);
+    }
+
+    #[test]
+    fn pipeline_never_panics_on_mutations(input in mutated()) {
+        let _ = crate::expand::pipeline(input);
+    }
+
+    #[test]
+    fn pipeline_never_panics_on_body_mutations(input in mutated_body()) {
+        let _ = crate::expand::pipeline(input);
+    }
+
+    #[test]
+    fn node_never_panics(attr in soup(), item in soup()) {
+        let _ = crate::expand::node::expand(attr, item);
+    }
+
+    #[test]
+    fn node_never_panics_on_near_functions(attr in soup(), tail in soup()) {
+        let item: TokenStream = TokenStream::from_str("fn f(a: &str, b: u32) -> Result<(u8, u8), E>")
+            .unwrap()
+            .into_iter()
+            .chain(tail)
+            .collect();
+        let _ = crate::expand::node::expand(attr, item);
+    }
+}
+
+#[test]
+fn the_valid_pipeline_expands_without_errors() {
+    let output = crate::expand::pipeline(TokenStream::from_str(VALID).unwrap()).to_string();
+    assert!(!output.contains("compile_error"), "{output}");
+    assert!(output.contains("struct StatsOutputs"), "{output}");
+}
