@@ -36,7 +36,7 @@ pub trait NodeError {
 ///
 /// let error: MapError<&str> = MapError::Failed { item: 3, error: "bad row" };
 /// assert_eq!(error.item(), 3);
-/// assert_eq!(error.to_string(), "item 3 failed: bad row");
+/// assert_eq!(error.to_string(), "item 3: bad row");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -87,13 +87,13 @@ impl<E: NodeError> MapError<E> {
 impl<E: fmt::Display> fmt::Display for MapError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MapError::Failed { item, error } => write!(f, "item {item} failed: {error}"),
+            MapError::Failed { item, error } => write!(f, "item {item}: {error}"),
             #[cfg(feature = "alloc")]
             MapError::Panicked {
                 item,
                 node,
                 message,
-            } => write!(f, "item {item} panicked in node `{node}`: {message}"),
+            } => write!(f, "item {item}: node `{node}` panicked: {message}"),
         }
     }
 }
