@@ -57,24 +57,42 @@ pipeline! {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = QuickStart.run(QuickStartInputs { x: 5 })?;
-    println!("QuickStart  process(x = 5)            -> result = {}", out.result);
+    println!(
+        "QuickStart  process(x = 5)            -> result = {}",
+        out.result
+    );
 
     let out = Chain.run(ChainInputs { x: 5 })?;
-    println!("Chain       double -> add_one (x = 5) -> double = {}, add_one = {}", out.double, out.add_one);
+    println!(
+        "Chain       double -> add_one (x = 5) -> double = {}, add_one = {}",
+        out.double, out.add_one
+    );
 
     let dir = std::env::temp_dir().join(format!("hypernodes-quickstart-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file_path = dir.join("fox.txt");
     std::fs::write(&file_path, "the quick brown fox jumps over the lazy dog")?;
     let out = WordCount.run(WordCountInputs { file_path })?;
-    println!("WordCount   fox.txt                   -> count = {}", out.count);
+    println!(
+        "WordCount   fox.txt                   -> count = {}",
+        out.count
+    );
 
-    let missing = WordCount.run(WordCountInputs { file_path: dir.join("missing.txt") });
-    println!("WordCount   missing.txt               -> error: {}", missing.unwrap_err());
+    let missing = WordCount.run(WordCountInputs {
+        file_path: dir.join("missing.txt"),
+    });
+    println!(
+        "WordCount   missing.txt               -> error: {}",
+        missing.unwrap_err()
+    );
     std::fs::remove_dir_all(&dir)?;
 
     let order: Vec<&str> = WordCount::NODES.iter().map(|node| node.name).collect();
-    println!("\nWordCount runs {} with inputs {:?}; its graph in DOT:\n", order.join(" -> "), WordCount::INPUTS);
+    println!(
+        "\nWordCount runs {} with inputs {:?}; its graph in DOT:\n",
+        order.join(" -> "),
+        WordCount::INPUTS
+    );
     print!("{}", WordCount::DOT);
     Ok(())
 }

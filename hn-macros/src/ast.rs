@@ -46,7 +46,10 @@ impl Entry {
     pub fn span(&self) -> Span {
         match self {
             // The function's name: on stable a span cannot cover the path.
-            Entry::Path(path) => path.segments.last().map_or_else(|| path.span(), |segment| segment.ident.span()),
+            Entry::Path(path) => path
+                .segments
+                .last()
+                .map_or_else(|| path.span(), |segment| segment.ident.span()),
             Entry::Inline(func) => func.sig.ident.span(),
         }
     }
@@ -91,7 +94,9 @@ impl Parse for PipelineInput {
             parsed.parse_entry(&body)?;
         }
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the pipeline struct; declare one pipeline per `pipeline!`"));
+            return Err(input.error(
+                "unexpected tokens after the pipeline struct; declare one pipeline per `pipeline!`",
+            ));
         }
         Ok(parsed)
     }
@@ -139,7 +144,10 @@ impl PipelineInput {
         braced!(content in body);
         let declared = Punctuated::<DeclaredInput, Token![,]>::parse_terminated(&content)?;
         if !self.declared_inputs.is_empty() {
-            self.errors.push(syn::Error::new(keyword.span(), "duplicate `inputs` block; declare all inputs in one"));
+            self.errors.push(syn::Error::new(
+                keyword.span(),
+                "duplicate `inputs` block; declare all inputs in one",
+            ));
         }
         self.declared_inputs.extend(declared);
         body.parse::<Option<Token![,]>>()?;

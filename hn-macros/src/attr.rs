@@ -72,11 +72,18 @@ impl NodeAttr {
             }
         } else if name == CRATE {
             input.parse::<Token![=]>()?;
-            if self.krate.replace(input.call(Path::parse_mod_style)?).is_some() {
+            if self
+                .krate
+                .replace(input.call(Path::parse_mod_style)?)
+                .is_some()
+            {
                 duplicate();
             }
         } else {
-            cx.error_spanned_by(name, format!("unknown node option `{name}`; expected one of: {NODE_OPTIONS}"));
+            cx.error_spanned_by(
+                name,
+                format!("unknown node option `{name}`; expected one of: {NODE_OPTIONS}"),
+            );
             // Skip the option's value so the next options are still checked.
             if input.peek(Token![=]) {
                 input.parse::<Token![=]>()?;
@@ -93,9 +100,15 @@ fn parse_output(input: ParseStream) -> syn::Result<OutputSpec> {
         let parens = parenthesized!(content in input);
         let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
         if names.is_empty() {
-            return Err(syn::Error::new(parens.span.join(), "`output = ()` names no output; name at least one"));
+            return Err(syn::Error::new(
+                parens.span.join(),
+                "`output = ()` names no output; name at least one",
+            ));
         }
-        Ok(OutputSpec::Tuple(names.into_iter().collect(), parens.span.join()))
+        Ok(OutputSpec::Tuple(
+            names.into_iter().collect(),
+            parens.span.join(),
+        ))
     } else {
         Ok(OutputSpec::Single(input.parse()?))
     }
@@ -145,10 +158,13 @@ impl PipelineAttrs {
             if attr.path().is_ident(OUTPUTS_ATTR) {
                 let names = attr.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated);
                 match names {
-                    Ok(names) if names.is_empty() => {
-                        cx.error_spanned_by(&attr, "`#[outputs()]` lists no output; name at least one or remove it")
+                    Ok(names) if names.is_empty() => cx.error_spanned_by(
+                        &attr,
+                        "`#[outputs()]` lists no output; name at least one or remove it",
+                    ),
+                    Ok(names) if result.outputs.is_some() => {
+                        cx.error_spanned_by(&names, "duplicate `#[outputs]` attribute")
                     }
-                    Ok(names) if result.outputs.is_some() => cx.error_spanned_by(&names, "duplicate `#[outputs]` attribute"),
                     Ok(names) => result.outputs = Some(names.into_iter().collect()),
                     Err(error) => cx.syn_error(error),
                 }
@@ -156,7 +172,10 @@ impl PipelineAttrs {
                 let parsed = attr.parse_args_with(|input: ParseStream| {
                     let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
                     if name != CRATE {
-                        return Err(syn::Error::new(name.span(), "unknown pipeline option; expected `crate = path`"));
+                        return Err(syn::Error::new(
+                            name.span(),
+                            "unknown pipeline option; expected `crate = path`",
+                        ));
                     }
                     input.parse::<Token![=]>()?;
                     let path = input.call(Path::parse_mod_style)?;

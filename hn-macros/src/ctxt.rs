@@ -15,12 +15,16 @@ pub struct Ctxt {
 impl Ctxt {
     /// Records an error spanning the given tokens.
     pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
-        self.errors.borrow_mut().push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// Records an error at a span.
     pub fn error_at<M: Display>(&self, span: proc_macro2::Span, message: M) {
-        self.errors.borrow_mut().push(syn::Error::new(span, message));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new(span, message));
     }
 
     /// Records an error from a parser.
@@ -40,6 +44,10 @@ impl Ctxt {
 
     /// All recorded errors as `compile_error!` invocations, or nothing.
     pub fn to_compile_errors(&self) -> TokenStream {
-        self.errors.borrow().iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .borrow()
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 }

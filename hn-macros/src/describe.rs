@@ -33,11 +33,17 @@ const NODE_V1: &str = "hn_node_v1";
 /// and signature as a `fn ...;` item, or `None` when the node had errors
 /// (already reported by `#[node]`), in which case `pipeline!` stays quiet
 /// about it.
-pub fn node_macro(ident: &Ident, vis: &Visibility, description: Option<TokenStream>) -> TokenStream {
+pub fn node_macro(
+    ident: &Ident,
+    vis: &Visibility,
+    description: Option<TokenStream>,
+) -> TokenStream {
     let macro_name = format_ident!("__hn_node_{}", ident);
     let describe = format_ident!("{}", DESCRIBE);
     let answer = format_ident!("{}", NODE_V1);
-    let hint = format!("`{ident}` is a #[node] function: call it as `{ident}(..)`, or list it in `pipeline!`");
+    let hint = format!(
+        "`{ident}` is a #[node] function: call it as `{ident}(..)`, or list it in `pipeline!`"
+    );
     let use_vis = macro_visibility(vis);
     quote! {
         #[doc(hidden)]
@@ -88,7 +94,11 @@ pub struct Resolved {
 impl Resolved {
     /// Every answer's tokens, in the order they arrived (newest first).
     pub fn answer_tokens(&self) -> TokenStream {
-        self.answers.iter().rev().map(|answer| answer.tokens.clone()).collect()
+        self.answers
+            .iter()
+            .rev()
+            .map(|answer| answer.tokens.clone())
+            .collect()
     }
 }
 
@@ -108,9 +118,16 @@ impl Parse for Resolved {
                 return Err(input.error("expected a node description"));
             };
             if group.delimiter() != Delimiter::Brace {
-                return Err(syn::Error::new(group.span(), "expected a node description in braces"));
+                return Err(syn::Error::new(
+                    group.span(),
+                    "expected a node description in braces",
+                ));
             }
-            let item = if group.stream().is_empty() { None } else { Some(syn::parse2(group.stream())?) };
+            let item = if group.stream().is_empty() {
+                None
+            } else {
+                Some(syn::parse2(group.stream())?)
+            };
             answers.push(Answer {
                 item,
                 tokens: quote!(#at #marker #group),

@@ -130,16 +130,27 @@ pub fn analyze(nodes: &[NodeSpec], requested: Option<&[String]>) -> Result<Plan,
     }
     let order = topological_order(nodes.len(), &edges);
     let keep = match requested {
-        Some(requested) => needed(nodes.len(), &edges, requested.iter().map(|name| producers[name].0)),
+        Some(requested) => needed(
+            nodes.len(),
+            &edges,
+            requested.iter().map(|name| producers[name].0),
+        ),
         None => vec![true; nodes.len()],
     };
     let order: Vec<usize> = order.into_iter().filter(|&node| keep[node]).collect();
     let returned = match requested {
-        Some(requested) => requested.iter().map(|name| (name.clone(), source_of(&producers[name]))).collect(),
+        Some(requested) => requested
+            .iter()
+            .map(|name| (name.clone(), source_of(&producers[name])))
+            .collect(),
         None => order
             .iter()
             .flat_map(|&node| {
-                nodes[node].outputs.iter().enumerate().map(move |(output, name)| (name.clone(), Source::Node { node, output }))
+                nodes[node]
+                    .outputs
+                    .iter()
+                    .enumerate()
+                    .map(move |(output, name)| (name.clone(), Source::Node { node, output }))
             })
             .collect(),
     };
@@ -155,7 +166,10 @@ fn duplicate_nodes(nodes: &[NodeSpec]) -> Vec<GraphError> {
     let mut errors = Vec::new();
     for (index, node) in nodes.iter().enumerate() {
         if let Some(&first) = first_of.get(node.name.as_str()) {
-            errors.push(GraphError::DuplicateNode { first, second: index });
+            errors.push(GraphError::DuplicateNode {
+                first,
+                second: index,
+            });
         } else {
             first_of.insert(&node.name, index);
         }
@@ -195,7 +209,9 @@ fn edges(
             let mut incoming = Vec::new();
             for (param, p) in spec.params.iter().enumerate() {
                 match producers.get(&p.name) {
-                    Some(&(producer, _)) if producer == node => errors.push(GraphError::SelfLoop { node, param }),
+                    Some(&(producer, _)) if producer == node => {
+                        errors.push(GraphError::SelfLoop { node, param })
+                    }
                     Some(&(producer, _)) => incoming.push((producer, param)),
                     None => {}
                 }
@@ -209,12 +225,18 @@ fn edges(
 /// starting at the component's first-declared node: every cycle in the graph
 /// goes through some such component, so fixing the reported ones fixes all.
 fn cycles(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<GraphError> {
-    let mut components: Vec<Vec<usize>> = strongly_connected(len, edges).into_iter().filter(|c| c.len() > 1).collect();
+    let mut components: Vec<Vec<usize>> = strongly_connected(len, edges)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .collect();
     for component in &mut components {
         component.sort_unstable();
     }
     components.sort();
-    components.iter().map(|component| shortest_cycle(component, edges)).collect()
+    components
+        .iter()
+        .map(|component| shortest_cycle(component, edges))
+        .collect()
 }
 
 /// Tarjan's algorithm, iterative so deep graphs cannot overflow the stack.
@@ -316,10 +338,17 @@ fn check_requested(
 ) -> Vec<GraphError> {
     let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let is_input = |name: &str| nodes.iter().any(|n| n.params.iter().any(|p| p.name == name));
+    let is_input = |name: &str| {
+        nodes
+            .iter()
+            .any(|n| n.params.iter().any(|p| p.name == name))
+    };
     for (index, name) in requested.iter().enumerate() {
         if let Some(&first) = seen.get(name.as_str()) {
-            errors.push(GraphError::DuplicateRequest { first, second: index });
+            errors.push(GraphError::DuplicateRequest {
+                first,
+                second: index,
+            });
             continue;
         }
         seen.insert(name, index);
@@ -360,7 +389,8 @@ fn topological_order(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<usize> {
             consumers[producer].push(consumer);
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..len).filter(|&n| pending[n] == 0).map(Reverse).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..len).filter(|&n| pending[n] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(len);
     while let Some(Reverse(node)) = ready.pop() {
         order.push(node);
@@ -376,7 +406,11 @@ fn topological_order(len: usize, edges: &[Vec<(usize, usize)>]) -> Vec<usize> {
 }
 
 /// Marks the nodes that the given producers need, transitively.
-fn needed(len: usize, edges: &[Vec<(usize, usize)>], roots: impl Iterator<Item = usize>) -> Vec<bool> {
+fn needed(
+    len: usize,
+    edges: &[Vec<(usize, usize)>],
+    roots: impl Iterator<Item = usize>,
+) -> Vec<bool> {
     let mut keep = vec![false; len];
     let mut work: Vec<usize> = roots.collect();
     while let Some(node) = work.pop() {
@@ -417,7 +451,9 @@ fn plan(
                     Source::Input(index)
                 }
             };
-            uses.entry(source).or_default().push((step, param, p.by_value));
+            uses.entry(source)
+                .or_default()
+                .push((step, param, p.by_value));
             node_sources.push(source);
         }
         sources.push(node_sources);
@@ -428,7 +464,10 @@ fn plan(
         .zip(sources)
         .map(|(&node, node_sources)| Step {
             node,
-            args: node_sources.into_iter().map(|source| (source, Passing::Borrow)).collect(),
+            args: node_sources
+                .into_iter()
+                .map(|source| (source, Passing::Borrow))
+                .collect(),
             used_outputs: (0..nodes[node].outputs.len())
                 .map(|output| {
                     let source = Source::Node { node, output };
@@ -452,7 +491,11 @@ fn plan(
             }
         }
     }
-    Plan { steps, inputs, returned }
+    Plan {
+        steps,
+        inputs,
+        returned,
+    }
 }
 
 #[cfg(test)]

@@ -62,10 +62,16 @@ impl Node {
             .filter(|word| !word.is_empty())
             .map(|word| {
                 let mut chars = word.chars();
-                chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                    .unwrap_or_default()
             })
             .collect();
-        Ident::new(if camel.is_empty() { "Node" } else { &camel }, self.sig.ident.span())
+        Ident::new(
+            if camel.is_empty() { "Node" } else { &camel },
+            self.sig.ident.span(),
+        )
     }
 
     /// `<path as NodeOutput<index>>::Type`.
@@ -89,7 +95,12 @@ impl Node {
                     by_value: !param.by_ref,
                 })
                 .collect(),
-            outputs: self.sig.outputs.iter().map(|output| output.unraw().to_string()).collect(),
+            outputs: self
+                .sig
+                .outputs
+                .iter()
+                .map(|output| output.unraw().to_string())
+                .collect(),
         }
     }
 }
@@ -116,7 +127,7 @@ pub struct Model {
 impl Model {
     /// Checks everything, recording every problem in `cx`. Without a model,
     /// the skeleton is all that can be emitted.
-    pub fn build(cx: &Ctxt, input: PipelineInput, answers: &[Answer]) -> Result<Model, Skeleton> {
+    pub fn build(cx: &Ctxt, input: PipelineInput, answers: &[Answer]) -> Result<Model, Box<Skeleton>> {
         input.report(cx);
         let attrs = PipelineAttrs::from_syn(cx, input.attrs);
         let mut skeleton = Skeleton {
@@ -158,21 +169,33 @@ impl Model {
         // graph without it would only add errors that are not real. Mistakes
         // in the pipeline's own attributes do not stop the analysis.
         if !complete || cx.error_count() > errors_before_nodes {
-            return Err(skeleton);
+            return Err(Box::new(skeleton));
         }
         let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();
-        let requested: Option<Vec<String>> =
-            (attrs.outputs.as_ref()).map(|names| names.iter().map(|name| name.unraw().to_string()).collect());
+        let requested: Option<Vec<String>> = (attrs.outputs.as_ref())
+            .map(|names| names.iter().map(|name| name.unraw().to_string()).collect());
         let plan = match graph::analyze(&specs, requested.as_deref()) {
             Ok(plan) => plan,
             Err(errors) => {
-                valid::report_graph_errors(cx, &nodes, attrs.outputs.as_deref().unwrap_or_default(), &errors);
-                return Err(skeleton);
+                valid::report_graph_errors(
+                    cx,
+                    &nodes,
+                    attrs.outputs.as_deref().unwrap_or_default(),
+                    &errors,
+                );
+                return Err(Box::new(skeleton));
             }
         };
-        let input_types = valid::input_types(cx, &nodes, &specs, &plan, &input.declared_inputs, &skeleton.krate);
+        let input_types = valid::input_types(
+            cx,
+            &nodes,
+            &specs,
+            &plan,
+            &input.declared_inputs,
+            &skeleton.krate,
+        );
         if cx.has_errors() {
-            return Err(skeleton);
+            return Err(Box::new(skeleton));
         }
         Ok(Model {
             skeleton,
@@ -223,7 +246,9 @@ impl Model {
     pub fn local(&self, source: Source) -> Ident {
         let name = match source {
             Source::Input(index) => self.plan.inputs[index].name.clone(),
-            Source::Node { node, output } => self.nodes[node].sig.outputs[output].unraw().to_string(),
+            Source::Node { node, output } => {
+                self.nodes[node].sig.outputs[output].unraw().to_string()
+            }
         };
         ident(&name, Span::mixed_site())
     }

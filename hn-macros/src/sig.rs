@@ -10,7 +10,9 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{FnArg, GenericArgument, Ident, Lifetime, Pat, PathArguments, ReturnType, Signature, Type};
+use syn::{
+    FnArg, GenericArgument, Ident, Lifetime, Pat, PathArguments, ReturnType, Signature, Type,
+};
 
 /// A parameter: the name it consumes and how it takes the value.
 #[derive(Clone)]
@@ -59,7 +61,10 @@ impl NodeSig {
         };
         let fallible = is_result(&ret) && attr.infallible.is_none();
         if let (Some(span), false) = (attr.infallible, is_result(&ret)) {
-            cx.error_at(span, "`infallible` has no effect: the function does not return a `Result`");
+            cx.error_at(
+                span,
+                "`infallible` has no effect: the function does not return a `Result`",
+            );
         }
         let (outputs, tuple_outputs) = outputs(cx, attr, sig, &ret, fallible);
         if cx.error_count() > errors_before {
@@ -85,7 +90,10 @@ fn check_header(cx: &Ctxt, sig: &Signature) {
         );
     }
     if let Some(unsafety) = &sig.unsafety {
-        cx.error_spanned_by(unsafety, "a node cannot be `unsafe`; wrap the call in a safe function");
+        cx.error_spanned_by(
+            unsafety,
+            "a node cannot be `unsafe`; wrap the call in a safe function",
+        );
     }
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, "a node cannot be variadic");
@@ -112,7 +120,10 @@ fn param(cx: &Ctxt, arg: &FnArg) -> Option<Param> {
     };
     let ty = ungroup(&typed.ty).clone();
     if contains_impl_trait(&ty) {
-        cx.error_spanned_by(&typed.ty, "a node parameter cannot be `impl Trait`: the pipeline needs a concrete type");
+        cx.error_spanned_by(
+            &typed.ty,
+            "a node parameter cannot be `impl Trait`: the pipeline needs a concrete type",
+        );
         return None;
     }
     let (by_ref, referent) = match &ty {
@@ -135,7 +146,13 @@ fn param(cx: &Ctxt, arg: &FnArg) -> Option<Param> {
 }
 
 /// Output names and whether they split a tuple.
-fn outputs(cx: &Ctxt, attr: &NodeAttr, sig: &Signature, ret: &Type, fallible: bool) -> (Vec<Ident>, bool) {
+fn outputs(
+    cx: &Ctxt,
+    attr: &NodeAttr,
+    sig: &Signature,
+    ret: &Type,
+    fallible: bool,
+) -> (Vec<Ident>, bool) {
     let (names, span) = match &attr.output {
         None => return (vec![sig.ident.clone()], false),
         Some(OutputSpec::Single(name)) => return (vec![name.clone()], false),
@@ -148,7 +165,11 @@ fn outputs(cx: &Ctxt, attr: &NodeAttr, sig: &Signature, ret: &Type, fallible: bo
             cx.error_spanned_by(name, format!("duplicate output name `{name}`"));
         }
     }
-    let value = if fallible { result_ok_type(ret) } else { Some(ret) };
+    let value = if fallible {
+        result_ok_type(ret)
+    } else {
+        Some(ret)
+    };
     match value.map(ungroup) {
         Some(Type::Tuple(tuple)) if tuple.elems.len() != names.len() => cx.error_at(
             span,
@@ -163,7 +184,10 @@ fn outputs(cx: &Ctxt, attr: &NodeAttr, sig: &Signature, ret: &Type, fallible: bo
         Some(Type::Path(_)) => {}
         Some(other) => cx.error_spanned_by(
             other,
-            format!("`output = (..)` needs the function to return a tuple of {} elements", names.len()),
+            format!(
+                "`output = (..)` needs the function to return a tuple of {} elements",
+                names.len()
+            ),
         ),
     }
     (names.clone(), true)
@@ -177,7 +201,9 @@ pub fn is_result(ty: &Type) -> bool {
 
 /// The first generic argument of a `Result`-like path, if written out.
 fn result_ok_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ungroup(ty) else { return None };
+    let Type::Path(path) = ungroup(ty) else {
+        return None;
+    };
     let PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
         return None;
     };
@@ -251,7 +277,11 @@ impl Param {
             Type::Slice(_) => Owned::Mapped,
             Type::TraitObject(_) => Owned::Unknown,
             Type::Path(path) if path.qself.is_none() => {
-                let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+                let last = path
+                    .path
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.to_string());
                 match last.as_deref() {
                     Some("str" | "Path" | "OsStr" | "CStr") => Owned::Mapped,
                     _ => Owned::Recorded,
@@ -273,7 +303,11 @@ impl Param {
         match recorded {
             Type::Slice(slice) => format!("Vec<{}>", text(&slice.elem)),
             Type::Path(path) => {
-                let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+                let last = path
+                    .path
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.to_string());
                 let owned = match last.as_deref() {
                     Some("str") => "String",
                     Some("Path") => "PathBuf",

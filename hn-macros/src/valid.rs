@@ -91,7 +91,12 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
 
 fn produced_names(nodes: &[Node]) -> String {
     let names: Vec<String> = (nodes.iter())
-        .flat_map(|node| node.sig.outputs.iter().map(|output| format!("`{}`", output.unraw())))
+        .flat_map(|node| {
+            node.sig
+                .outputs
+                .iter()
+                .map(|output| format!("`{}`", output.unraw()))
+        })
         .collect();
     names.join(", ")
 }
@@ -144,18 +149,30 @@ pub fn input_types(
         .collect()
 }
 
-fn check_declared(cx: &Ctxt, nodes: &[Node], specs: &[NodeSpec], plan: &Plan, declared: &[DeclaredInput]) {
+fn check_declared(
+    cx: &Ctxt,
+    nodes: &[Node],
+    specs: &[NodeSpec],
+    plan: &Plan,
+    declared: &[DeclaredInput],
+) {
     let inputs: Vec<String> = plan.inputs.iter().map(|input| input.name.clone()).collect();
     for (index, input) in declared.iter().enumerate() {
         let name = input.ident.unraw().to_string();
-        if declared[..index].iter().any(|earlier| earlier.ident.unraw() == name) {
+        if declared[..index]
+            .iter()
+            .any(|earlier| earlier.ident.unraw() == name)
+        {
             cx.error_spanned_by(&input.ident, format!("input `{name}` is declared twice"));
         } else if let Some(producer) = specs.iter().position(|spec| spec.outputs.contains(&name)) {
             cx.error_spanned_by(
                 &input.ident,
                 format!("`{name}` is produced by node `{}`; only inputs of the pipeline can be declared", nodes[producer].name()),
             );
-        } else if !specs.iter().any(|spec| spec.params.iter().any(|param| param.name == name)) {
+        } else if !specs
+            .iter()
+            .any(|spec| spec.params.iter().any(|param| param.name == name))
+        {
             let help = match closest(&name, &inputs) {
                 Some(suggestion) => format!("did you mean `{suggestion}`?"),
                 None => format!("the inputs are: {}", quoted_list(&inputs)),

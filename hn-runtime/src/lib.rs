@@ -36,9 +36,12 @@ pub use pipeline::Pipeline;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::fmt::{
-        DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug, DisplayViaDisplay, Probe,
-        Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync, SourceViaError, write_node_failure,
+        write_node_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
+        DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,
+        SourceViaError,
     };
     pub use crate::sequential::{drop_now, CloneForLaterUse};
-    pub use crate::types::{Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement};
+    pub use crate::types::{
+        Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement,
+    };
 }

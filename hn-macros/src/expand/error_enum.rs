@@ -12,15 +12,26 @@ pub fn expand(model: &Model) -> TokenStream {
     let nodes: Vec<_> = model.fallible_nodes().collect();
     let variants: Vec<_> = nodes.iter().map(|node| node.variant()).collect();
     let names: Vec<String> = nodes.iter().map(|node| node.name()).collect();
-    let definitions = nodes.iter().zip(&variants).zip(&names).map(|((node, variant), node_name)| {
-        let ty = node.error_type(krate);
-        let doc = format!("Node `{node_name}` returned an error.");
-        quote!(#[doc = #doc] #variant(#ty),)
-    });
+    let definitions =
+        nodes
+            .iter()
+            .zip(&variants)
+            .zip(&names)
+            .map(|((node, variant), node_name)| {
+                let ty = node.error_type(krate);
+                let doc = format!("Node `{node_name}` returned an error.");
+                quote!(#[doc = #doc] #variant(#ty),)
+            });
     let doc = if nodes.is_empty() {
-        format!("No node of [`{}`] can fail, so this enum has no values.", skeleton.ident)
+        format!(
+            "No node of [`{}`] can fail, so this enum has no values.",
+            skeleton.ident
+        )
     } else {
-        format!("Why [`{}`] stopped: the node that failed, with its error.", skeleton.ident)
+        format!(
+            "Why [`{}`] stopped: the node that failed, with its error.",
+            skeleton.ident
+        )
     };
     // `match *self {}` also covers the uninhabited enum.
     let arms = |body: TokenStream| {
@@ -28,7 +39,10 @@ pub fn expand(model: &Model) -> TokenStream {
         quote!(match *self { #(Self::#variants(ref error) => #body,)* })
     };
     let node_arms = {
-        let arms = variants.iter().zip(&names).map(|(variant, name)| quote!(Self::#variant(..) => #name,));
+        let arms = variants
+            .iter()
+            .zip(&names)
+            .map(|(variant, name)| quote!(Self::#variant(..) => #name,));
         quote!(match *self { #(#arms)* })
     };
     let display = arms(quote!((&&&#private::Probe(error)).hn_display()));

@@ -8,8 +8,12 @@ use syn::ext::IdentExt;
 
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (ident, inputs, outputs, error) =
-        (&skeleton.ident, skeleton.inputs_ident(), skeleton.outputs_ident(), skeleton.error_ident());
+    let (ident, inputs, outputs, error) = (
+        &skeleton.ident,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
     let krate = model.krate();
     let private = quote!(#krate::__private);
     let nodes = model.running_nodes().map(|node| {

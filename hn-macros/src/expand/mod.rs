@@ -30,9 +30,17 @@ pub fn pipeline(input: TokenStream) -> TokenStream {
     };
     if let Some(path) = parsed.paths().nth(resolved.answers.len()) {
         // Errors in the attributes are reported once, at the last step.
-        let krate = crate::krate(PipelineAttrs::from_syn(&Ctxt::default(), parsed.attrs.clone()).krate.as_ref());
+        let krate = crate::krate(
+            PipelineAttrs::from_syn(&Ctxt::default(), parsed.attrs.clone())
+                .krate
+                .as_ref(),
+        );
         let callback = quote!(#krate::__private::pipeline);
-        let state = resolved.answer_tokens().into_iter().chain(resolved.body).collect();
+        let state = resolved
+            .answer_tokens()
+            .into_iter()
+            .chain(resolved.body)
+            .collect();
         return describe::request(path, &callback, state);
     }
     let cx = Ctxt::default();

@@ -15,8 +15,14 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
-            cx.error_spanned_by(&item, "#[node] goes on a function: `#[node] fn name(input: Type) -> Output { .. }`");
-            return quote!(#item).into_iter().chain(cx.to_compile_errors()).collect();
+            cx.error_spanned_by(
+                &item,
+                "#[node] goes on a function: `#[node] fn name(input: Type) -> Output { .. }`",
+            );
+            return quote!(#item)
+                .into_iter()
+                .chain(cx.to_compile_errors())
+                .collect();
         }
     };
     let node_attr = NodeAttr::from_tokens(&cx, attr.clone());
@@ -24,7 +30,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         // A method: the items below cannot go in an `impl` block, so report
         // the receiver alone.
         NodeSig::from_syn(&cx, &node_attr, &func.sig);
-        return quote!(#func).into_iter().chain(cx.to_compile_errors()).collect();
+        return quote!(#func)
+            .into_iter()
+            .chain(cx.to_compile_errors())
+            .collect();
     }
     let sig = NodeSig::from_syn(&cx, &node_attr, &func.sig);
     let krate = crate::krate(node_attr.krate.as_ref());

@@ -31,17 +31,27 @@ struct Field {
 fn inputs_struct(model: &Model) -> TokenStream {
     let fields: Vec<Field> = (model.plan.inputs.iter().enumerate())
         .map(|(index, input)| {
-            let consumers: Vec<String> =
-                input.consumers.iter().map(|&(node, _)| format!("`{}`", model.nodes[node].name())).collect();
+            let consumers: Vec<String> = input
+                .consumers
+                .iter()
+                .map(|&(node, _)| format!("`{}`", model.nodes[node].name()))
+                .collect();
             let (node, param) = input.consumers[0];
             Field {
-                ident: input_field(model, index, model.nodes[node].sig.params[param].ident.span()),
+                ident: input_field(
+                    model,
+                    index,
+                    model.nodes[node].sig.params[param].ident.span(),
+                ),
                 ty: model.type_of(Source::Input(index)),
                 doc: format!("Consumed by {}.", consumers.join(", ")),
             }
         })
         .collect();
-    let doc = format!("The inputs of [`{}`]: one owned value per name no node produces.", model.skeleton.ident);
+    let doc = format!(
+        "The inputs of [`{}`]: one owned value per name no node produces.",
+        model.skeleton.ident
+    );
     generated_struct(model, &model.skeleton.inputs_ident(), &doc, &fields)
 }
 
@@ -52,13 +62,19 @@ fn outputs_struct(model: &Model) -> TokenStream {
                 unreachable!("only node outputs are returned")
             };
             Field {
-                ident: ident(name, Span::call_site().located_at(model.name_of(*source).span())),
+                ident: ident(
+                    name,
+                    Span::call_site().located_at(model.name_of(*source).span()),
+                ),
                 ty: model.type_of(*source),
                 doc: format!("Produced by `{}`.", model.nodes[node].name()),
             }
         })
         .collect();
-    let doc = format!("What [`{}`] returns: one field per output.", model.skeleton.ident);
+    let doc = format!(
+        "What [`{}`] returns: one field per output.",
+        model.skeleton.ident
+    );
     generated_struct(model, &model.skeleton.outputs_ident(), &doc, &fields)
 }
 
@@ -66,7 +82,10 @@ fn outputs_struct(model: &Model) -> TokenStream {
 /// their own code, so the name resolves at the call site; the location is
 /// the consuming parameter's, for go-to-definition.
 pub fn input_field(model: &Model, index: usize, location: Span) -> Ident {
-    ident(&model.plan.inputs[index].name, Span::call_site().located_at(location))
+    ident(
+        &model.plan.inputs[index].name,
+        Span::call_site().located_at(location),
+    )
 }
 
 /// A struct with public fields and a `Debug` that shows what it can: field
@@ -77,7 +96,9 @@ fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) ->
         let krate = model.krate();
         quote!(#krate::__private)
     };
-    let definitions = fields.iter().map(|Field { ident, ty, doc }| quote!(#[doc = #doc] pub #ident: #ty,));
+    let definitions = fields
+        .iter()
+        .map(|Field { ident, ty, doc }| quote!(#[doc = #doc] pub #ident: #ty,));
     let debug_fields = fields.iter().map(|Field { ident, .. }| {
         let label = ident.to_string().trim_start_matches("r#").to_owned();
         quote_spanned!(Span::call_site()=> .field(#label, &(&&#private::Probe(&self.#ident)).hn_debug()))

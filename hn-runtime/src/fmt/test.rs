@@ -13,13 +13,19 @@ struct Nothing;
 fn display_prefers_display_then_debug_then_opaque() {
     let text = String::from("boom");
     assert_eq!((&&&Probe(&text)).hn_display().to_string(), "boom");
-    assert_eq!((&&&Probe(&OnlyDebug(7))).hn_display().to_string(), "OnlyDebug(7)");
+    assert_eq!(
+        (&&&Probe(&OnlyDebug(7))).hn_display().to_string(),
+        "OnlyDebug(7)"
+    );
     assert_eq!((&&&Probe(&Nothing)).hn_display().to_string(), "..");
 }
 
 #[test]
 fn debug_prefers_debug_then_opaque() {
-    assert_eq!(format!("{:?}", (&&Probe(&OnlyDebug(1))).hn_debug()), "OnlyDebug(1)");
+    assert_eq!(
+        format!("{:?}", (&&Probe(&OnlyDebug(1))).hn_debug()),
+        "OnlyDebug(1)"
+    );
     assert_eq!(format!("{:?}", (&&Probe(&Nothing)).hn_debug()), "..");
 }
 
@@ -30,10 +36,16 @@ fn source_finds_every_kind_of_error() {
     assert_eq!(source.to_string(), "disk");
 
     let boxed: Box<dyn Error> = Box::new(io::Error::other("boxed"));
-    assert_eq!((&&&&Probe(&boxed)).hn_source().unwrap().to_string(), "boxed");
+    assert_eq!(
+        (&&&&Probe(&boxed)).hn_source().unwrap().to_string(),
+        "boxed"
+    );
 
     let boxed_send: Box<dyn Error + Send + Sync> = "send".into();
-    assert_eq!((&&&&Probe(&boxed_send)).hn_source().unwrap().to_string(), "send");
+    assert_eq!(
+        (&&&&Probe(&boxed_send)).hn_source().unwrap().to_string(),
+        "send"
+    );
 
     assert!((&&&&Probe(&String::from("plain"))).hn_source().is_none());
     assert!((&&&&Probe(&())).hn_source().is_none());
