@@ -114,6 +114,12 @@ impl PipelineInput {
         if is_fn_start(body) {
             let mut func: ItemFn = body.parse()?;
             func.attrs.splice(0..0, attrs);
+            for attr in func.attrs.iter().filter(|attr| attr.path().is_ident("cfg")) {
+                self.errors.push(syn::Error::new_spanned(
+                    attr,
+                    "`#[cfg]` is not supported on a node: the graph is fixed when the pipeline is declared; put `#[cfg]` on two pipelines instead",
+                ));
+            }
             self.entries.push(Entry::Inline(Box::new(func)));
             body.parse::<Option<Token![,]>>()?;
             return Ok(());

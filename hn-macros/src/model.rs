@@ -127,7 +127,11 @@ pub struct Model {
 impl Model {
     /// Checks everything, recording every problem in `cx`. Without a model,
     /// the skeleton is all that can be emitted.
-    pub fn build(cx: &Ctxt, input: PipelineInput, answers: &[Answer]) -> Result<Model, Box<Skeleton>> {
+    pub fn build(
+        cx: &Ctxt,
+        input: PipelineInput,
+        answers: &[Answer],
+    ) -> Result<Model, Box<Skeleton>> {
         input.report(cx);
         let attrs = PipelineAttrs::from_syn(cx, input.attrs);
         let mut skeleton = Skeleton {
@@ -186,6 +190,7 @@ impl Model {
                 return Err(Box::new(skeleton));
             }
         };
+        valid::check_variants(cx, &nodes, &plan);
         let input_types = valid::input_types(
             cx,
             &nodes,

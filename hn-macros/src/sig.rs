@@ -134,6 +134,16 @@ fn param(cx: &Ctxt, arg: &FnArg) -> Option<Param> {
             );
             return None;
         }
+        // `&'static T` cannot borrow a value of the run: the value itself is
+        // a `&'static T`, passed like any `Copy` value.
+        Type::Reference(reference)
+            if reference
+                .lifetime
+                .as_ref()
+                .is_some_and(|lifetime| lifetime.ident == "static") =>
+        {
+            (false, ty.clone())
+        }
         Type::Reference(reference) => (true, (*reference.elem).clone()),
         other => (false, other.clone()),
     };

@@ -89,6 +89,32 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
     }
 }
 
+/// Rule: fallible nodes map to distinct error variants. `step1` and `step_1`
+/// would both be `Step1`.
+pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
+    let fallible: Vec<&Node> = plan
+        .order()
+        .map(|index| &nodes[index])
+        .filter(|node| node.sig.fallible)
+        .collect();
+    for (index, node) in fallible.iter().enumerate() {
+        let variant = node.variant();
+        if let Some(first) = fallible[..index]
+            .iter()
+            .find(|earlier| earlier.variant() == variant)
+        {
+            cx.error_at(
+                node.entry_span,
+                format!(
+                    "nodes `{}` and `{}` would both be the error variant `{variant}`; rename one of the functions",
+                    first.name(),
+                    node.name()
+                ),
+            );
+        }
+    }
+}
+
 fn produced_names(nodes: &[Node]) -> String {
     let names: Vec<String> = (nodes.iter())
         .flat_map(|node| {

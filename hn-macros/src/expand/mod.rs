@@ -73,12 +73,19 @@ fn expand(model: &Model) -> TokenStream {
 }
 
 /// The inline functions, each with its marker type as `#[node]` would emit.
+/// A node that `#[outputs]` prunes is never called, which is intended.
 fn inline_nodes(model: &Model) -> TokenStream {
     let krate = model.krate();
-    let fns = &model.skeleton.inline_fns;
-    let types = (model.nodes.iter())
-        .filter(|node| node.inline)
-        .zip(fns)
-        .map(|(node, func)| node::node_types(krate, &func.vis, &node.sig));
-    quote!(#(#fns)* #(#types)*)
+    let running: Vec<usize> = model.plan.order().collect();
+    let inline = (model.nodes.iter().enumerate()).filter(|(_, node)| node.inline);
+    let items = inline
+        .zip(&model.skeleton.inline_fns)
+        .map(|((index, node), func)| {
+            let types = node::node_types(krate, &func.vis, &node.sig);
+            let allow = (!running.contains(&index)).then(|| {
+            quote!(#[allow(dead_code, reason = "pruned: no output in #[outputs] needs this node")])
+        });
+            quote!(#allow #func #types)
+        });
+    quote!(#(#items)*)
 }
