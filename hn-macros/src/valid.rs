@@ -121,10 +121,10 @@ fn produced_names(nodes: &[Node]) -> String {
             node.sig
                 .outputs
                 .iter()
-                .map(|output| format!("`{}`", output.unraw()))
+                .map(|output| output.unraw().to_string())
         })
         .collect();
-    names.join(", ")
+    quoted_list(&names)
 }
 
 /// The field type of each input, with the checks on declared and inferred
