@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Instruction counts of the generated `run` against the hand-written calls,
+# under valgrind's callgrind (deterministic, unlike wall-clock time).
+#
+# Usage, from anywhere (no arguments needed):
+#   benches/callgrind.sh
+# Environment:
+#   ITERS             iterations of the measured run (default 1000000)
+#   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it (default 1.01)
+#   CARGO_TARGET_DIR  honoured as usual by cargo
+#   CALLGRIND_OUT     where callgrind's output files go (default: a temporary directory)
+#
+# Each variant runs twice, with 0 and with ITERS iterations; the difference
+# divided by ITERS is the cost of one call, with process startup cancelled out.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ITERS="${ITERS:-1000000}"
+MAX_RATIO="${MAX_RATIO:-1.01}"
+
+command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
+
+# Build in release (the bench profile) and take the executable's path from
+# cargo's own report rather than guessing the hash in its file name.
+bin="$(
+    cargo build --release --bench callgrind_target --message-format=json-render-diagnostics \
+        | grep '"reason":"compiler-artifact"' \
+        | grep '"name":"callgrind_target"' \
+        | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' \
+        | tail -n 1
+)"
+[[ -n "$bin" && -x "$bin" ]] || { echo "callgrind.sh: could not find the callgrind_target executable" >&2; exit 2; }
+
+if [[ -n "${CALLGRIND_OUT:-}" ]]; then
+    out="$CALLGRIND_OUT"
+    mkdir -p "$out"
+else
+    out="$(mktemp -d)"
+    trap 'rm -rf "$out"' EXIT
+fi
+
+# Total instructions (Ir) of one run: callgrind's `summary:`/`totals:` line.
+instructions() {
+    local variant=$1 n=$2 file="$out/callgrind.$1.$2.out"
+    valgrind --tool=callgrind --callgrind-out-file="$file" --log-file="$out/valgrind.$1.$2.log" \
+        "$bin" "$variant" "$n" >"$out/stdout.$1.$2.txt"
+    local total
+    total="$(grep -E '^(summary|totals):' "$file" | head -n 1 | awk '{ print $2 }')"
+    [[ -n "$total" ]] || { echo "callgrind.sh: no total in $file" >&2; exit 2; }
+    echo "$total"
+}
+
+echo "binary: $bin"
+echo "iterations: $ITERS (minus a run with 0 iterations)"
+declare -A per_call
+for variant in generated hand; do
+    base="$(instructions "$variant" 0)"
+    full="$(instructions "$variant" "$ITERS")"
+    per_call[$variant]="$(awk -v a="$full" -v b="$base" -v n="$ITERS" 'BEGIN { printf "%.3f", (a - b) / n }')"
+    printf '%-10s %15s Ir total, %12s Ir at startup, %10s Ir per call   (%s)\n' \
+        "$variant" "$full" "$base" "${per_call[$variant]}" "$(cat "$out/stdout.$variant.$ITERS.txt")"
+done
+
+ratio="$(awk -v g="${per_call[generated]}" -v h="${per_call[hand]}" 'BEGIN { printf "%.4f", g / h }')"
+echo "ratio generated / hand-written: $ratio (goal <= $MAX_RATIO)"
+if awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN { exit !(r > m) }'; then
+    echo "FAIL: the generated run costs more than the hand-written calls" >&2
+    exit 1
+fi
