@@ -13,9 +13,15 @@ fn runs_without_std() {
 #[test]
 fn errors_name_the_node() {
     let error = read(4001, 3300, [0; 4]).unwrap_err();
-    assert!(matches!(error, ReadingError::Checked(SensorError::OutOfRange(4001))));
+    assert!(matches!(
+        error,
+        ReadingError::Checked(SensorError::OutOfRange(4001))
+    ));
     assert_eq!(error.node(), "checked");
-    assert_eq!(error.to_string(), "node `checked` failed: raw value 4001 is out of range");
+    assert_eq!(
+        error.to_string(),
+        "node `checked` failed: raw value 4001 is out of range"
+    );
 }
 
 #[test]
