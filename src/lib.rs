@@ -89,19 +89,19 @@ pub use hn_macros::node;
 #[doc(inline)]
 pub use hn_macros::pipeline;
 
-pub use hn_runtime::{MapError, NodeError, NodeInfo, Pipeline};
+pub use hn_runtime::{partition, Engine, MapError, Mode, NodeError, NodeInfo, Pipeline, Workload};
 
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.
 pub mod prelude {
-    pub use crate::{node, pipeline, MapError, Pipeline};
+    pub use crate::{node, pipeline, Engine, MapError, Mode, Pipeline, Workload};
 }
 
 /// Items used by generated code. Not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use hn_runtime::__private::*;
-    pub use hn_runtime::{NodeError, NodeInfo, Pipeline};
+    pub use hn_runtime::{Engine, MapError, Mode, NodeError, NodeInfo, Pipeline};
 
     /// The re-entry point of `pipeline!` once a node has described itself.
     pub use hn_macros::pipeline;

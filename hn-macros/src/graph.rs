@@ -113,6 +113,39 @@ impl Plan {
     pub fn order(&self) -> impl Iterator<Item = usize> + '_ {
         self.steps.iter().map(|step| step.node)
     }
+
+    /// The steps that must finish before step `step` starts when steps run
+    /// at once: its producers, and, for a value it moves, every other
+    /// consumer of that value (they borrow or clone it first, as in the
+    /// sequential order). Sorted, each once.
+    pub fn dependencies(&self, step: usize) -> Vec<usize> {
+        let position = |node: usize| self.steps.iter().position(|s| s.node == node);
+        let mut dependencies: Vec<usize> = Vec::new();
+        for &(source, passing) in &self.steps[step].args {
+            if let Source::Node { node, .. } = source {
+                dependencies.extend(position(node));
+            }
+            if passing == Passing::Move {
+                let other_users = (self.steps.iter().enumerate())
+                    .filter(|&(other, s)| {
+                        other != step && s.args.iter().any(|&(used, _)| used == source)
+                    })
+                    .map(|(other, _)| other);
+                dependencies.extend(other_users);
+            }
+        }
+        dependencies.sort_unstable();
+        dependencies.dedup();
+        dependencies
+    }
+
+    /// The steps that wait for step `step` (the inverse of
+    /// [`dependencies`](Plan::dependencies)), in order.
+    pub fn dependents(&self, step: usize) -> Vec<usize> {
+        (0..self.steps.len())
+            .filter(|&other| self.dependencies(other).contains(&step))
+            .collect()
+    }
 }
 
 /// Analyzes a pipeline: `requested` is the `#[outputs(...)]` list, if any.

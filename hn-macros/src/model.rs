@@ -214,6 +214,12 @@ impl Model {
         &self.skeleton.krate
     }
 
+    /// `::hypernodes::__private`, or the renamed crate's.
+    pub fn private(&self) -> TokenStream {
+        let krate = self.krate();
+        quote!(#krate::__private)
+    }
+
     /// The nodes that run, in order.
     pub fn running_nodes(&self) -> impl Iterator<Item = &Node> {
         self.plan.order().map(|index| &self.nodes[index])

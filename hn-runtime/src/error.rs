@@ -60,6 +60,12 @@ pub enum MapError<E> {
         /// is neither `&str` nor `String`).
         message: alloc::string::String,
     },
+    /// The item was not started: an earlier item failed under a fail-fast
+    /// engine ([`Engine::fail_fast`](crate::Engine::fail_fast)).
+    NotRun {
+        /// The item's index in the input order.
+        item: usize,
+    },
 }
 
 impl<E> MapError<E> {
@@ -69,17 +75,33 @@ impl<E> MapError<E> {
             MapError::Failed { item, .. } => *item,
             #[cfg(feature = "alloc")]
             MapError::Panicked { item, .. } => *item,
+            MapError::NotRun { item } => *item,
+        }
+    }
+
+    /// Sets the item index, for executors that learn it late.
+    #[cfg_attr(
+        not(feature = "rayon"),
+        allow(dead_code, reason = "used by the rayon map")
+    )]
+    pub(crate) fn set_item(&mut self, index: usize) {
+        match self {
+            MapError::Failed { item, .. } | MapError::NotRun { item } => *item = index,
+            #[cfg(feature = "alloc")]
+            MapError::Panicked { item, .. } => *item = index,
         }
     }
 }
 
 impl<E: NodeError> MapError<E> {
-    /// The name of the node that failed or panicked.
+    /// The name of the node that failed or panicked (`""` for an item that
+    /// did not run).
     pub fn node(&self) -> &'static str {
         match self {
             MapError::Failed { error, .. } => error.node(),
             #[cfg(feature = "alloc")]
             MapError::Panicked { node, .. } => node,
+            MapError::NotRun { .. } => "",
         }
     }
 }
@@ -94,6 +116,7 @@ impl<E: fmt::Display> fmt::Display for MapError<E> {
                 node,
                 message,
             } => write!(f, "item {item}: node `{node}` panicked: {message}"),
+            MapError::NotRun { item } => write!(f, "item {item}: not run, an earlier item failed"),
         }
     }
 }
@@ -104,6 +127,7 @@ impl<E: core::error::Error + 'static> core::error::Error for MapError<E> {
             MapError::Failed { error, .. } => Some(error),
             #[cfg(feature = "alloc")]
             MapError::Panicked { .. } => None,
+            MapError::NotRun { .. } => None,
         }
     }
 }

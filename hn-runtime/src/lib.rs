@@ -11,7 +11,9 @@
 //! - `alloc`: `&str` / `&[T]` / `&CStr` inputs infer to `String` / `Vec<T>` /
 //!   `CString`.
 //!
-//! Without either, everything here still works in a `#![no_std]` crate
+//! - `rayon` (default): implies `std`; the parallel runner and maps.
+//!
+//! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
 #![no_std]
 
@@ -20,28 +22,66 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod engine;
 mod error;
+mod executor;
 mod fmt;
 mod node;
+mod observe;
+pub mod partition;
 mod pipeline;
 mod sequential;
 mod types;
 
+pub use engine::{Engine, Mode};
 pub use error::{MapError, NodeError};
 pub use node::NodeInfo;
+pub use partition::Workload;
 pub use pipeline::Pipeline;
+
+/// Passes its tokens through when the `rayon` feature is on: generated code
+/// wraps the parallel runners in it, since the macro cannot see features.
+#[cfg(feature = "rayon")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_rayon {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Drops its tokens: the `rayon` feature is off.
+#[cfg(not(feature = "rayon"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_rayon {
+    ($($tokens:tt)*) => {};
+}
 
 /// Items used by code that `pipeline!` and `#[node]` generate. Not public API:
 /// anything here may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__cfg_rayon as cfg_rayon;
     pub use crate::fmt::{
         write_node_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,
         SourceViaError,
     };
+    pub use crate::observe::Observer;
+    #[cfg(feature = "std")]
+    pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
     pub use crate::sequential::{drop_now, CloneForLaterUse};
+
+    #[cfg(feature = "std")]
+    pub use crate::executor::map::map_with;
+    #[cfg(feature = "rayon")]
+    pub use crate::executor::{
+        map::map_par,
+        parallel::{Failure, Slot},
+        stream::{map_iter, MapIter},
+    };
     pub use crate::types::{
         Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement,
     };
+    #[cfg(feature = "rayon")]
+    pub use rayon;
 }

@@ -1,10 +1,12 @@
 //! Token output. One file per generated piece; each reads the analyzed
 //! [`Model`] and never parses or checks again.
 
+mod call;
 mod dot;
 mod error_enum;
 mod info;
 pub mod node;
+mod parallel;
 mod sequential;
 mod structs;
 
@@ -60,6 +62,7 @@ fn expand(model: &Model) -> TokenStream {
     let error_enum = error_enum::expand(model);
     let info = info::expand(model);
     let run = sequential::expand(model);
+    let run_parallel = parallel::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #inline_fns
@@ -69,7 +72,21 @@ fn expand(model: &Model) -> TokenStream {
         impl #ident {
             #run
         }
+        #run_parallel
     }
+}
+
+/// The `# Errors` section of a runner's docs, if any node can fail.
+fn errors_doc(model: &Model, after_failure: &str) -> Option<TokenStream> {
+    let text = format!("The error of the first node that fails, naming the node; {after_failure}.");
+    (model.fallible_nodes().next().is_some()).then(|| {
+        quote! {
+            #[doc = ""]
+            #[doc = "# Errors"]
+            #[doc = ""]
+            #[doc = #text]
+        }
+    })
 }
 
 /// The inline functions, each with its marker type as `#[node]` would emit.

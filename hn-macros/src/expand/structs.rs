@@ -88,6 +88,38 @@ pub fn input_field(model: &Model, index: usize, location: Span) -> Ident {
     )
 }
 
+/// `let NameInputs { a: <local a>, .. } = inputs;`
+pub fn destructure_inputs(model: &Model, inputs_arg: &Ident) -> TokenStream {
+    let name = model.skeleton.inputs_ident();
+    let fields = (0..model.plan.inputs.len()).map(|index| {
+        let (node, param) = model.plan.inputs[index].consumers[0];
+        let field = input_field(
+            model,
+            index,
+            model.nodes[node].sig.params[param].ident.span(),
+        );
+        let local = model.local(Source::Input(index));
+        quote!(#field: #local)
+    });
+    quote!(let #name { #(#fields),* } = #inputs_arg;)
+}
+
+/// The `field: value` pairs of the `Outputs` struct, each value built by
+/// `value_of` from where it comes from.
+pub fn returned_outputs<'a>(
+    model: &'a Model,
+    value_of: impl Fn(Source) -> TokenStream + 'a,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    model.plan.returned.iter().map(move |(name, source)| {
+        let field = ident(
+            name,
+            Span::call_site().located_at(model.name_of(*source).span()),
+        );
+        let value = value_of(*source);
+        quote!(#field: #value)
+    })
+}
+
 /// A struct with public fields and a `Debug` that shows what it can: field
 /// types need not implement `Debug`.
 fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {

@@ -1,0 +1,77 @@
+//! One node call, as every runner makes it: arguments passed as the plan
+//! says, the call wrapped in the run's observer, and a fallible node's error
+//! turned into the pipeline's error.
+
+use crate::graph::Passing;
+use crate::model::{Model, Node};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Ident;
+
+/// The argument for parameter `index` of `node`. `place` names the value
+/// (to borrow or clone it); `owned` yields it (to move it).
+///
+/// The argument carries the parameter's location, so rustc reports a type
+/// mismatch between producer and consumer, or a missing `Clone`, at the
+/// parameter.
+pub fn argument(
+    model: &Model,
+    node: &Node,
+    index: usize,
+    passing: Passing,
+    place: &TokenStream,
+    owned: &TokenStream,
+) -> TokenStream {
+    let span = node.sig.params[index].span;
+    let private = model.private();
+    match passing {
+        Passing::Borrow => quote_spanned!(span=> &#place),
+        Passing::Clone => {
+            quote_spanned!(span=> #private::CloneForLaterUse::clone_for_later_use(&#place))
+        }
+        Passing::Move => quote!(#owned),
+    }
+}
+
+/// `observer.call("name", || path(args))`.
+pub fn observed(
+    node: &Node,
+    args: impl IntoIterator<Item = TokenStream>,
+    observer: &TokenStream,
+) -> TokenStream {
+    let path = &node.path;
+    let name = node.name();
+    let args = args.into_iter();
+    quote!(#observer.call(#name, || #path(#(#args),*)))
+}
+
+/// The node's value from its call: the call itself, or for a fallible node
+/// a `match` that hands the error, wrapped in the pipeline's error enum, to
+/// `on_error` (which must diverge: `return ..`).
+pub fn value(
+    model: &Model,
+    node: &Node,
+    call: TokenStream,
+    on_error: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
+    if !node.sig.fallible {
+        return call;
+    }
+    let (value, error) = (
+        Ident::new("value", Span::mixed_site()),
+        Ident::new("error", Span::mixed_site()),
+    );
+    let (error_enum, variant) = (model.skeleton.error_ident(), node.variant());
+    let handle = on_error(quote!(#error_enum::#variant(#error)));
+    quote! {
+        match #call {
+            ::core::result::Result::Ok(#value) => #value,
+            ::core::result::Result::Err(#error) => #handle,
+        }
+    }
+}
+
+/// The `observer` parameter of the observed runners.
+pub fn observer_ident() -> Ident {
+    Ident::new("observer", Span::mixed_site())
+}

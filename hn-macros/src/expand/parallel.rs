@@ -1,0 +1,315 @@
+//! `run_parallel`: every node a task on a `rayon::scope`, started the moment
+//! its last dependency finishes, so the run follows the critical path, not
+//! topological levels.
+//!
+//! The generated code keeps, in a `State` local to the call, one slot per
+//! value and one counter per node that has dependencies. A finishing node
+//! stores its outputs, counts down its dependents, spawns all that became
+//! ready but one, and runs that one itself: a chain of nodes runs on one
+//! thread with no task in between. The dependencies come from
+//! `Plan::dependencies`: a node's producers, and for a value it moves, the
+//! other consumers of that value.
+
+use crate::expand::call::{argument, observed, observer_ident, value};
+use crate::expand::errors_doc;
+use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::graph::{Passing, Source};
+use crate::model::Model;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+pub fn expand(model: &Model) -> Option<TokenStream> {
+    if model.has_async_nodes() {
+        return None;
+    }
+    let skeleton = &model.skeleton;
+    let (ident, vis, inputs, outputs, error) = (
+        &skeleton.ident,
+        &skeleton.vis,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
+    let private = model.private();
+    let inputs_arg = Ident::new("inputs", Span::mixed_site());
+    let observer = observer_ident();
+    let state_ty = Ident::new("State", Span::mixed_site());
+    let state = Ident::new("state", Span::mixed_site());
+    let scope = Ident::new("scope", Span::mixed_site());
+    let slots = value_sources(model);
+    let slot_fields = slots.iter().map(|&source| {
+        let (field, ty) = (slot_field(model, source), model.type_of(source));
+        quote!(#field: #private::Slot<#ty>,)
+    });
+    let counters: Vec<(Ident, usize)> = (0..model.plan.steps.len())
+        .filter_map(|step| {
+            let count = model.plan.dependencies(step).len();
+            (count > 0).then(|| (counter_field(step), count))
+        })
+        .collect();
+    let counter_fields = counters
+        .iter()
+        .map(|(field, _)| quote!(#field: ::core::sync::atomic::AtomicUsize,));
+    let counter_inits = counters
+        .iter()
+        .map(|(field, count)| quote!(#field: ::core::sync::atomic::AtomicUsize::new(#count),));
+    let slot_inits = slots.iter().map(|&source| {
+        let field = slot_field(model, source);
+        match source {
+            Source::Input(_) => {
+                let local = model.local(source);
+                quote!(#field: #private::Slot::full(#local),)
+            }
+            Source::Node { .. } => quote!(#field: ::core::default::Default::default(),),
+        }
+    });
+    let bounds = thread_bounds(model);
+    let tasks = (0..model.plan.steps.len()).map(|step| task(model, step, &state_ty, &bounds));
+    let roots: Vec<usize> = (0..model.plan.steps.len())
+        .filter(|&step| model.plan.dependencies(step).is_empty())
+        .collect();
+    let start_roots = start(&roots, &state, &scope);
+    let slot_names: Vec<Ident> = slots
+        .iter()
+        .map(|&source| slot_field(model, source))
+        .collect();
+    let returned = returned_outputs(model, |source| {
+        let field = slot_field(model, source);
+        quote!(#field.into_inner())
+    });
+    let destructure = destructure_inputs(model, &inputs_arg);
+    let doc = "Runs the pipeline with independent nodes at once on the current rayon pool: each node starts as soon as the nodes it depends on are done, so the run takes as long as its slowest chain of nodes.";
+    let errors_doc = errors_doc(
+        model,
+        "nodes not started yet do not start, and the ones already running finish first",
+    );
+    Some(quote! {
+        #private::cfg_rayon! {
+            #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+            impl #ident {
+                #[doc = #doc]
+                #[doc = ""]
+                #[doc = "A node that runs alone runs on the calling thread, with no task overhead."]
+                #errors_doc
+                #[doc = ""]
+                #[doc = "# Panics"]
+                #[doc = ""]
+                #[doc = "If a node panics, the panic reaches the caller once the nodes already running have finished, as with `rayon::join`."]
+                #vis fn run_parallel(&self, #inputs_arg: #inputs) -> ::core::result::Result<#outputs, #error>
+                where
+                    #bounds
+                {
+                    self.__run_parallel_observed(#inputs_arg, &())
+                }
+
+                /// `run_parallel`, with every node call wrapped by `observer`.
+                #[doc(hidden)]
+                #vis fn __run_parallel_observed<O: #private::Observer + ::core::marker::Sync>(
+                    &self,
+                    #inputs_arg: #inputs,
+                    #observer: &O,
+                ) -> ::core::result::Result<#outputs, #error>
+                where
+                    #bounds
+                {
+                    struct #state_ty<'o, O> {
+                        observer: &'o O,
+                        failure: #private::Failure<#error>,
+                        #(#slot_fields)*
+                        #(#counter_fields)*
+                    }
+                    #(#tasks)*
+                    #destructure
+                    let #state = #state_ty {
+                        observer: #observer,
+                        failure: ::core::default::Default::default(),
+                        #(#slot_inits)*
+                        #(#counter_inits)*
+                    };
+                    #private::rayon::scope(|#scope| {
+                        let #state = &#state;
+                        #start_roots
+                    });
+                    let #state_ty { failure, #(#slot_names,)* .. } = #state;
+                    if let ::core::option::Option::Some(error) = failure.into_inner() {
+                        return ::core::result::Result::Err(error);
+                    }
+                    ::core::result::Result::Ok(#outputs { #(#returned),* })
+                }
+            }
+        }
+    })
+}
+
+/// The values that need a slot: every input, and every node output that is
+/// used or returned.
+fn value_sources(model: &Model) -> Vec<Source> {
+    let inputs = (0..model.plan.inputs.len()).map(Source::Input);
+    let outputs = model.plan.steps.iter().flat_map(|step| {
+        (step.used_outputs.iter().enumerate())
+            .filter(|(_, &used)| used)
+            .map(move |(output, _)| Source::Node {
+                node: step.node,
+                output,
+            })
+    });
+    inputs.chain(outputs).collect()
+}
+
+fn slot_field(model: &Model, source: Source) -> Ident {
+    let local = model.local(source);
+    format_ident!("value_{}", local, span = Span::mixed_site())
+}
+
+fn counter_field(step: usize) -> Ident {
+    format_ident!("waiting_{}", step, span = Span::mixed_site())
+}
+
+fn task_ident(step: usize) -> Ident {
+    format_ident!("task_{}", step, span = Span::mixed_site())
+}
+
+/// Spawns every ready task but the last, and runs the last one here.
+fn start(ready: &[usize], state: &Ident, scope: &Ident) -> TokenStream {
+    let Some((&last, others)) = ready.split_last() else {
+        return TokenStream::new();
+    };
+    let spawned = others.iter().map(|&step| {
+        let task = task_ident(step);
+        quote!(#scope.spawn(move |#scope| #task(#state, #scope));)
+    });
+    let last = task_ident(last);
+    quote! {
+        #(#spawned)*
+        #last(#state, #scope);
+    }
+}
+
+/// The task of one step: take its arguments from the slots, call the node,
+/// store its outputs, start the dependents that became ready.
+fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream) -> TokenStream {
+    let step = &model.plan.steps[step_index];
+    let node = &model.nodes[step.node];
+    let private = model.private();
+    let (state, scope) = (
+        Ident::new("state", Span::mixed_site()),
+        Ident::new("scope", Span::mixed_site()),
+    );
+    let mut guards = Vec::new();
+    let args: Vec<TokenStream> = (step.args.iter().enumerate())
+        .map(|(index, &(source, passing))| {
+            let field = slot_field(model, source);
+            // At the parameter's location, like the whole argument.
+            let span = node.sig.params[index].span;
+            let guard = format_ident!(
+                "borrowed_{}",
+                index,
+                span = Span::mixed_site().located_at(span)
+            );
+            let place = quote_spanned!(span=> *#guard);
+            if passing != Passing::Move {
+                guards.push(quote!(let #guard = #state.#field.get();));
+            }
+            argument(
+                model,
+                node,
+                index,
+                passing,
+                &place,
+                &quote!(#state.#field.take()),
+            )
+        })
+        .collect();
+    let call = observed(node, args, &quote!(#state.observer));
+    let result = value(model, node, call, |error| {
+        quote! {{
+            #state.failure.set(#error);
+            return;
+        }}
+    });
+    let outputs: Vec<Ident> = (0..node.sig.outputs.len())
+        .map(|output| format_ident!("output_{}", output, span = Span::mixed_site()))
+        .collect();
+    let pattern = if node.sig.tuple_outputs {
+        quote!((#(#outputs),*))
+    } else {
+        quote!(#(#outputs)*)
+    };
+    let stores = (step.used_outputs.iter().enumerate())
+        .filter(|(_, &used)| used)
+        .map(|(output, _)| {
+            let field = slot_field(
+                model,
+                Source::Node {
+                    node: step.node,
+                    output,
+                },
+            );
+            let local = &outputs[output];
+            quote!(#state.#field.put(#local);)
+        });
+    let dependents = model.plan.dependents(step_index);
+    let next = Ident::new("next", Span::mixed_site());
+    let notify = dependents.iter().map(|&dependent| {
+        let (counter, task) = (counter_field(dependent), task_ident(dependent));
+        quote! {
+            if #state.#counter.fetch_sub(1, ::core::sync::atomic::Ordering::AcqRel) == 1 {
+                if let ::core::option::Option::Some(ready) = #next.replace(#task::<O>) {
+                    #scope.spawn(move |#scope| ready(#state, #scope));
+                }
+            }
+        }
+    });
+    let task = task_ident(step_index);
+    quote! {
+        fn #task<'s, 'o, O: #private::Observer + ::core::marker::Sync>(
+            #state: &'s #state_ty<'o, O>,
+            #scope: &#private::rayon::Scope<'s>,
+        )
+        where
+            #bounds
+        {
+            if #state.failure.is_set() {
+                return;
+            }
+            let #pattern = {
+                #(#guards)*
+                #result
+            };
+            #(#stores)*
+            let mut #next: ::core::option::Option<fn(&'s #state_ty<'o, O>, &#private::rayon::Scope<'s>)> =
+                ::core::option::Option::None;
+            #(#notify)*
+            if let ::core::option::Option::Some(ready) = #next {
+                ready(#state, #scope);
+            }
+        }
+    }
+}
+
+/// Every value and every error crosses threads. The bounds are
+/// higher-ranked (`for<'hn>`) so that a pipeline whose values are not
+/// thread-safe still compiles (only `run_parallel` is then unusable), and
+/// each is spanned at the node that produces the value (or the parameter
+/// that first consumes an input): calling `run_parallel` on such a pipeline
+/// is an error that points there.
+pub fn thread_bounds(model: &Model) -> TokenStream {
+    let values = value_sources(model).into_iter().map(|source| {
+        let span = match source {
+            Source::Input(index) => {
+                let (node, param) = model.plan.inputs[index].consumers[0];
+                model.nodes[node].sig.params[param].span
+            }
+            Source::Node { node, output } => model.nodes[node].sig.outputs[output].span(),
+        };
+        let ty = model.type_of(source);
+        quote_spanned!(span=> for<'hn> #ty: ::core::marker::Send + ::core::marker::Sync,)
+    });
+    let errors = model.fallible_nodes().map(|node| {
+        let ty = node.error_type(model.krate());
+        let span = node.sig.ident.span();
+        quote_spanned!(span=> for<'hn> #ty: ::core::marker::Send,)
+    });
+    quote!(#(#values)* #(#errors)*)
+}

@@ -1,0 +1,210 @@
+//! How a pipeline runs: within one item (nodes) and across items (map).
+
+use crate::partition::{npartitions, Workload};
+
+/// An execution mode, for the nodes of one run ([`Engine::nodes`]) or for
+/// the items of a map ([`Engine::map`]).
+///
+/// | mode | nodes of one run | items of a map |
+/// | --- | --- | --- |
+/// | `Sequential` | one after another, on the calling thread | one after another, on the calling thread |
+/// | `Parallel` | independent nodes at once on the rayon pool | items at once on the rayon pool |
+/// | `Threads` | as `Parallel` | items on a pool of threads sized for blocking I/O |
+/// | `Async` | awaited (with the async runner) | awaited (with the async runner) |
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::{Engine, Mode};
+///
+/// let engine = Engine::new().nodes(Mode::Parallel).map(Mode::Threads);
+/// assert_eq!(engine.node_mode(), Mode::Parallel);
+/// assert_eq!(engine.map_mode(), Mode::Threads);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// One at a time, on the calling thread.
+    #[default]
+    Sequential,
+    /// At once on the rayon pool: for CPU-bound work.
+    Parallel,
+    /// On a dedicated pool of threads sized for blocking work (file or
+    /// network I/O, `thread::sleep`), never on rayon's CPU pool.
+    Threads,
+    /// Awaited on the async runtime (the async runner).
+    Async,
+}
+
+/// The execution settings of a run or a map: the Rust form of a local
+/// backend (node and map execution modes) and of a Dask-style engine
+/// (workload type, partitions).
+///
+/// `Engine` is cheap to clone: a custom pool is shared through an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::{Engine, Mode, Workload};
+///
+/// let engine = Engine::new()
+///     .nodes(Mode::Parallel)
+///     .map(Mode::Threads)
+///     .workload(Workload::Io)
+///     .max_workers(64)
+///     .npartitions(16);
+/// assert_eq!(engine.partitions_for(1000, 8), 16);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Engine {
+    nodes: Mode,
+    map: Mode,
+    workload: Workload,
+    max_workers: Option<usize>,
+    npartitions: Option<usize>,
+    fail_fast: bool,
+    #[cfg(feature = "rayon")]
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// The default engine: nodes of a run one after another, items of a map
+    /// in parallel on the current rayon pool, a mixed workload, the
+    /// partition heuristic, and every item run even when some fail.
+    pub const fn new() -> Self {
+        Engine {
+            nodes: Mode::Sequential,
+            map: if cfg!(feature = "rayon") {
+                Mode::Parallel
+            } else {
+                Mode::Sequential
+            },
+            workload: Workload::Mixed,
+            max_workers: None,
+            npartitions: None,
+            fail_fast: false,
+            #[cfg(feature = "rayon")]
+            pool: None,
+        }
+    }
+
+    /// Everything on the calling thread, one at a time: for debugging and
+    /// for measuring overhead.
+    pub const fn sequential() -> Self {
+        let mut engine = Engine::new();
+        engine.map = Mode::Sequential;
+        engine
+    }
+
+    /// How the nodes of one item run.
+    #[must_use]
+    pub const fn nodes(mut self, mode: Mode) -> Self {
+        self.nodes = mode;
+        self
+    }
+
+    /// How the items of a map run.
+    #[must_use]
+    pub const fn map(mut self, mode: Mode) -> Self {
+        self.map = mode;
+        self
+    }
+
+    /// What the work mostly does; it sets how far the partition heuristic
+    /// oversubscribes the CPUs.
+    #[must_use]
+    pub const fn workload(mut self, workload: Workload) -> Self {
+        self.workload = workload;
+        self
+    }
+
+    /// At most this many threads (`Threads`) or futures in flight (`Async`).
+    /// Zero is taken as one.
+    #[must_use]
+    pub const fn max_workers(mut self, workers: usize) -> Self {
+        self.max_workers = Some(if workers == 0 { 1 } else { workers });
+        self
+    }
+
+    /// Splits a map into this many partitions instead of asking the
+    /// heuristic. Zero is taken as one.
+    #[must_use]
+    pub const fn npartitions(mut self, partitions: usize) -> Self {
+        self.npartitions = Some(if partitions == 0 { 1 } else { partitions });
+        self
+    }
+
+    /// After the first item fails or panics, starts no new items; the items
+    /// already running finish, and the others are reported as
+    /// [`MapError::NotRun`](crate::MapError::NotRun).
+    #[must_use]
+    pub const fn fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
+        self
+    }
+
+    /// Runs parallel work on this rayon pool instead of the current one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hypernodes::Engine;
+    ///
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    /// let engine = Engine::new().pool(pool);
+    /// assert_eq!(engine.custom_pool().unwrap().current_num_threads(), 2);
+    /// ```
+    #[cfg(feature = "rayon")]
+    #[must_use]
+    pub fn pool(mut self, pool: impl Into<std::sync::Arc<rayon::ThreadPool>>) -> Self {
+        self.pool = Some(pool.into());
+        self
+    }
+
+    /// The mode for the nodes of one item.
+    pub const fn node_mode(&self) -> Mode {
+        self.nodes
+    }
+
+    /// The mode for the items of a map.
+    pub const fn map_mode(&self) -> Mode {
+        self.map
+    }
+
+    /// The workload type.
+    pub const fn workload_type(&self) -> Workload {
+        self.workload
+    }
+
+    /// The `max_workers` setting, if any.
+    pub const fn worker_limit(&self) -> Option<usize> {
+        self.max_workers
+    }
+
+    /// Whether the map stops starting items after a failure.
+    pub const fn is_fail_fast(&self) -> bool {
+        self.fail_fast
+    }
+
+    /// The pool given with [`pool`](Engine::pool), if any.
+    #[cfg(feature = "rayon")]
+    pub fn custom_pool(&self) -> Option<&std::sync::Arc<rayon::ThreadPool>> {
+        self.pool.as_ref()
+    }
+
+    /// How many partitions a map of `items` items gets on `cpus` CPUs: the
+    /// manual setting if there is one (never more than the items), else the
+    /// heuristic ([`npartitions`]).
+    pub fn partitions_for(&self, items: usize, cpus: usize) -> usize {
+        match self.npartitions {
+            Some(partitions) => partitions.min(items).max(1),
+            None => npartitions(items, self.workload, cpus),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Maps a pipeline over items: every item's outcome is kept, in input order.
+
+use crate::observe::describe_panic;
+use crate::{Engine, MapError, Mode};
+use core::sync::atomic::{AtomicBool, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::vec::Vec;
+
+/// Runs one item, turning its error or panic into a [`MapError`]. With
+/// `stop`, an item that finds it set does not run, and a failing item sets it.
+pub(crate) fn run_one<I, O, E>(
+    index: usize,
+    item: I,
+    run: &impl Fn(I) -> Result<O, E>,
+    stop: Option<&AtomicBool>,
+) -> Result<O, MapError<E>> {
+    if stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+        return Err(MapError::NotRun { item: index });
+    }
+    let outcome = match catch_unwind(AssertUnwindSafe(|| run(item))) {
+        Ok(Ok(outputs)) => return Ok(outputs),
+        Ok(Err(error)) => MapError::Failed { item: index, error },
+        Err(payload) => {
+            let (node, message) = describe_panic(&*payload);
+            MapError::Panicked {
+                item: index,
+                node,
+                message,
+            }
+        }
+    };
+    if let Some(stop) = stop {
+        stop.store(true, Ordering::Relaxed);
+    }
+    Err(outcome)
+}
+
+/// Maps with an explicit engine. Items are gathered into a `Vec` for the
+/// parallel modes (a `Vec` is reused as it is), so that they can be split
+/// into the partitions the engine asks for.
+///
+/// `Mode::Async` is for the async map; here it runs like `Sequential`.
+/// Without the `rayon` feature, every mode runs like `Sequential`.
+pub fn map_with<I, O, E, F>(
+    engine: &Engine,
+    items: impl IntoIterator<Item = I>,
+    run: F,
+) -> Vec<Result<O, MapError<E>>>
+where
+    I: Send,
+    O: Send,
+    E: Send,
+    F: Fn(I) -> Result<O, E> + Sync,
+{
+    let stop = AtomicBool::new(false);
+    let stop = engine.is_fail_fast().then_some(&stop);
+    match engine.map_mode() {
+        #[cfg(feature = "rayon")]
+        Mode::Parallel => parallel::map_cpu(engine, items.into_iter().collect(), &run, stop),
+        #[cfg(feature = "rayon")]
+        Mode::Threads => parallel::map_io(engine, items.into_iter().collect(), &run, stop),
+        _ => (items.into_iter().enumerate())
+            .map(|(index, item)| run_one(index, item, &run, stop))
+            .collect(),
+    }
+}
+
+#[cfg(feature = "rayon")]
+pub use parallel::map_par;
+
+#[cfg(feature = "rayon")]
+mod parallel {
+    use super::run_one;
+    use crate::executor::pools::{on_cpu_pool, on_io_pool};
+    use crate::partition::chunk_len;
+    use crate::{Engine, MapError};
+    use core::sync::atomic::{AtomicBool, Ordering};
+    use rayon::prelude::*;
+    use std::vec::Vec;
+
+    /// On the CPU pool, in as many partitions as the engine asks for.
+    pub(super) fn map_cpu<I: Send, O: Send, E: Send>(
+        engine: &Engine,
+        items: Vec<I>,
+        run: &(impl Fn(I) -> Result<O, E> + Sync),
+        stop: Option<&AtomicBool>,
+    ) -> Vec<Result<O, MapError<E>>> {
+        on_cpu_pool(engine, || {
+            let partitions = engine.partitions_for(items.len(), rayon::current_num_threads());
+            let chunk = chunk_len(items.len(), partitions);
+            (items.into_par_iter().with_min_len(chunk).enumerate())
+                .map(|(index, item)| run_one(index, item, run, stop))
+                .collect()
+        })
+    }
+
+    /// On the I/O pool: at least one partition per thread, so that every
+    /// thread can wait on its own blocking call.
+    pub(super) fn map_io<I: Send, O: Send, E: Send>(
+        engine: &Engine,
+        items: Vec<I>,
+        run: &(impl Fn(I) -> Result<O, E> + Sync),
+        stop: Option<&AtomicBool>,
+    ) -> Vec<Result<O, MapError<E>>> {
+        on_io_pool(engine, || {
+            let threads = rayon::current_num_threads();
+            let partitions = engine
+                .partitions_for(items.len(), threads)
+                .max(threads.min(items.len()));
+            let chunk = chunk_len(items.len(), partitions);
+            (items
+                .into_par_iter()
+                .with_min_len(chunk)
+                .with_max_len(chunk)
+                .enumerate())
+            .map(|(index, item)| run_one(index, item, run, stop))
+            .collect()
+        })
+    }
+
+    /// `map(items)`: any parallel iterator, on the current rayon pool, with
+    /// rayon's own splitting. Results keep the input order (rayon's `collect`
+    /// does); item indices are filled in afterwards, and only if something
+    /// failed.
+    pub fn map_par<P, O, E, F>(items: P, run: F) -> Vec<Result<O, MapError<E>>>
+    where
+        P: IntoParallelIterator,
+        O: Send,
+        E: Send,
+        F: Fn(P::Item) -> Result<O, E> + Sync,
+    {
+        let failed = AtomicBool::new(false);
+        let mut results: Vec<Result<O, MapError<E>>> = (items.into_par_iter())
+            .map(|item| {
+                let result = run_one(0, item, &run, None);
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                result
+            })
+            .collect();
+        if failed.into_inner() {
+            for (index, result) in results.iter_mut().enumerate() {
+                if let Err(error) = result {
+                    error.set_item(index);
+                }
+            }
+        }
+        results
+    }
+}

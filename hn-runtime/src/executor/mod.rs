@@ -1,0 +1,11 @@
+//! The executors behind the generated runners. See `README.md` beside this
+//! file for the scheduling model.
+
+#[cfg(feature = "std")]
+pub mod map;
+#[cfg(feature = "rayon")]
+pub mod parallel;
+#[cfg(feature = "rayon")]
+pub mod pools;
+#[cfg(feature = "rayon")]
+pub mod stream;

@@ -1,0 +1,104 @@
+//! Shared state of a generated `run_parallel`.
+//!
+//! Each node of a parallel run is a task on a `rayon::scope`. Values travel
+//! between tasks through [`Slot`]s; a task starts when the last of its
+//! producers finishes (a dependency counter per node reaching zero), so every
+//! node starts as soon as its own inputs are ready.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+/// A value produced by one task and consumed by others: borrowed by many at
+/// once, or taken by the one consumer that every other consumer precedes.
+pub struct Slot<T>(RwLock<Option<T>>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot(RwLock::new(None))
+    }
+}
+
+const UNSET: &str =
+    "hypernodes: a value was read before it was produced; this is a bug in the generated schedule";
+
+impl<T> Slot<T> {
+    /// A slot already holding a value (a pipeline input).
+    pub fn full(value: T) -> Self {
+        Slot(RwLock::new(Some(value)))
+    }
+
+    /// Stores the value; producers call this once.
+    pub fn put(&self, value: T) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Some(value);
+    }
+
+    /// Borrows the value for a consumer.
+    pub fn get(&self) -> SlotRef<'_, T> {
+        SlotRef(self.0.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Takes the value for its final, by-value consumer.
+    pub fn take(&self) -> T {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .expect(UNSET)
+    }
+
+    /// The value after the run, for the outputs.
+    pub fn into_inner(self) -> T {
+        self.0
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expect(UNSET)
+    }
+}
+
+/// A borrowed slot value.
+pub struct SlotRef<'a, T>(RwLockReadGuard<'a, Option<T>>);
+
+impl<T> core::ops::Deref for SlotRef<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0.as_ref().expect(UNSET)
+    }
+}
+
+/// The first error of a parallel run. Once set, no further node starts.
+pub struct Failure<E> {
+    failed: AtomicBool,
+    error: Mutex<Option<E>>,
+}
+
+impl<E> Default for Failure<E> {
+    fn default() -> Self {
+        Failure {
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        }
+    }
+}
+
+impl<E> Failure<E> {
+    /// Records an error; only the first one is kept.
+    pub fn set(&self, error: E) {
+        let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// Whether a node has failed.
+    pub fn is_set(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// The first error, once the run is over.
+    pub fn into_inner(self) -> Option<E> {
+        self.error
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}

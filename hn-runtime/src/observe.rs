@@ -1,0 +1,70 @@
+//! Hooks around every node call of a generated runner.
+//!
+//! Generated runners call [`Observer::call`] around each node. The unit
+//! observer `()` does nothing and compiles away, so `run` costs what the bare
+//! calls cost; other observers locate panics (for maps) and, later, drive
+//! progress bars and tracing spans.
+
+/// Wraps every node call of a run.
+pub trait Observer {
+    /// Calls `run`, the node named `node`.
+    #[inline(always)]
+    fn call<R>(&self, node: &'static str, run: impl FnOnce() -> R) -> R {
+        let _ = node;
+        run()
+    }
+}
+
+/// Observes nothing: plain `run`.
+impl Observer for () {}
+
+/// Tags a panic with the node it came from, so that a map can report
+/// [`MapError::Panicked`](crate::MapError::Panicked) with the node's name.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LocatePanics;
+
+/// The payload of a panic re-raised by [`LocatePanics`].
+#[cfg(feature = "std")]
+pub struct NodePanic {
+    /// The node that panicked.
+    pub node: &'static str,
+    /// The original payload.
+    pub payload: std::boxed::Box<dyn core::any::Any + Send>,
+}
+
+#[cfg(feature = "std")]
+impl Observer for LocatePanics {
+    #[inline(always)]
+    fn call<R>(&self, node: &'static str, run: impl FnOnce() -> R) -> R {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(value) => value,
+            // A panic already located by a pipeline nested in this node
+            // keeps its innermost node.
+            Err(payload) if payload.is::<NodePanic>() => std::panic::resume_unwind(payload),
+            Err(payload) => {
+                std::panic::resume_unwind(std::boxed::Box::new(NodePanic { node, payload }))
+            }
+        }
+    }
+}
+
+/// The node and message of a caught panic payload.
+#[cfg(feature = "std")]
+pub fn describe_panic(
+    payload: &(dyn core::any::Any + Send),
+) -> (&'static str, std::string::String) {
+    use std::string::ToString;
+    let (node, payload) = match payload.downcast_ref::<NodePanic>() {
+        Some(located) => (located.node, &*located.payload),
+        None => ("<unknown>", payload),
+    };
+    let message = if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<std::string::String>() {
+        text.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    };
+    (node, message)
+}
