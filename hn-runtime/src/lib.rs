@@ -82,6 +82,9 @@ pub mod __private {
     pub use crate::types::{
         Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement,
     };
+    pub use crate::{Engine, MapError, Mode};
+    #[cfg(feature = "alloc")]
+    pub use alloc::vec::Vec;
     #[cfg(feature = "rayon")]
     pub use rayon;
 }

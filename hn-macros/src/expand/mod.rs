@@ -5,6 +5,7 @@ mod call;
 mod dot;
 mod error_enum;
 mod info;
+mod map;
 pub mod node;
 mod parallel;
 mod sequential;
@@ -63,6 +64,7 @@ fn expand(model: &Model) -> TokenStream {
     let info = info::expand(model);
     let run = sequential::expand(model);
     let run_parallel = parallel::expand(model);
+    let maps = map::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #inline_fns
@@ -73,6 +75,7 @@ fn expand(model: &Model) -> TokenStream {
             #run
         }
         #run_parallel
+        #maps
     }
 }
 

@@ -1,0 +1,107 @@
+//! `map`, `map_with`, `map_iter`: the pipeline over many items. The
+//! executors live in the runtime; the generated methods only hand them the
+//! per-item runner, with every node call wrapped so that a panic names its
+//! node.
+
+use crate::expand::parallel::thread_bounds;
+use crate::model::Model;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+pub fn expand(model: &Model) -> Option<TokenStream> {
+    if model.has_async_nodes() {
+        return None;
+    }
+    let skeleton = &model.skeleton;
+    let (ident, vis, inputs, outputs, error) = (
+        &skeleton.ident,
+        &skeleton.vis,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
+    let private = model.private();
+    let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
+    let items = Ident::new("items", Span::mixed_site());
+    let engine = Ident::new("engine", Span::mixed_site());
+    let pipeline = Ident::new("pipeline", Span::mixed_site());
+    let item_bounds = quote! {
+        for<'hn> #inputs: ::core::marker::Send,
+        for<'hn> #outputs: ::core::marker::Send,
+        for<'hn> #error: ::core::marker::Send,
+    };
+    let parallel_bounds = thread_bounds(model);
+    // One item, with nodes one after another or at once as the engine says.
+    let node_mode = Ident::new("node_mode", Span::mixed_site());
+    let run_item = quote! {
+        move |inputs| match #node_mode {
+            #private::Mode::Parallel | #private::Mode::Threads => {
+                #pipeline.__run_parallel_observed(inputs, &#private::LocatePanics)
+            }
+            _ => #pipeline.__run_observed(inputs, &#private::LocatePanics),
+        }
+    };
+    Some(quote! {
+        #private::cfg_rayon! {
+            #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+            impl #ident {
+                /// Runs the pipeline on every item, in parallel on the current rayon
+                /// pool (the one the calling thread belongs to, else the global pool).
+                ///
+                /// Results come in input order, one per item: the item's outputs, or
+                /// why it has none. One item's failure or panic never loses another
+                /// item's result.
+                #vis fn map<I>(&self, #items: I) -> #private::Vec<#result>
+                where
+                    I: #private::rayon::iter::IntoParallelIterator<Item = #inputs>,
+                    #item_bounds
+                {
+                    let #pipeline = *self;
+                    #private::map_par(#items, move |inputs| #pipeline.__run_observed(inputs, &#private::LocatePanics))
+                }
+
+                /// Runs the pipeline on every item with an explicit
+                /// `Engine`: sequentially, in parallel on rayon
+                /// (on the engine's pool if it has one), or on a pool of threads sized
+                /// for blocking I/O; with the nodes of each item one after another or
+                /// at once. Results come in input order, one per item.
+                #vis fn map_with<I>(&self, #engine: &#private::Engine, #items: I) -> #private::Vec<#result>
+                where
+                    I: ::core::iter::IntoIterator<Item = #inputs>,
+                    #item_bounds
+                    #parallel_bounds
+                {
+                    let (#pipeline, #node_mode) = (*self, #engine.node_mode());
+                    #private::map_with(#engine, #items, #run_item)
+                }
+
+                /// Streams the pipeline over any iterator, lazy and possibly endless,
+                /// on the current rayon pool: results in input order, with at most a
+                /// small multiple of the pool's threads of items pulled from `items`
+                /// ahead of the consumer, so memory stays flat.
+                #vis fn map_iter<I>(&self, #items: I) -> impl ::core::iter::Iterator<Item = #result>
+                where
+                    I: ::core::iter::IntoIterator<Item = #inputs>,
+                    #item_bounds
+                    #parallel_bounds
+                {
+                    self.map_iter_with(&#private::Engine::new(), #items)
+                }
+
+                /// `map_iter` with an explicit `Engine`: its pool, its `max_workers` as the
+                /// number of items in flight per worker, `Mode::Threads` for blocking
+                /// work.
+                #vis fn map_iter_with<I>(&self, #engine: &#private::Engine, #items: I) -> impl ::core::iter::Iterator<Item = #result>
+                where
+                    I: ::core::iter::IntoIterator<Item = #inputs>,
+                    #item_bounds
+                    #parallel_bounds
+                {
+                    let (#pipeline, #node_mode) = (*self, #engine.node_mode());
+                    #private::map_iter(#engine, #items.into_iter(), #run_item)
+                }
+            }
+        }
+    })
+}
