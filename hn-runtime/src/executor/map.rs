@@ -87,8 +87,10 @@ mod parallel {
     ) -> Vec<Result<O, MapError<E>>> {
         on_cpu_pool(engine, || {
             let partitions = engine.partitions_for(items.len(), rayon::current_num_threads());
-            let chunk = chunk_len(items.len(), partitions);
-            (items.into_par_iter().with_min_len(chunk).enumerate())
+            // Pieces of at least `items / partitions` (rounded down, so that
+            // there can be `partitions` of them); rayon balances the rest.
+            let min_len = (items.len() / partitions).max(1);
+            (items.into_par_iter().with_min_len(min_len).enumerate())
                 .map(|(index, item)| run_one(index, item, run, stop))
                 .collect()
         })
@@ -107,11 +109,14 @@ mod parallel {
             let partitions = engine
                 .partitions_for(items.len(), threads)
                 .max(threads.min(items.len()));
-            let chunk = chunk_len(items.len(), partitions);
+            // Balanced pieces: `partitions` of them, each `items / partitions`
+            // long or one more.
+            let min_len = (items.len() / partitions).max(1);
+            let max_len = chunk_len(items.len(), partitions);
             (items
                 .into_par_iter()
-                .with_min_len(chunk)
-                .with_max_len(chunk)
+                .with_min_len(min_len)
+                .with_max_len(max_len)
                 .enumerate())
             .map(|(index, item)| run_one(index, item, run, stop))
             .collect()
