@@ -1,7 +1,7 @@
 //! Maps a pipeline over items: every item's outcome is kept, in input order.
 
 use crate::observe::describe_panic;
-use crate::{Engine, MapError, Mode};
+use crate::{Engine, MapError};
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::vec::Vec;
@@ -56,9 +56,9 @@ where
     let stop = engine.is_fail_fast().then_some(&stop);
     match engine.map_mode() {
         #[cfg(feature = "rayon")]
-        Mode::Parallel => parallel::map_cpu(engine, items.into_iter().collect(), &run, stop),
+        crate::Mode::Parallel => parallel::map_cpu(engine, items.into_iter().collect(), &run, stop),
         #[cfg(feature = "rayon")]
-        Mode::Threads => parallel::map_io(engine, items.into_iter().collect(), &run, stop),
+        crate::Mode::Threads => parallel::map_io(engine, items.into_iter().collect(), &run, stop),
         _ => (items.into_iter().enumerate())
             .map(|(index, item)| run_one(index, item, &run, stop))
             .collect(),
