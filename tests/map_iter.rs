@@ -386,7 +386,6 @@ fn threads_mode_runs_the_items_on_the_io_pool() {
 }
 
 #[test]
-#[ignore = "bug: map_iter_with ignores Mode::Sequential and runs the items on the rayon pool"]
 fn the_sequential_engine_streams_on_the_calling_thread() {
     thread::Builder::new()
         .name("iter-caller".into())
@@ -405,4 +404,47 @@ fn the_sequential_engine_streams_on_the_calling_thread() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Fail-fast
+// ---------------------------------------------------------------------------
+
+#[test]
+fn fail_fast_on_the_calling_thread_ends_the_stream_at_the_first_failure() {
+    let engine = Engine::sequential().fail_fast(true);
+    let results: Vec<_> = Square.map_iter_with(&engine, (0..).map(item)).collect();
+    // Item 3 is the first to fail; nothing after it is pulled or run.
+    assert_eq!(results.len(), 4);
+    assert!(results[..3].iter().all(Result::is_ok));
+    assert!(matches!(results[3], Err(MapError::Failed { item: 3, .. })));
+}
+
+#[test]
+fn fail_fast_on_a_pool_stops_pulling_the_source() {
+    let pulled = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&pulled);
+    let engine = Engine::new()
+        .pool(named_pool(2, "fail-fast"))
+        .max_workers(2)
+        .fail_fast(true);
+    let source = (0..).map(move |index| {
+        counter.set(counter.get() + 1);
+        item(index)
+    });
+    let results: Vec<_> = Square.map_iter_with(&engine, source).collect();
+    // The stream ends although the source is endless: at most a window (4)
+    // of items is pulled past the first failure.
+    assert!(pulled.get() <= 4 + 4, "pulled {}", pulled.get());
+    assert_eq!(results.len(), pulled.get());
+    assert!(matches!(results[3], Err(MapError::Failed { item: 3, .. })));
+    for (index, result) in results.iter().enumerate().skip(4) {
+        assert!(
+            matches!(
+                result,
+                Ok(_) | Err(MapError::NotRun { .. }) | Err(MapError::Failed { .. })
+            ),
+            "item {index}: {result:?}"
+        );
+    }
 }

@@ -643,8 +643,6 @@ mod by_value {
     }
 
     #[test]
-    #[ignore = "bug: the last by-value consumer of a value waits for every other consumer to finish, \
-                so `c` starts after `a` (260 ms instead of 160 ms)"]
     fn uneven_branches_sharing_a_by_value_input_follow_the_critical_path() {
         let pool = pool(2);
         let start = Instant::now();
@@ -666,7 +664,6 @@ mod by_value {
     }
 
     #[test]
-    #[ignore = "bug: `right` moves `x` and so waits for `left` to finish: 200 ms instead of 100 ms"]
     fn two_nodes_sharing_a_by_value_input_run_at_once() {
         let pool = pool(2);
         let start = Instant::now();

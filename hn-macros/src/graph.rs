@@ -115,9 +115,11 @@ impl Plan {
     }
 
     /// The steps that must finish before step `step` starts when steps run
-    /// at once: its producers, and, for a value it moves, every other
-    /// consumer of that value (they borrow or clone it first, as in the
-    /// sequential order). Sorted, each once.
+    /// at once: its producers, and, for a value it moves, every step that
+    /// borrows that value (as in the sequential order, they are done with it
+    /// first). Steps that clone the value do not hold it up: in a parallel
+    /// run their clones are made as soon as the value exists. Sorted, each
+    /// once.
     pub fn dependencies(&self, step: usize) -> Vec<usize> {
         let position = |node: usize| self.steps.iter().position(|s| s.node == node);
         let mut dependencies: Vec<usize> = Vec::new();
@@ -126,12 +128,12 @@ impl Plan {
                 dependencies.extend(position(node));
             }
             if passing == Passing::Move {
-                let other_users = (self.steps.iter().enumerate())
+                let borrowers = (self.steps.iter().enumerate())
                     .filter(|&(other, s)| {
-                        other != step && s.args.iter().any(|&(used, _)| used == source)
+                        other != step && s.args.contains(&(source, Passing::Borrow))
                     })
                     .map(|(other, _)| other);
-                dependencies.extend(other_users);
+                dependencies.extend(borrowers);
             }
         }
         dependencies.sort_unstable();

@@ -149,7 +149,9 @@ impl Engine {
         self
     }
 
-    /// Runs parallel work on this rayon pool instead of the current one.
+    /// Runs `Mode::Parallel` maps on this rayon pool instead of the current
+    /// one. (`Mode::Threads` work always runs on the I/O pool, whose size
+    /// `max_workers` sets.)
     ///
     /// # Examples
     ///

@@ -89,9 +89,12 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     self.map_iter_with(&#private::Engine::new(), #items)
                 }
 
-                /// `map_iter` with an explicit `Engine`: its pool, its `max_workers` as the
-                /// number of items in flight per worker, `Mode::Threads` for blocking
-                /// work.
+                /// `map_iter` with an explicit `Engine`: `Mode::Sequential` runs each
+                /// item on the calling thread when it is asked for; `Parallel` on the
+                /// engine's pool or the current one; `Threads` on the I/O pool. At most
+                /// twice the workers (`max_workers`, else the pool's threads) of items
+                /// are pulled ahead of the consumer. Under `fail_fast`, the first
+                /// failure stops the pulling.
                 #vis fn map_iter_with<I>(&self, #engine: &#private::Engine, #items: I) -> impl ::core::iter::Iterator<Item = #result>
                 where
                     I: ::core::iter::IntoIterator<Item = #inputs>,

@@ -38,9 +38,29 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let state = Ident::new("state", Span::mixed_site());
     let scope = Ident::new("scope", Span::mixed_site());
     let slots = value_sources(model);
-    let slot_fields = slots.iter().map(|&source| {
-        let (field, ty) = (slot_field(model, source), model.type_of(source));
+    let copies = copy_uses(model);
+    let slot_fields = (slots
+        .iter()
+        .map(|&source| (slot_field(model, source), source)))
+    .chain(
+        copies
+            .iter()
+            .map(|&(step, param, source)| (copy_field(model, source, step, param), source)),
+    )
+    .map(|(field, source)| {
+        let ty = model.type_of(source);
         quote!(#field: #private::Slot<#ty>,)
+    })
+    .collect::<Vec<_>>();
+    let copy_inits = copies.iter().map(|&(step, param, source)| {
+        let field = copy_field(model, source, step, param);
+        match source {
+            Source::Input(_) => {
+                let copy = make_copy(model, step, param, &model.local(source));
+                quote!(#field: #private::Slot::full(#copy),)
+            }
+            Source::Node { .. } => quote!(#field: ::core::default::Default::default(),),
+        }
     });
     let counters: Vec<(Ident, usize)> = (0..model.plan.steps.len())
         .filter_map(|step| {
@@ -124,6 +144,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     let #state = #state_ty {
                         observer: #observer,
                         failure: ::core::default::Default::default(),
+                        #(#copy_inits)*
                         #(#slot_inits)*
                         #(#counter_inits)*
                     };
@@ -155,6 +176,48 @@ fn value_sources(model: &Model) -> Vec<Source> {
             })
     });
     inputs.chain(outputs).collect()
+}
+
+/// The by-value uses that get a clone, as `(step, param, value)`. In a
+/// parallel run the clone is made as soon as the value exists (at the start
+/// for inputs, right after its producer for node outputs) and kept for that
+/// consumer, so that the value's final, moving consumer need not wait for
+/// the cloning ones to finish.
+fn copy_uses(model: &Model) -> Vec<(usize, usize, Source)> {
+    (model.plan.steps.iter().enumerate())
+        .flat_map(|(step, s)| {
+            (s.args.iter().enumerate())
+                .filter(|(_, &(_, passing))| passing == Passing::Clone)
+                .map(move |(param, &(source, _))| (step, param, source))
+        })
+        .collect()
+}
+
+fn copy_field(model: &Model, source: Source, step: usize, param: usize) -> Ident {
+    let local = model.local(source);
+    format_ident!(
+        "copy_{}_for_{}_{}",
+        local,
+        step,
+        param,
+        span = Span::mixed_site()
+    )
+}
+
+/// The clone of `place` for parameter `param` of `step`, at the parameter's
+/// location (a missing `Clone` is reported there).
+fn make_copy(model: &Model, step: usize, param: usize, place: &Ident) -> TokenStream {
+    let node = &model.nodes[model.plan.steps[step].node];
+    let mut place = place.clone();
+    place.set_span(Span::mixed_site().located_at(node.sig.params[param].span));
+    argument(
+        model,
+        node,
+        param,
+        Passing::Clone,
+        &quote!(#place),
+        &quote!(#place),
+    )
 }
 
 fn slot_field(model: &Model, source: Source) -> Ident {
@@ -208,8 +271,14 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
                 span = Span::mixed_site().located_at(span)
             );
             let place = quote_spanned!(span=> *#guard);
-            if passing != Passing::Move {
-                guards.push(quote!(let #guard = #state.#field.get();));
+            match passing {
+                Passing::Borrow => guards.push(quote!(let #guard = #state.#field.get();)),
+                // Cloned when the value was made: see `copy_uses`.
+                Passing::Clone => {
+                    let copy = copy_field(model, source, step_index, index);
+                    return quote!(#state.#copy.take());
+                }
+                Passing::Move => {}
             }
             argument(
                 model,
@@ -247,7 +316,18 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
                 },
             );
             let local = &outputs[output];
-            quote!(#state.#field.put(#local);)
+            let source = Source::Node {
+                node: step.node,
+                output,
+            };
+            let copies = (copy_uses(model).into_iter())
+                .filter(|&(_, _, copied)| copied == source)
+                .map(|(consumer, param, _)| {
+                    let copy_field = copy_field(model, source, consumer, param);
+                    let copy = make_copy(model, consumer, param, local);
+                    quote!(#state.#copy_field.put(#copy);)
+                });
+            quote!(#(#copies)* #state.#field.put(#local);)
         });
     let dependents = model.plan.dependents(step_index);
     let next = Ident::new("next", Span::mixed_site());

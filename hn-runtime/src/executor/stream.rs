@@ -4,10 +4,15 @@
 //! The source is pulled on the consumer's thread, and only while fewer than
 //! `window` items are running or waiting to be yielded; so a fast source
 //! waits for a slow pipeline (backpressure) and memory stays flat however
-//! long the source is. Results are yielded in input order.
+//! long the source is. Results are yielded in input order. Under a
+//! fail-fast engine, the first failure stops the pulling: the items already
+//! in flight are yielded (those not started as `NotRun`), then the iterator
+//! ends.
 
-use crate::executor::pools::{cpus, io_pool_for};
+use crate::executor::map::run_one;
+use crate::executor::pools::io_pool_for;
 use crate::{Engine, MapError, Mode};
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
@@ -22,17 +27,34 @@ type Outcome<O, E> = (usize, Result<O, MapError<E>>);
 pub struct MapIter<S, O, E, F> {
     source: core::iter::Fuse<S>,
     run: Arc<F>,
-    pool: Option<Arc<rayon::ThreadPool>>,
+    /// Where items run; `None` for `Mode::Sequential`: on the consumer's
+    /// thread, one at a time, as they are asked for.
+    pool: Option<Pool>,
     window: usize,
     submitted: usize,
     yielded: usize,
+    /// Fail-fast: set by the first failure; later items do not run and the
+    /// source is not pulled any more.
+    stop: Option<Arc<AtomicBool>>,
     ready: BTreeMap<usize, Result<O, MapError<E>>>,
     sender: Sender<Outcome<O, E>>,
     receiver: Receiver<Outcome<O, E>>,
 }
 
+/// A pool to spawn on: a given one, or the current rayon pool.
+enum Pool {
+    Given(Arc<rayon::ThreadPool>),
+    Current,
+}
+
 /// Starts a streaming map; nothing is pulled from `items` until the first
 /// call to `next`.
+///
+/// The pool is the one the engine's map mode says: `Threads`, the I/O pool;
+/// `Parallel`, the engine's own pool or the current one; `Sequential` (and
+/// `Async`), none: each item runs on the consumer's thread when asked for.
+/// The window is twice the workers: `max_workers` if set, else the pool's
+/// threads.
 pub fn map_iter<S, O, E, F>(engine: &Engine, items: S, run: F) -> MapIter<S, O, E, F>
 where
     S: Iterator,
@@ -41,15 +63,18 @@ where
     E: Send + 'static,
     F: Fn(S::Item) -> Result<O, E> + Send + Sync + 'static,
 {
-    let pool = match (engine.custom_pool(), engine.map_mode()) {
-        (Some(pool), _) => Some(Arc::clone(pool)),
-        (None, Mode::Threads) => io_pool_for(engine),
-        (None, _) => None,
+    let pool = match (engine.map_mode(), engine.custom_pool()) {
+        (Mode::Threads, _) => Some(io_pool_for(engine).map_or(Pool::Current, Pool::Given)),
+        (Mode::Parallel, Some(pool)) => Some(Pool::Given(Arc::clone(pool))),
+        (Mode::Parallel, None) => Some(Pool::Current),
+        _ => None,
     };
-    let workers = engine.worker_limit().unwrap_or_else(|| match &pool {
-        Some(pool) => pool.current_num_threads(),
-        None => rayon::current_num_threads().max(cpus().min(rayon::current_num_threads())),
-    });
+    let threads = match &pool {
+        Some(Pool::Given(pool)) => pool.current_num_threads(),
+        Some(Pool::Current) => rayon::current_num_threads(),
+        None => 1,
+    };
+    let workers = engine.worker_limit().unwrap_or(threads);
     let (sender, receiver) = channel();
     MapIter {
         source: items.fuse(),
@@ -58,6 +83,9 @@ where
         window: workers.max(1) * IN_FLIGHT_PER_WORKER,
         submitted: 0,
         yielded: 0,
+        stop: engine
+            .is_fail_fast()
+            .then(|| Arc::new(AtomicBool::new(false))),
         ready: BTreeMap::new(),
         sender,
         receiver,
@@ -78,17 +106,33 @@ where
     }
 
     fn submit(&mut self, item: S::Item) {
-        let (index, run, sender) = (self.submitted, Arc::clone(&self.run), self.sender.clone());
+        let (index, run, stop) = (self.submitted, Arc::clone(&self.run), self.stop.clone());
+        self.submitted += 1;
+        let Some(pool) = &self.pool else {
+            let outcome = run_one(index, item, &*run, stop.as_deref());
+            self.ready.insert(index, outcome);
+            return;
+        };
+        let sender = self.sender.clone();
         let task = move || {
-            let outcome = super::map::run_one(index, item, &*run, None);
+            let outcome = run_one(index, item, &*run, stop.as_deref());
             // The consumer may have dropped the iterator: nothing to do then.
             let _ = sender.send((index, outcome));
         };
-        match &self.pool {
-            Some(pool) => pool.spawn(task),
-            None => rayon::spawn(task),
+        match pool {
+            Pool::Given(pool) => pool.spawn(task),
+            Pool::Current => rayon::spawn(task),
         }
-        self.submitted += 1;
+    }
+
+    /// Whether more items may be pulled from the source now.
+    fn may_pull(&self) -> bool {
+        let window = if self.pool.is_some() { self.window } else { 1 };
+        let stopped = self
+            .stop
+            .as_ref()
+            .is_some_and(|stop| stop.load(Ordering::Relaxed));
+        self.submitted - self.yielded < window && !stopped
     }
 
     /// Waits for one more result. On a worker thread of the pool the tasks
@@ -125,7 +169,7 @@ where
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            while self.submitted - self.yielded < self.window {
+            while self.may_pull() {
                 match self.source.next() {
                     Some(item) => self.submit(item),
                     None => break,
