@@ -12,6 +12,7 @@
 //!   `CString`.
 //!
 //! - `rayon` (default): implies `std`; the parallel runner and maps.
+//! - `tokio` (default): implies `std`; the async runner and maps.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
@@ -56,6 +57,22 @@ macro_rules! __cfg_rayon {
     ($($tokens:tt)*) => {};
 }
 
+/// Passes its tokens through when the `tokio` feature is on.
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_tokio {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Drops its tokens: the `tokio` feature is off.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_tokio {
+    ($($tokens:tt)*) => {};
+}
+
 /// Items used by code that `pipeline!` and `#[node]` generate. Not public API:
 /// anything here may change in any release.
 #[doc(hidden)]
@@ -72,11 +89,11 @@ pub mod __private {
     pub use crate::sequential::{drop_now, CloneForLaterUse};
 
     #[cfg(feature = "std")]
-    pub use crate::executor::map::map_with;
+    pub use crate::executor::{failure::Failure, map::map_with};
     #[cfg(feature = "rayon")]
     pub use crate::executor::{
         map::map_par,
-        parallel::{Failure, Slot},
+        parallel::Slot,
         stream::{map_iter, MapIter},
     };
     pub use crate::types::{
@@ -87,4 +104,11 @@ pub mod __private {
     pub use alloc::vec::Vec;
     #[cfg(feature = "rayon")]
     pub use rayon;
+    #[cfg(feature = "tokio")]
+    pub use crate::executor::asynchronous::{
+        finished, map_async, map_stream, ready, AsyncSlot, RunWaker,
+    };
+    #[cfg(feature = "tokio")]
+    pub use {futures, tokio};
+    pub use crate::__cfg_tokio as cfg_tokio;
 }

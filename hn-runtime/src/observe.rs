@@ -13,6 +13,13 @@ pub trait Observer {
         let _ = node;
         run()
     }
+
+    /// Awaits `run`, the future of the async node named `node`.
+    #[inline(always)]
+    fn call_async<F: core::future::Future>(&self, node: &'static str, run: F) -> impl core::future::Future<Output = F::Output> {
+        let _ = node;
+        run
+    }
 }
 
 /// Observes nothing: plain `run`.
@@ -37,15 +44,32 @@ pub struct NodePanic {
 impl Observer for LocatePanics {
     #[inline(always)]
     fn call<R>(&self, node: &'static str, run: impl FnOnce() -> R) -> R {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-            Ok(value) => value,
-            // A panic already located by a pipeline nested in this node
-            // keeps its innermost node.
-            Err(payload) if payload.is::<NodePanic>() => std::panic::resume_unwind(payload),
-            Err(payload) => {
-                std::panic::resume_unwind(std::boxed::Box::new(NodePanic { node, payload }))
-            }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|payload| LocatePanics::tag(node, payload))
+    }
+
+    #[cfg(feature = "tokio")]
+    fn call_async<F: core::future::Future>(
+        &self,
+        node: &'static str,
+        run: F,
+    ) -> impl core::future::Future<Output = F::Output> {
+        use futures::FutureExt;
+        std::panic::AssertUnwindSafe(run)
+            .catch_unwind()
+            .map(move |outcome| outcome.unwrap_or_else(|payload| LocatePanics::tag(node, payload)))
+    }
+}
+
+#[cfg(feature = "std")]
+impl LocatePanics {
+    /// Re-raises a panic tagged with `node`. A panic already tagged by a
+    /// pipeline nested in this node keeps its innermost node.
+    fn tag(node: &'static str, payload: std::boxed::Box<dyn core::any::Any + Send>) -> ! {
+        if payload.is::<NodePanic>() {
+            std::panic::resume_unwind(payload)
         }
+        std::panic::resume_unwind(std::boxed::Box::new(NodePanic { node, payload }))
     }
 }
 

@@ -9,6 +9,7 @@ mod map;
 pub mod node;
 mod parallel;
 mod sequential;
+mod slots;
 mod structs;
 
 use crate::ast::PipelineInput;

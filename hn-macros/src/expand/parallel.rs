@@ -10,10 +10,14 @@
 //! `Plan::dependencies`: a node's producers, and for a value it moves, the
 //! other consumers of that value.
 
-use crate::expand::call::{argument, observed, observer_ident, value};
+use crate::expand::call::{observed, observer_ident, value};
 use crate::expand::errors_doc;
+use crate::expand::slots::{
+    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
+    value_sources, Declaration,
+};
 use crate::expand::structs::{destructure_inputs, returned_outputs};
-use crate::graph::{Passing, Source};
+use crate::graph::Source;
 use crate::model::Model;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -37,62 +41,21 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let state_ty = Ident::new("State", Span::mixed_site());
     let state = Ident::new("state", Span::mixed_site());
     let scope = Ident::new("scope", Span::mixed_site());
-    let slots = value_sources(model);
-    let copies = copy_uses(model);
-    let slot_fields = (slots
+    let declarations = declarations(model, &quote!(#private::Slot));
+    let slot_fields = declarations
         .iter()
-        .map(|&source| (slot_field(model, source), source)))
-    .chain(
-        copies
-            .iter()
-            .map(|&(step, param, source)| (copy_field(model, source, step, param), source)),
-    )
-    .map(|(field, source)| {
-        let ty = model.type_of(source);
-        quote!(#field: #private::Slot<#ty>,)
-    })
-    .collect::<Vec<_>>();
-    let copy_inits = copies.iter().map(|&(step, param, source)| {
-        let field = copy_field(model, source, step, param);
-        match source {
-            Source::Input(_) => {
-                let copy = make_copy(model, step, param, &model.local(source));
-                quote!(#field: #private::Slot::full(#copy),)
-            }
-            Source::Node { .. } => quote!(#field: ::core::default::Default::default(),),
-        }
-    });
-    let counters: Vec<(Ident, usize)> = (0..model.plan.steps.len())
-        .filter_map(|step| {
-            let count = model.plan.dependencies(step).len();
-            (count > 0).then(|| (counter_field(step), count))
-        })
-        .collect();
-    let counter_fields = counters
+        .map(|Declaration { name, ty, .. }| quote!(#name: #ty,));
+    let slot_inits = declarations
         .iter()
-        .map(|(field, _)| quote!(#field: ::core::sync::atomic::AtomicUsize,));
-    let counter_inits = counters
-        .iter()
-        .map(|(field, count)| quote!(#field: ::core::sync::atomic::AtomicUsize::new(#count),));
-    let slot_inits = slots.iter().map(|&source| {
-        let field = slot_field(model, source);
-        match source {
-            Source::Input(_) => {
-                let local = model.local(source);
-                quote!(#field: #private::Slot::full(#local),)
-            }
-            Source::Node { .. } => quote!(#field: ::core::default::Default::default(),),
-        }
-    });
+        .map(|Declaration { name, init, .. }| quote!(#name: #init,));
     let bounds = thread_bounds(model);
     let tasks = (0..model.plan.steps.len()).map(|step| task(model, step, &state_ty, &bounds));
     let roots: Vec<usize> = (0..model.plan.steps.len())
         .filter(|&step| model.plan.dependencies(step).is_empty())
         .collect();
     let start_roots = start(&roots, &state, &scope);
-    let slot_names: Vec<Ident> = slots
-        .iter()
-        .map(|&source| slot_field(model, source))
+    let slot_names: Vec<Ident> = (model.plan.returned.iter())
+        .map(|&(_, source)| slot_field(model, source))
         .collect();
     let returned = returned_outputs(model, |source| {
         let field = slot_field(model, source);
@@ -137,16 +100,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         observer: &'o O,
                         failure: #private::Failure<#error>,
                         #(#slot_fields)*
-                        #(#counter_fields)*
                     }
                     #(#tasks)*
                     #destructure
                     let #state = #state_ty {
                         observer: #observer,
                         failure: ::core::default::Default::default(),
-                        #(#copy_inits)*
                         #(#slot_inits)*
-                        #(#counter_inits)*
                     };
                     #private::rayon::scope(|#scope| {
                         let #state = &#state;
@@ -161,72 +121,6 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     })
-}
-
-/// The values that need a slot: every input, and every node output that is
-/// used or returned.
-fn value_sources(model: &Model) -> Vec<Source> {
-    let inputs = (0..model.plan.inputs.len()).map(Source::Input);
-    let outputs = model.plan.steps.iter().flat_map(|step| {
-        (step.used_outputs.iter().enumerate())
-            .filter(|(_, &used)| used)
-            .map(move |(output, _)| Source::Node {
-                node: step.node,
-                output,
-            })
-    });
-    inputs.chain(outputs).collect()
-}
-
-/// The by-value uses that get a clone, as `(step, param, value)`. In a
-/// parallel run the clone is made as soon as the value exists (at the start
-/// for inputs, right after its producer for node outputs) and kept for that
-/// consumer, so that the value's final, moving consumer need not wait for
-/// the cloning ones to finish.
-fn copy_uses(model: &Model) -> Vec<(usize, usize, Source)> {
-    (model.plan.steps.iter().enumerate())
-        .flat_map(|(step, s)| {
-            (s.args.iter().enumerate())
-                .filter(|(_, &(_, passing))| passing == Passing::Clone)
-                .map(move |(param, &(source, _))| (step, param, source))
-        })
-        .collect()
-}
-
-fn copy_field(model: &Model, source: Source, step: usize, param: usize) -> Ident {
-    let local = model.local(source);
-    format_ident!(
-        "copy_{}_for_{}_{}",
-        local,
-        step,
-        param,
-        span = Span::mixed_site()
-    )
-}
-
-/// The clone of `place` for parameter `param` of `step`, at the parameter's
-/// location (a missing `Clone` is reported there).
-fn make_copy(model: &Model, step: usize, param: usize, place: &Ident) -> TokenStream {
-    let node = &model.nodes[model.plan.steps[step].node];
-    let mut place = place.clone();
-    place.set_span(Span::mixed_site().located_at(node.sig.params[param].span));
-    argument(
-        model,
-        node,
-        param,
-        Passing::Clone,
-        &quote!(#place),
-        &quote!(#place),
-    )
-}
-
-fn slot_field(model: &Model, source: Source) -> Ident {
-    let local = model.local(source);
-    format_ident!("value_{}", local, span = Span::mixed_site())
-}
-
-fn counter_field(step: usize) -> Ident {
-    format_ident!("waiting_{}", step, span = Span::mixed_site())
 }
 
 fn task_ident(step: usize) -> Ident {
@@ -259,37 +153,8 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
         Ident::new("state", Span::mixed_site()),
         Ident::new("scope", Span::mixed_site()),
     );
-    let mut guards = Vec::new();
-    let args: Vec<TokenStream> = (step.args.iter().enumerate())
-        .map(|(index, &(source, passing))| {
-            let field = slot_field(model, source);
-            // At the parameter's location, like the whole argument.
-            let span = node.sig.params[index].span;
-            let guard = format_ident!(
-                "borrowed_{}",
-                index,
-                span = Span::mixed_site().located_at(span)
-            );
-            let place = quote_spanned!(span=> *#guard);
-            match passing {
-                Passing::Borrow => guards.push(quote!(let #guard = #state.#field.get();)),
-                // Cloned when the value was made: see `copy_uses`.
-                Passing::Clone => {
-                    let copy = copy_field(model, source, step_index, index);
-                    return quote!(#state.#copy.take());
-                }
-                Passing::Move => {}
-            }
-            argument(
-                model,
-                node,
-                index,
-                passing,
-                &place,
-                &quote!(#state.#field.take()),
-            )
-        })
-        .collect();
+    let access = quote!(#state.);
+    let (guards, args) = step_arguments(model, step_index, &access);
     let call = observed(node, args, &quote!(#state.observer));
     let result = value(model, node, call, |error| {
         quote! {{
@@ -297,38 +162,8 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
             return;
         }}
     });
-    let outputs: Vec<Ident> = (0..node.sig.outputs.len())
-        .map(|output| format_ident!("output_{}", output, span = Span::mixed_site()))
-        .collect();
-    let pattern = if node.sig.tuple_outputs {
-        quote!((#(#outputs),*))
-    } else {
-        quote!(#(#outputs)*)
-    };
-    let stores = (step.used_outputs.iter().enumerate())
-        .filter(|(_, &used)| used)
-        .map(|(output, _)| {
-            let field = slot_field(
-                model,
-                Source::Node {
-                    node: step.node,
-                    output,
-                },
-            );
-            let local = &outputs[output];
-            let source = Source::Node {
-                node: step.node,
-                output,
-            };
-            let copies = (copy_uses(model).into_iter())
-                .filter(|&(_, _, copied)| copied == source)
-                .map(|(consumer, param, _)| {
-                    let copy_field = copy_field(model, source, consumer, param);
-                    let copy = make_copy(model, consumer, param, local);
-                    quote!(#state.#copy_field.put(#copy);)
-                });
-            quote!(#(#copies)* #state.#field.put(#local);)
-        });
+    let (pattern, outputs) = output_pattern(node);
+    let stores = step_stores(model, step_index, &outputs, &access);
     let dependents = model.plan.dependents(step_index);
     let next = Ident::new("next", Span::mixed_site());
     let notify = dependents.iter().map(|&dependent| {
@@ -357,7 +192,7 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
                 #(#guards)*
                 #result
             };
-            #(#stores)*
+            #stores
             let mut #next: ::core::option::Option<fn(&'s #state_ty<'o, O>, &#private::rayon::Scope<'s>)> =
                 ::core::option::Option::None;
             #(#notify)*

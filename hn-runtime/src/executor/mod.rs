@@ -1,6 +1,10 @@
 //! The executors behind the generated runners. See `README.md` beside this
 //! file for the scheduling model.
 
+#[cfg(feature = "tokio")]
+pub mod asynchronous;
+#[cfg(feature = "std")]
+pub mod failure;
 #[cfg(feature = "std")]
 pub mod map;
 #[cfg(feature = "rayon")]

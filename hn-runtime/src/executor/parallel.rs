@@ -5,8 +5,7 @@
 //! producers finishes (a dependency counter per node reaching zero), so every
 //! node starts as soon as its own inputs are ready.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 /// A value produced by one task and consumed by others: borrowed by many at
 /// once, or taken by the one consumer that every other consumer precedes.
@@ -65,40 +64,3 @@ impl<T> core::ops::Deref for SlotRef<'_, T> {
     }
 }
 
-/// The first error of a parallel run. Once set, no further node starts.
-pub struct Failure<E> {
-    failed: AtomicBool,
-    error: Mutex<Option<E>>,
-}
-
-impl<E> Default for Failure<E> {
-    fn default() -> Self {
-        Failure {
-            failed: AtomicBool::new(false),
-            error: Mutex::new(None),
-        }
-    }
-}
-
-impl<E> Failure<E> {
-    /// Records an error; only the first one is kept.
-    pub fn set(&self, error: E) {
-        let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(error);
-        }
-        self.failed.store(true, Ordering::Release);
-    }
-
-    /// Whether a node has failed.
-    pub fn is_set(&self) -> bool {
-        self.failed.load(Ordering::Acquire)
-    }
-
-    /// The first error, once the run is over.
-    pub fn into_inner(self) -> Option<E> {
-        self.error
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-}

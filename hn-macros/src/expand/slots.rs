@@ -1,0 +1,221 @@
+//! The values of a run whose nodes run at once (parallel or async): one slot
+//! per value, one counter per node with dependencies, and a copy for every
+//! use that clones. Shared by `parallel.rs` and `asynchronous.rs`; `access`
+//! is how a runner reaches them (`state.` for fields of a shared state, or
+//! nothing for locals).
+
+use crate::expand::call::argument;
+use crate::graph::{Passing, Source};
+use crate::model::{Model, Node};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+/// The values that need a slot: every input, and every node output that is
+/// used or returned.
+pub fn value_sources(model: &Model) -> Vec<Source> {
+    let inputs = (0..model.plan.inputs.len()).map(Source::Input);
+    let outputs = model.plan.steps.iter().flat_map(|step| {
+        (step.used_outputs.iter().enumerate())
+            .filter(|(_, &used)| used)
+            .map(move |(output, _)| Source::Node {
+                node: step.node,
+                output,
+            })
+    });
+    inputs.chain(outputs).collect()
+}
+
+/// The by-value uses that get a clone, as `(step, param, value)`. In a
+/// parallel run the clone is made as soon as the value exists (at the start
+/// for inputs, right after its producer for node outputs) and kept for that
+/// consumer, so that the value's final, moving consumer need not wait for
+/// the cloning ones to finish.
+pub fn copy_uses(model: &Model) -> Vec<(usize, usize, Source)> {
+    (model.plan.steps.iter().enumerate())
+        .flat_map(|(step, s)| {
+            (s.args.iter().enumerate())
+                .filter(|(_, &(_, passing))| passing == Passing::Clone)
+                .map(move |(param, &(source, _))| (step, param, source))
+        })
+        .collect()
+}
+
+pub fn copy_field(model: &Model, source: Source, step: usize, param: usize) -> Ident {
+    let local = model.local(source);
+    format_ident!(
+        "copy_{}_for_{}_{}",
+        local,
+        step,
+        param,
+        span = Span::mixed_site()
+    )
+}
+
+/// The clone of `place` for parameter `param` of `step`, at the parameter's
+/// location (a missing `Clone` is reported there).
+pub fn make_copy(model: &Model, step: usize, param: usize, place: &Ident) -> TokenStream {
+    let node = &model.nodes[model.plan.steps[step].node];
+    let mut place = place.clone();
+    place.set_span(Span::mixed_site().located_at(node.sig.params[param].span));
+    argument(
+        model,
+        node,
+        param,
+        Passing::Clone,
+        &quote!(#place),
+        &quote!(#place),
+    )
+}
+
+pub fn slot_field(model: &Model, source: Source) -> Ident {
+    let local = model.local(source);
+    format_ident!("value_{}", local, span = Span::mixed_site())
+}
+
+pub fn counter_field(step: usize) -> Ident {
+    format_ident!("waiting_{}", step, span = Span::mixed_site())
+}
+
+/// A slot or counter of a run.
+pub struct Declaration {
+    pub name: Ident,
+    pub ty: TokenStream,
+    pub init: TokenStream,
+}
+
+/// The slots and counters of a run, with `slot` the slot type (`Slot` or
+/// `AsyncSlot`). Copies come first: they are made from the inputs before
+/// the inputs move into their slots.
+pub fn declarations(model: &Model, slot: &TokenStream) -> Vec<Declaration> {
+    let slot_of = |name: Ident, source: Source, init: TokenStream| {
+        let ty = model.type_of(source);
+        Declaration {
+            name,
+            ty: quote!(#slot<#ty>),
+            init,
+        }
+    };
+    let empty = quote!(::core::default::Default::default());
+    let copies = copy_uses(model).into_iter().map(|(step, param, source)| {
+        let init = match source {
+            Source::Input(_) => {
+                let copy = make_copy(model, step, param, &model.local(source));
+                quote!(#slot::full(#copy))
+            }
+            Source::Node { .. } => empty.clone(),
+        };
+        slot_of(copy_field(model, source, step, param), source, init)
+    });
+    let values = value_sources(model).into_iter().map(|source| {
+        let init = match source {
+            Source::Input(_) => {
+                let local = model.local(source);
+                quote!(#slot::full(#local))
+            }
+            Source::Node { .. } => empty.clone(),
+        };
+        slot_of(slot_field(model, source), source, init)
+    });
+    let counters = (0..model.plan.steps.len()).filter_map(|step| {
+        let count = model.plan.dependencies(step).len();
+        (count > 0).then(|| Declaration {
+            name: counter_field(step),
+            ty: quote!(::core::sync::atomic::AtomicUsize),
+            init: quote!(::core::sync::atomic::AtomicUsize::new(#count)),
+        })
+    });
+    copies
+        .chain(values)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(counters)
+        .collect()
+}
+
+/// Guards for the borrowed arguments of a step, and its argument list:
+/// borrowed through a guard, taken from a copy (clones), or taken from the
+/// value's slot (moves).
+pub fn step_arguments(
+    model: &Model,
+    step_index: usize,
+    access: &TokenStream,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let step = &model.plan.steps[step_index];
+    let node = &model.nodes[step.node];
+    let mut guards = Vec::new();
+    let args = (step.args.iter().enumerate())
+        .map(|(index, &(source, passing))| {
+            let field = slot_field(model, source);
+            // At the parameter's location, like the whole argument.
+            let span = node.sig.params[index].span;
+            let guard = format_ident!(
+                "borrowed_{}",
+                index,
+                span = Span::mixed_site().located_at(span)
+            );
+            let place = quote_spanned!(span=> *#guard);
+            match passing {
+                Passing::Borrow => guards.push(quote!(let #guard = #access #field.get();)),
+                // Cloned when the value was made: see `copy_uses`.
+                Passing::Clone => {
+                    let copy = copy_field(model, source, step_index, index);
+                    return quote!(#access #copy.take());
+                }
+                Passing::Move => {}
+            }
+            argument(
+                model,
+                node,
+                index,
+                passing,
+                &place,
+                &quote!(#access #field.take()),
+            )
+        })
+        .collect();
+    (guards, args)
+}
+
+/// `output_0` or `(output_0, output_1, ..)`, and the names.
+pub fn output_pattern(node: &Node) -> (TokenStream, Vec<Ident>) {
+    let outputs: Vec<Ident> = (0..node.sig.outputs.len())
+        .map(|output| format_ident!("output_{}", output, span = Span::mixed_site()))
+        .collect();
+    let pattern = if node.sig.tuple_outputs {
+        quote!((#(#outputs),*))
+    } else {
+        quote!(#(#outputs)*)
+    };
+    (pattern, outputs)
+}
+
+/// Stores a step's used outputs in their slots, after the copies its
+/// cloning consumers get.
+pub fn step_stores(
+    model: &Model,
+    step_index: usize,
+    outputs: &[Ident],
+    access: &TokenStream,
+) -> TokenStream {
+    let step = &model.plan.steps[step_index];
+    let copies = copy_uses(model);
+    let stores = (step.used_outputs.iter().enumerate())
+        .filter(|(_, &used)| used)
+        .map(|(output, _)| {
+            let source = Source::Node {
+                node: step.node,
+                output,
+            };
+            let (field, local) = (slot_field(model, source), &outputs[output]);
+            let copies = (copies.iter())
+                .filter(|&&(_, _, copied)| copied == source)
+                .map(|&(consumer, param, _)| {
+                    let copy_field = copy_field(model, source, consumer, param);
+                    let copy = make_copy(model, consumer, param, local);
+                    quote!(#access #copy_field.put(#copy);)
+                });
+            quote!(#(#copies)* #access #field.put(#local);)
+        });
+    quote!(#(#stores)*)
+}
