@@ -86,8 +86,13 @@ pub mod __private {
     pub use crate::observe::Observer;
     #[cfg(feature = "std")]
     pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
-    pub use crate::sequential::{drop_now, CloneForLaterUse};
+    pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
 
+    pub use crate::__cfg_tokio as cfg_tokio;
+    #[cfg(feature = "tokio")]
+    pub use crate::executor::asynchronous::{
+        finished, map_async, map_stream, ready, AsyncSlot, RunWaker,
+    };
     #[cfg(feature = "std")]
     pub use crate::executor::{failure::Failure, map::map_with};
     #[cfg(feature = "rayon")]
@@ -105,10 +110,5 @@ pub mod __private {
     #[cfg(feature = "rayon")]
     pub use rayon;
     #[cfg(feature = "tokio")]
-    pub use crate::executor::asynchronous::{
-        finished, map_async, map_stream, ready, AsyncSlot, RunWaker,
-    };
-    #[cfg(feature = "tokio")]
     pub use {futures, tokio};
-    pub use crate::__cfg_tokio as cfg_tokio;
 }

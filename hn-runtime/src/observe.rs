@@ -16,7 +16,11 @@ pub trait Observer {
 
     /// Awaits `run`, the future of the async node named `node`.
     #[inline(always)]
-    fn call_async<F: core::future::Future>(&self, node: &'static str, run: F) -> impl core::future::Future<Output = F::Output> {
+    fn call_async<F: core::future::Future>(
+        &self,
+        node: &'static str,
+        run: F,
+    ) -> impl core::future::Future<Output = F::Output> {
         let _ = node;
         run
     }

@@ -26,3 +26,13 @@ impl<T: Clone> CloneForLaterUse for T {
         self.clone()
     }
 }
+
+/// Implemented by no type: a pipeline with async nodes has no blocking
+/// `run` or `run_parallel`, and their stand-ins require this bound so that a
+/// call fails to compile with the message below.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has async nodes, so it has no blocking runner",
+    label = "this pipeline must be awaited",
+    note = "use `{Self}.run_async(inputs).await`, or `map_async` / `map_stream` for many items"
+)]
+pub trait NoAsyncNodes {}

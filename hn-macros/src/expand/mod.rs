@@ -1,6 +1,7 @@
 //! Token output. One file per generated piece; each reads the analyzed
 //! [`Model`] and never parses or checks again.
 
+mod asynchronous;
 mod call;
 mod dot;
 mod error_enum;
@@ -66,6 +67,7 @@ fn expand(model: &Model) -> TokenStream {
     let run = sequential::expand(model);
     let run_parallel = parallel::expand(model);
     let maps = map::expand(model);
+    let run_async = asynchronous::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #inline_fns
@@ -77,6 +79,7 @@ fn expand(model: &Model) -> TokenStream {
         }
         #run_parallel
         #maps
+        #run_async
     }
 }
 

@@ -25,7 +25,8 @@ use std::vec::Vec;
 /// a map from opening an unbounded number of connections at once.
 pub const DEFAULT_IN_FLIGHT: usize = 128;
 
-const SCHEDULE: &str = "hypernodes: a value was used out of order; this is a bug in the generated schedule";
+const SCHEDULE: &str =
+    "hypernodes: a value was used out of order; this is a bug in the generated schedule";
 
 /// A value of an async run: produced once, borrowed by nodes that may hold
 /// it across their await points, taken by its final consumer. The schedule
@@ -80,8 +81,16 @@ impl<T> core::ops::Deref for AsyncSlotRef<'_, T> {
 pub type RunWaker = AtomicWaker;
 
 /// Waits until `waiting` reaches zero; `false` if the run failed meanwhile.
-pub fn ready<'a>(waiting: &'a AtomicUsize, waker: &'a RunWaker, failed: &'a AtomicBool) -> Ready<'a> {
-    Ready { waiting, waker, failed }
+pub fn ready<'a>(
+    waiting: &'a AtomicUsize,
+    waker: &'a RunWaker,
+    failed: &'a AtomicBool,
+) -> Ready<'a> {
+    Ready {
+        waiting,
+        waker,
+        failed,
+    }
 }
 
 /// The future of [`ready`].
@@ -154,7 +163,11 @@ pub fn in_flight(engine: &Engine) -> usize {
 /// The async map: at most [`in_flight`] items at once, all in the calling
 /// task (nothing is spawned, so dropping the future cancels every item),
 /// results in input order.
-pub async fn map_async<I, O, E, F, Fut>(engine: &Engine, items: impl IntoIterator<Item = I>, run: F) -> Vec<Result<O, MapError<E>>>
+pub async fn map_async<I, O, E, F, Fut>(
+    engine: &Engine,
+    items: impl IntoIterator<Item = I>,
+    run: F,
+) -> Vec<Result<O, MapError<E>>>
 where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<O, E>>,
@@ -171,7 +184,11 @@ where
 /// The streaming async map: a stream of inputs in, a stream of results out,
 /// in order, with at most [`in_flight`] items between them, so that a fast
 /// source waits for a slow pipeline.
-pub fn map_stream<S, O, E, F, Fut>(engine: &Engine, items: S, run: F) -> impl Stream<Item = Result<O, MapError<E>>>
+pub fn map_stream<S, O, E, F, Fut>(
+    engine: &Engine,
+    items: S,
+    run: F,
+) -> impl Stream<Item = Result<O, MapError<E>>>
 where
     S: Stream,
     F: Fn(S::Item) -> Fut,

@@ -28,6 +28,11 @@ impl<E> Failure<E> {
         self.failed.store(true, Ordering::Release);
     }
 
+    /// The flag that says a node has failed, for waiting nodes to watch.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.failed
+    }
+
     /// Whether a node has failed.
     pub fn is_set(&self) -> bool {
         self.failed.load(Ordering::Acquire)

@@ -63,4 +63,3 @@ impl<T> core::ops::Deref for SlotRef<'_, T> {
         self.0.as_ref().expect(UNSET)
     }
 }
-

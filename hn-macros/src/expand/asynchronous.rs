@@ -1,0 +1,272 @@
+//! `run_async`, `map_async`, `map_async_with`, `map_stream`: the pipeline
+//! on an async runtime.
+//!
+//! `run_async` joins one async block per node in a single future: each
+//! block waits for its dependency counter (see `hn-runtime`'s
+//! `executor/asynchronous.rs`), so a node starts as soon as its own inputs
+//! are ready, and independent nodes run concurrently. `async fn` nodes are
+//! awaited, sync nodes called inline. Nothing is spawned: the future can
+//! borrow the run's values in place, runs in whatever runtime polls it, and
+//! dropping it cancels every node.
+
+use crate::expand::call::{observed, observer_ident, value};
+use crate::expand::errors_doc;
+use crate::expand::slots::{
+    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
+    Declaration,
+};
+use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::model::Model;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::Ident;
+
+pub fn expand(model: &Model) -> TokenStream {
+    let ident = &model.skeleton.ident;
+    let private = model.private();
+    let run_async = run_async(model);
+    let maps = maps(model);
+    let sync_stubs = model.has_async_nodes().then(|| sync_stubs(model));
+    quote! {
+        #private::cfg_tokio! {
+            impl #ident {
+                #run_async
+                #maps
+            }
+        }
+        #sync_stubs
+    }
+}
+
+fn run_async(model: &Model) -> TokenStream {
+    let skeleton = &model.skeleton;
+    let (vis, inputs, outputs, error) = (
+        &skeleton.vis,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
+    let private = model.private();
+    let inputs_arg = Ident::new("inputs", Span::mixed_site());
+    let observer = observer_ident();
+    let (failure, waker, pipeline) = (
+        Ident::new("failure", Span::mixed_site()),
+        Ident::new("waker", Span::mixed_site()),
+        Ident::new("pipeline", Span::mixed_site()),
+    );
+    let declarations = declarations(model, &quote!(#private::AsyncSlot));
+    let locals = declarations
+        .iter()
+        .map(|Declaration { name, ty, init }| quote!(let #name: #ty = #init;));
+    let blocks: Vec<Ident> = (0..model.plan.steps.len())
+        .map(|step| format_ident!("node_{}", step, span = Span::mixed_site()))
+        .collect();
+    let block_defs = blocks.iter().enumerate().map(|(step, block)| {
+        let body = node_block(model, step, &failure, &waker);
+        quote!(let #block = async { #body };)
+    });
+    let returned = returned_outputs(model, |source| {
+        let field = slot_field(model, source);
+        quote!(#field.into_inner())
+    });
+    let destructure = destructure_inputs(model, &inputs_arg);
+    let errors_doc = errors_doc(
+        model,
+        "the nodes still running are cancelled (their futures dropped)",
+    );
+    quote! {
+        /// Runs the pipeline as a future: `async fn` nodes are awaited, sync
+        /// nodes called inline, and each node starts as soon as the nodes it
+        /// depends on are done, so independent nodes run concurrently. Nothing
+        /// is spawned: it runs in whatever runtime polls it (multi-thread or
+        /// current-thread), and dropping it cancels the run.
+        #errors_doc
+        #vis fn run_async(
+            &self,
+            #inputs_arg: #inputs,
+        ) -> impl ::core::future::Future<Output = ::core::result::Result<#outputs, #error>> + use<> {
+            let #pipeline = *self;
+            async move { #pipeline.__run_async_observed(#inputs_arg, &()).await }
+        }
+
+        /// `run_async`, with every node call wrapped by `observer`.
+        #[doc(hidden)]
+        #vis async fn __run_async_observed<O: #private::Observer + ::core::marker::Sync>(
+            &self,
+            #inputs_arg: #inputs,
+            #observer: &O,
+        ) -> ::core::result::Result<#outputs, #error> {
+            #destructure
+            let #failure: #private::Failure<#error> = ::core::default::Default::default();
+            let #waker = #private::RunWaker::new();
+            #(#locals)*
+            {
+                #(#block_defs)*
+                let _ = #private::futures::try_join!(#(#blocks),*);
+            }
+            if let ::core::option::Option::Some(error) = #failure.into_inner() {
+                return ::core::result::Result::Err(error);
+            }
+            ::core::result::Result::Ok(#outputs { #(#returned),* })
+        }
+    }
+}
+
+/// The async block of one step.
+fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) -> TokenStream {
+    let private = model.private();
+    let node = &model.nodes[model.plan.steps[step_index].node];
+    let observer = observer_ident();
+    let access = TokenStream::new();
+    let wait = (!model.plan.dependencies(step_index).is_empty()).then(|| {
+        let counter = counter_field(step_index);
+        quote! {
+            if !#private::ready(&#counter, &#waker, #failure.flag()).await {
+                return ::core::result::Result::Err(());
+            }
+        }
+    });
+    let (guards, args) = step_arguments(model, step_index, &access);
+    let call = if node.sig.is_async {
+        let path = &node.path;
+        let name = node.name();
+        quote!(#observer.call_async(#name, #path(#(#args),*)).await)
+    } else {
+        observed(node, args, &quote!(#observer))
+    };
+    let result = value(model, node, call, |error| {
+        quote! {{
+            #failure.set(#error);
+            #waker.wake();
+            return ::core::result::Result::Err(());
+        }}
+    });
+    let (pattern, outputs) = output_pattern(node);
+    let stores = step_stores(model, step_index, &outputs, &access);
+    let dependents = model
+        .plan
+        .dependents(step_index)
+        .into_iter()
+        .map(counter_field);
+    quote! {
+        #wait
+        let #pattern = {
+            #(#guards)*
+            #result
+        };
+        #stores
+        #private::finished(&[#(&#dependents),*], &#waker);
+        ::core::result::Result::<(), ()>::Ok(())
+    }
+}
+
+/// `map_async`, `map_async_with`, `map_stream`, `map_stream_with`.
+fn maps(model: &Model) -> TokenStream {
+    let skeleton = &model.skeleton;
+    let (vis, inputs, outputs, error) = (
+        &skeleton.vis,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
+    let private = model.private();
+    let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
+    let (items, engine, pipeline) = (
+        Ident::new("items", Span::mixed_site()),
+        Ident::new("engine", Span::mixed_site()),
+        Ident::new("pipeline", Span::mixed_site()),
+    );
+    let run_item = quote! {
+        move |inputs| async move { #pipeline.__run_async_observed(inputs, &#private::LocatePanics).await }
+    };
+    quote! {
+        /// Runs the pipeline on every item as futures in the calling task, at
+        /// most 128 at once (set another bound with `map_async_with` and
+        /// `Engine::max_workers`). Results come in input order, one per item: a
+        /// failing or panicking item becomes a `MapError` and never loses
+        /// another item's result. Dropping the future cancels every item.
+        #vis fn map_async<I>(
+            &self,
+            #items: I,
+        ) -> impl ::core::future::Future<Output = #private::Vec<#result>> + use<I>
+        where
+            I: ::core::iter::IntoIterator<Item = #inputs>,
+        {
+            self.map_async_with(&#private::Engine::new(), #items)
+        }
+
+        /// `map_async` with an explicit `Engine`: `max_workers` items in flight,
+        /// `fail_fast` to start no new item after a failure.
+        #vis fn map_async_with<I>(
+            &self,
+            #engine: &#private::Engine,
+            #items: I,
+        ) -> impl ::core::future::Future<Output = #private::Vec<#result>> + use<I>
+        where
+            I: ::core::iter::IntoIterator<Item = #inputs>,
+        {
+            let (#pipeline, #engine) = (*self, #engine.clone());
+            async move { #private::map_async(&#engine, #items, #run_item).await }
+        }
+
+        /// Runs the pipeline on a stream of inputs: a stream of results, in input
+        /// order, with at most 128 items between them (a fast source waits for a
+        /// slow pipeline).
+        #vis fn map_stream<S>(
+            &self,
+            #items: S,
+        ) -> impl #private::futures::Stream<Item = #result> + use<S>
+        where
+            S: #private::futures::Stream<Item = #inputs>,
+        {
+            self.map_stream_with(&#private::Engine::new(), #items)
+        }
+
+        /// `map_stream` with an explicit `Engine`: `max_workers` items in flight.
+        #vis fn map_stream_with<S>(
+            &self,
+            #engine: &#private::Engine,
+            #items: S,
+        ) -> impl #private::futures::Stream<Item = #result> + use<S>
+        where
+            S: #private::futures::Stream<Item = #inputs>,
+        {
+            let #pipeline = *self;
+            #private::map_stream(#engine, #items, #run_item)
+        }
+    }
+}
+
+/// A pipeline with async nodes has no blocking runners; these stand in for
+/// them so that a call gets a message that says what to use instead.
+fn sync_stubs(model: &Model) -> TokenStream {
+    let skeleton = &model.skeleton;
+    let (ident, vis, inputs, outputs, error) = (
+        &skeleton.ident,
+        &skeleton.vis,
+        skeleton.inputs_ident(),
+        skeleton.outputs_ident(),
+        skeleton.error_ident(),
+    );
+    let private = model.private();
+    let stub = |name: &str| {
+        let name = Ident::new(name, Span::call_site());
+        quote! {
+            #[doc(hidden)]
+            #vis fn #name(&self, _inputs: #inputs) -> ::core::result::Result<#outputs, #error>
+            where
+                for<'hn> #ident: #private::NoAsyncNodes,
+            {
+                ::core::unreachable!("a pipeline with async nodes has no blocking runner")
+            }
+        }
+    };
+    let (run, run_parallel) = (stub("run"), stub("run_parallel"));
+    quote! {
+        #[allow(unused_lifetimes, reason = "`for<'hn>` defers the bound to the call")]
+        impl #ident {
+            #run
+            #run_parallel
+        }
+    }
+}
