@@ -89,7 +89,9 @@ pub use hn_macros::node;
 #[doc(inline)]
 pub use hn_macros::pipeline;
 
-pub use hn_runtime::{partition, Engine, MapError, Mode, NodeError, NodeInfo, Pipeline, Workload};
+pub use hn_runtime::{
+    partition, Attempted, Engine, MapError, Mode, NodeError, NodeInfo, Pipeline, Workload,
+};
 
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.

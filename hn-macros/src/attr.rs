@@ -10,7 +10,11 @@ use syn::{parenthesized, Attribute, Ident, Path, Token};
 const OUTPUT: &str = "output";
 const INFALLIBLE: &str = "infallible";
 const CRATE: &str = "crate";
-const NODE_OPTIONS: &str = "`output = name`, `output = (a, b)`, `infallible`, `crate = path`";
+const BLOCKING: &str = "blocking";
+const TIMEOUT_MS: &str = "timeout_ms";
+const RETRIES: &str = "retries";
+const BACKOFF_MS: &str = "backoff_ms";
+const NODE_OPTIONS: &str = "`output = name`, `output = (a, b)`, `infallible`, `blocking`, `timeout_ms = N`, `retries = N`, `backoff_ms = N`, `crate = path`";
 
 /// The attribute marking an inline node in `pipeline!`, and the one listing
 /// outputs on the pipeline struct.
@@ -35,6 +39,13 @@ pub struct NodeAttr {
     pub infallible: Option<Span>,
     /// `crate = path`.
     pub krate: Option<Path>,
+    /// `blocking`: a sync node run on the async runtime's blocking pool.
+    pub blocking: Option<Span>,
+    /// `timeout_ms = N`, `retries = N`, `backoff_ms = N`, each with the
+    /// option's span.
+    pub timeout_ms: Option<(u64, Span)>,
+    pub retries: Option<(u64, Span)>,
+    pub backoff_ms: Option<(u64, Span)>,
 }
 
 impl NodeAttr {
@@ -68,6 +79,26 @@ impl NodeAttr {
             }
         } else if name == INFALLIBLE {
             if self.infallible.replace(name.span()).is_some() {
+                duplicate();
+            }
+        } else if name == BLOCKING {
+            if self.blocking.replace(name.span()).is_some() {
+                duplicate();
+            }
+        } else if name == TIMEOUT_MS || name == RETRIES || name == BACKOFF_MS {
+            input.parse::<Token![=]>()?;
+            let value = (
+                input.parse::<syn::LitInt>()?.base10_parse::<u64>()?,
+                name.span(),
+            );
+            let slot = if name == TIMEOUT_MS {
+                &mut self.timeout_ms
+            } else if name == RETRIES {
+                &mut self.retries
+            } else {
+                &mut self.backoff_ms
+            };
+            if slot.replace(value).is_some() {
                 duplicate();
             }
         } else if name == CRATE {

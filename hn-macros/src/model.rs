@@ -80,10 +80,21 @@ impl Node {
         quote!(<#path as #krate::__private::NodeOutput<#index>>::Type)
     }
 
-    /// `<path as NodeFallible>::Error`.
+    /// The type of the node's variant in the pipeline's error enum: the
+    /// function's error (`<path as NodeFallible>::Error`), or for a node with
+    /// a timeout or retries, `Attempted` of it (of `Infallible` if the
+    /// function cannot fail).
     pub fn error_type(&self, krate: &TokenStream) -> TokenStream {
         let path = &self.path;
-        quote!(<#path as #krate::__private::NodeFallible>::Error)
+        let error = if self.sig.fallible {
+            quote!(<#path as #krate::__private::NodeFallible>::Error)
+        } else {
+            quote!(::core::convert::Infallible)
+        };
+        match self.sig.retry {
+            Some(_) => quote!(#krate::__private::Attempted<#error>),
+            None => error,
+        }
     }
 
     fn spec(&self) -> NodeSpec {
@@ -227,7 +238,7 @@ impl Model {
 
     /// The running nodes that can fail, in order.
     pub fn fallible_nodes(&self) -> impl Iterator<Item = &Node> {
-        self.running_nodes().filter(|node| node.sig.fallible)
+        self.running_nodes().filter(|node| node.sig.fails())
     }
 
     /// Whether some node is `async` (then there is no blocking `run`).

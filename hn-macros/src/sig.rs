@@ -41,6 +41,27 @@ pub struct NodeSig {
     pub ret: Type,
     pub fallible: bool,
     pub is_async: bool,
+    /// `#[node(blocking)]`: a sync node the async runner runs on the
+    /// runtime's blocking pool.
+    pub blocking: bool,
+    /// `timeout_ms` / `retries` / `backoff_ms` of an async node.
+    pub retry: Option<Retry>,
+}
+
+/// How an async node is retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    pub timeout_ms: Option<u64>,
+    pub retries: u64,
+    pub backoff_ms: u64,
+}
+
+impl NodeSig {
+    /// Whether the node can end a run with an error: a fallible function, or
+    /// one that can time out or run out of attempts.
+    pub fn fails(&self) -> bool {
+        self.fallible || self.retry.is_some()
+    }
 }
 
 impl NodeSig {
@@ -67,6 +88,7 @@ impl NodeSig {
             );
         }
         let (outputs, tuple_outputs) = outputs(cx, attr, sig, &ret, fallible);
+        let retry = retry(cx, attr, sig.asyncness.is_some());
         if cx.error_count() > errors_before {
             return None;
         }
@@ -78,8 +100,45 @@ impl NodeSig {
             ret,
             fallible,
             is_async: sig.asyncness.is_some(),
+            blocking: attr.blocking.is_some(),
+            retry,
         })
     }
+}
+
+/// The retry options: only for async nodes (a sync node cannot be timed
+/// out); `backoff_ms` only with `retries`; `blocking` only for sync nodes.
+fn retry(cx: &Ctxt, attr: &NodeAttr, is_async: bool) -> Option<Retry> {
+    if let (Some(span), true) = (attr.blocking, is_async) {
+        cx.error_at(span, "`blocking` is for sync nodes: an async node already yields to the runtime while it waits");
+    }
+    let options = [attr.timeout_ms, attr.retries, attr.backoff_ms];
+    if !is_async {
+        for (_, span) in options.iter().flatten() {
+            cx.error_at(
+                *span,
+                "timeouts and retries are for async nodes: make the function `async fn`",
+            );
+        }
+        return None;
+    }
+    if let (Some((_, span)), None) = (attr.backoff_ms, attr.retries) {
+        cx.error_at(
+            span,
+            "`backoff_ms` needs `retries = N`: it is the wait between attempts",
+        );
+    }
+    if let Some((0, span)) = attr.timeout_ms {
+        cx.error_at(
+            span,
+            "`timeout_ms = 0` would time out every attempt; give a positive number of milliseconds",
+        );
+    }
+    options.iter().any(Option::is_some).then(|| Retry {
+        timeout_ms: attr.timeout_ms.map(|(ms, _)| ms),
+        retries: attr.retries.map_or(0, |(n, _)| n),
+        backoff_ms: attr.backoff_ms.map_or(0, |(ms, _)| ms),
+    })
 }
 
 fn check_header(cx: &Ctxt, sig: &Signature) {

@@ -95,7 +95,7 @@ pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
     let fallible: Vec<&Node> = plan
         .order()
         .map(|index| &nodes[index])
-        .filter(|node| node.sig.fallible)
+        .filter(|node| node.sig.fails())
         .collect();
     for (index, node) in fallible.iter().enumerate() {
         let variant = node.variant();

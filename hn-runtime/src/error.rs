@@ -131,3 +131,71 @@ impl<E: core::error::Error + 'static> core::error::Error for MapError<E> {
         }
     }
 }
+
+/// Why a node with a timeout or retries (`#[node(timeout_ms = .., retries =
+/// .., backoff_ms = ..)]`) ended the run: its error or its timeout, on the
+/// last attempt, with the number of attempts made.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::Attempted;
+/// use std::time::Duration;
+///
+/// let error: Attempted<&str> = Attempted::TimedOut { after: Duration::from_millis(50), attempts: 3 };
+/// assert_eq!(error.attempts(), 3);
+/// assert_eq!(error.to_string(), "timed out after 50 ms (3 attempts)");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Attempted<E> {
+    /// The last attempt returned an error.
+    Failed {
+        /// The last attempt's error.
+        error: E,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The last attempt did not finish in time.
+    TimedOut {
+        /// The node's timeout.
+        after: core::time::Duration,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+}
+
+impl<E> Attempted<E> {
+    /// How many attempts were made.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Attempted::Failed { attempts, .. } | Attempted::TimedOut { attempts, .. } => *attempts,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Attempted<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: u32| if n == 1 { "" } else { "s" };
+        match self {
+            Attempted::Failed { error, attempts } => {
+                write!(f, "{error} ({attempts} attempt{})", plural(*attempts))
+            }
+            Attempted::TimedOut { after, attempts } => write!(
+                f,
+                "timed out after {} ms ({attempts} attempt{})",
+                after.as_millis(),
+                plural(*attempts)
+            ),
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for Attempted<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Attempted::Failed { error, .. } => Some(error),
+            Attempted::TimedOut { .. } => None,
+        }
+    }
+}

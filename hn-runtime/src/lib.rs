@@ -35,7 +35,7 @@ mod sequential;
 mod types;
 
 pub use engine::{Engine, Mode};
-pub use error::{MapError, NodeError};
+pub use error::{Attempted, MapError, NodeError};
 pub use node::NodeInfo;
 pub use partition::Workload;
 pub use pipeline::Pipeline;
@@ -87,11 +87,13 @@ pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
+    pub use crate::Attempted;
 
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
-        finished, map_async, map_stream, ready, AsyncSlot, RunWaker,
+        attempt, finished, infallible, map_async, map_stream, ready, run_blocking, AsyncSlot,
+        RetryPolicy, Reusable, RunWaker,
     };
     #[cfg(feature = "std")]
     pub use crate::executor::{failure::Failure, map::map_with};

@@ -12,10 +12,11 @@
 use crate::expand::call::{observed, observer_ident, value};
 use crate::expand::errors_doc;
 use crate::expand::slots::{
-    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
-    Declaration,
+    argument_local, counter_field, declarations, output_pattern, slot_field, step_arguments,
+    step_stores, Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::graph::Passing;
 use crate::model::Model;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -116,7 +117,6 @@ fn run_async(model: &Model) -> TokenStream {
 fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) -> TokenStream {
     let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
-    let observer = observer_ident();
     let access = TokenStream::new();
     let wait = (!model.plan.dependencies(step_index).is_empty()).then(|| {
         let counter = counter_field(step_index);
@@ -126,14 +126,8 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
             }
         }
     });
-    let (guards, args) = step_arguments(model, step_index, &access);
-    let call = if node.sig.is_async {
-        let path = &node.path;
-        let name = node.name();
-        quote!(#observer.call_async(#name, #path(#(#args),*)).await)
-    } else {
-        observed(node, args, &quote!(#observer))
-    };
+    let (takes, args) = step_arguments(model, step_index, &access);
+    let call = node_call(model, step_index, args);
     let result = value(model, node, call, |error| {
         quote! {{
             #failure.set(#error);
@@ -151,13 +145,68 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
     quote! {
         #wait
         let #pattern = {
-            #(#guards)*
+            #(#takes)*
             #result
         };
         #stores
         #private::finished(&[#(&#dependents),*], &#waker);
         ::core::result::Result::<(), ()>::Ok(())
     }
+}
+
+/// The awaited call of a step's node: an `async fn` awaited (through
+/// `attempt` if it has a timeout or retries), a `blocking` sync node on the
+/// blocking pool, any other sync node called inline.
+fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
+    let private = model.private();
+    let node = &model.nodes[model.plan.steps[step_index].node];
+    let (path, name, observer) = (&node.path, node.name(), observer_ident());
+    if node.sig.blocking {
+        return quote!(#observer.call_async(#name, #private::run_blocking(move || #path(#(#args),*))).await);
+    }
+    if !node.sig.is_async {
+        return observed(node, args, &quote!(#observer));
+    }
+    let Some(retry) = node.sig.retry else {
+        return quote!(#observer.call_async(#name, #path(#(#args),*)).await);
+    };
+    // By-value arguments are cloned for every attempt but the last.
+    let step = &model.plan.steps[step_index];
+    let last = Ident::new("last", Span::mixed_site());
+    let mut reusable = Vec::new();
+    let args = (args.into_iter().zip(&step.args).enumerate())
+        .map(|(index, (arg, &(_, passing)))| {
+            if passing == Passing::Borrow {
+                return arg;
+            }
+            let local = argument_local(index, node.sig.params[index].span);
+            reusable.push(quote!(let mut #local = #private::Reusable::new(#local);));
+            quote!(#local.for_attempt(#last))
+        })
+        .collect::<Vec<_>>();
+    let attempt = quote!(#observer.call_async(#name, #path(#(#args),*)));
+    let attempt = if node.sig.fallible {
+        attempt
+    } else {
+        quote!(#private::infallible(#attempt))
+    };
+    let timeout = match retry.timeout_ms {
+        Some(ms) => quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms))),
+        None => quote!(::core::option::Option::None),
+    };
+    let (retries, backoff) = (
+        u32::try_from(retry.retries).unwrap_or(u32::MAX),
+        retry.backoff_ms,
+    );
+    quote! {{
+        #(#reusable)*
+        let policy = #private::RetryPolicy {
+            timeout: #timeout,
+            retries: #retries,
+            backoff: ::core::time::Duration::from_millis(#backoff),
+        };
+        #private::attempt(policy, |#last| #attempt).await
+    }}
 }
 
 /// `map_async`, `map_async_with`, `map_stream`, `map_stream_with`.

@@ -54,7 +54,7 @@ pub fn value(
     call: TokenStream,
     on_error: impl FnOnce(TokenStream) -> TokenStream,
 ) -> TokenStream {
-    if !node.sig.fallible {
+    if !node.sig.fails() {
         return call;
     }
     let (value, error) = (

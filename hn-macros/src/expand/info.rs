@@ -20,7 +20,7 @@ pub fn expand(model: &Model) -> TokenStream {
         let name = node.name();
         let params = node.sig.params.iter().map(|param| param.ident.unraw().to_string());
         let outputs = node.sig.outputs.iter().map(|output| output.unraw().to_string());
-        let (fallible, is_async) = (node.sig.fallible, node.sig.is_async);
+        let (fallible, is_async) = (node.sig.fails(), node.sig.is_async);
         quote!(#private::NodeInfo::__new(#name, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
     });
     let input_names = model.plan.inputs.iter().map(|input| &input.name);

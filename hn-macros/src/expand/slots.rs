@@ -133,9 +133,11 @@ pub fn declarations(model: &Model, slot: &TokenStream) -> Vec<Declaration> {
         .collect()
 }
 
-/// Guards for the borrowed arguments of a step, and its argument list:
-/// borrowed through a guard, taken from a copy (clones), or taken from the
-/// value's slot (moves).
+/// A step's arguments, taken from the slots first: the statements that take
+/// them (an `Arc` or guard per borrowed value, the value itself for a move,
+/// its copy for a clone), and the argument expressions that use them.
+/// Taking first lets a runner move the arguments elsewhere (a blocking
+/// pool) or reuse them (retries).
 pub fn step_arguments(
     model: &Model,
     step_index: usize,
@@ -143,38 +145,43 @@ pub fn step_arguments(
 ) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
-    let mut guards = Vec::new();
+    let mut takes = Vec::new();
     let args = (step.args.iter().enumerate())
         .map(|(index, &(source, passing))| {
-            let field = slot_field(model, source);
             // At the parameter's location, like the whole argument.
             let span = node.sig.params[index].span;
-            let guard = format_ident!(
-                "borrowed_{}",
-                index,
-                span = Span::mixed_site().located_at(span)
-            );
-            let place = quote_spanned!(span=> *#guard);
-            match passing {
-                Passing::Borrow => guards.push(quote!(let #guard = #access #field.get();)),
-                // Cloned when the value was made: see `copy_uses`.
-                Passing::Clone => {
-                    let copy = copy_field(model, source, step_index, index);
-                    return quote!(#access #copy.take());
+            let local = argument_local(index, span);
+            let slot = match passing {
+                Passing::Borrow => {
+                    let field = slot_field(model, source);
+                    takes.push(quote!(let #local = #access #field.get();));
+                    return argument(
+                        model,
+                        node,
+                        index,
+                        passing,
+                        &quote_spanned!(span=> *#local),
+                        &quote!(),
+                    );
                 }
-                Passing::Move => {}
-            }
-            argument(
-                model,
-                node,
-                index,
-                passing,
-                &place,
-                &quote!(#access #field.take()),
-            )
+                // Cloned when the value was made: see `copy_uses`.
+                Passing::Clone => copy_field(model, source, step_index, index),
+                Passing::Move => slot_field(model, source),
+            };
+            takes.push(quote!(let #local = #access #slot.take();));
+            quote!(#local)
         })
         .collect();
-    (guards, args)
+    (takes, args)
+}
+
+/// The local holding argument `index` of a step.
+pub fn argument_local(index: usize, span: Span) -> Ident {
+    format_ident!(
+        "argument_{}",
+        index,
+        span = Span::mixed_site().located_at(span)
+    )
 }
 
 /// `output_0` or `(output_0, output_1, ..)`, and the names.

@@ -14,10 +14,12 @@ use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
+use core::time::Duration;
 use futures::future::FutureExt;
 use futures::stream::{Stream, StreamExt};
 use futures::task::AtomicWaker;
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::vec::Vec;
 
 /// How many items an async map has in flight unless `max_workers` says
@@ -28,52 +30,51 @@ pub const DEFAULT_IN_FLIGHT: usize = 128;
 const SCHEDULE: &str =
     "hypernodes: a value was used out of order; this is a bug in the generated schedule";
 
-/// A value of an async run: produced once, borrowed by nodes that may hold
-/// it across their await points, taken by its final consumer. The schedule
-/// guarantees no reader and writer ever meet, so the lock is never waited
-/// on; it exists so that the borrow can live in a `Send` future.
-pub struct AsyncSlot<T>(tokio::sync::RwLock<Option<T>>);
+/// A value of an async run: produced once, shared by the nodes that borrow
+/// it (each holds an `Arc`, which a blocking node can take to another
+/// thread), taken by its final consumer once every borrower is done.
+pub struct AsyncSlot<T>(Mutex<Option<Arc<T>>>);
 
 impl<T> Default for AsyncSlot<T> {
     fn default() -> Self {
-        AsyncSlot(tokio::sync::RwLock::new(None))
+        AsyncSlot(Mutex::new(None))
     }
 }
 
 impl<T> AsyncSlot<T> {
     /// A slot already holding a value (a pipeline input).
     pub fn full(value: T) -> Self {
-        AsyncSlot(tokio::sync::RwLock::new(Some(value)))
+        AsyncSlot(Mutex::new(Some(Arc::new(value))))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<T>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stores the value; its producer calls this once.
     pub fn put(&self, value: T) {
-        *self.0.try_write().expect(SCHEDULE) = Some(value);
+        *self.lock() = Some(Arc::new(value));
     }
 
-    /// Borrows the value.
-    pub fn get(&self) -> AsyncSlotRef<'_, T> {
-        AsyncSlotRef(self.0.try_read().expect(SCHEDULE))
+    /// Shares the value with a borrowing node.
+    pub fn get(&self) -> Arc<T> {
+        Arc::clone(self.lock().as_ref().expect(SCHEDULE))
     }
 
     /// Takes the value for its final, by-value consumer.
     pub fn take(&self) -> T {
-        self.0.try_write().expect(SCHEDULE).take().expect(SCHEDULE)
+        let shared = self.lock().take().expect(SCHEDULE);
+        Arc::try_unwrap(shared).ok().expect(SCHEDULE)
     }
 
     /// The value after the run, for the outputs.
     pub fn into_inner(self) -> T {
-        self.0.into_inner().expect(SCHEDULE)
-    }
-}
-
-/// A borrowed [`AsyncSlot`] value.
-pub struct AsyncSlotRef<'a, T>(tokio::sync::RwLockReadGuard<'a, Option<T>>);
-
-impl<T> core::ops::Deref for AsyncSlotRef<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.0.as_ref().expect(SCHEDULE)
+        let shared = self
+            .0
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expect(SCHEDULE);
+        Arc::try_unwrap(shared).ok().expect(SCHEDULE)
     }
 }
 
@@ -198,4 +199,102 @@ where
         .enumerate()
         .map(move |(index, item)| run_one(index, run(item), None))
         .buffered(in_flight(engine))
+}
+
+/// Runs a sync `#[node(blocking)]` call on the tokio runtime's blocking
+/// pool, so that the other nodes of the run, and other tasks, go on while it
+/// blocks. Outside a tokio runtime there is no such pool and it runs inline.
+/// A panic in the call reaches the caller as if it were inline. If the run
+/// is dropped meanwhile, the call still finishes (blocking code cannot be
+/// interrupted) and its result is dropped.
+pub async fn run_blocking<R: Send + 'static>(call: impl FnOnce() -> R + Send + 'static) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => match runtime.spawn_blocking(call).await {
+            Ok(value) => value,
+            Err(error) => match error.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                Err(error) => {
+                    std::panic::panic_any(std::format!("a blocking node was cancelled: {error}"))
+                }
+            },
+        },
+        Err(_) => call(),
+    }
+}
+
+/// The timeout and retries of an async node.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Each attempt's time limit.
+    pub timeout: Option<Duration>,
+    /// Attempts after the first.
+    pub retries: u32,
+    /// The wait before the first retry; it doubles before each next one.
+    pub backoff: Duration,
+}
+
+/// Runs `attempt` until it succeeds, at most `1 + retries` times, each
+/// within the timeout, waiting `backoff`, `2 × backoff`, ... in between.
+/// `attempt(last)` is told whether it is the last attempt (so that it can
+/// move values rather than clone them).
+pub async fn attempt<T, E, Fut>(
+    policy: RetryPolicy,
+    mut attempt: impl FnMut(bool) -> Fut,
+) -> Result<T, crate::Attempted<E>>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let total = policy.retries.saturating_add(1);
+    let mut backoff = policy.backoff;
+    for number in 1..=total {
+        let last = number == total;
+        let outcome = match policy.timeout {
+            Some(limit) => tokio::time::timeout(limit, attempt(last))
+                .await
+                .map_err(|_| limit),
+            None => Ok(attempt(last).await),
+        };
+        let failure = match outcome {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => crate::Attempted::Failed {
+                error,
+                attempts: number,
+            },
+            Err(after) => crate::Attempted::TimedOut {
+                after,
+                attempts: number,
+            },
+        };
+        if last {
+            return Err(failure);
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = backoff.saturating_mul(2);
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// The output of an infallible async node as a `Result`, for [`attempt`].
+pub async fn infallible<F: Future>(node: F) -> Result<F::Output, core::convert::Infallible> {
+    Ok(node.await)
+}
+
+/// A by-value argument of a retried node: cloned for every attempt but the
+/// last, which gets the value itself.
+pub struct Reusable<T>(Option<T>);
+
+impl<T: crate::__private::CloneForLaterUse> Reusable<T> {
+    /// Holds the value.
+    pub fn new(value: T) -> Self {
+        Reusable(Some(value))
+    }
+
+    /// The argument for one attempt.
+    pub fn for_attempt(&mut self, last: bool) -> T {
+        if last {
+            self.0.take().expect(SCHEDULE)
+        } else {
+            self.0.as_ref().expect(SCHEDULE).clone_for_later_use()
+        }
+    }
 }
