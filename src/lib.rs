@@ -15,7 +15,16 @@
 /// | `output = name` | name the output (default: the function's name) |
 /// | `output = (a, b)` | several outputs, from a returned tuple |
 /// | `infallible` | a `Result` return value is an ordinary output, not an error |
+/// | `blocking` | a sync node that blocks (file or network I/O): `run_async` runs it on the tokio blocking pool |
+/// | `timeout_ms = N` | an async node's attempt fails after N ms |
+/// | `retries = N` | an async node is tried up to N more times after an error or timeout |
+/// | `backoff_ms = N` | the wait before the first retry, doubling before each next one |
 /// | `crate = path` | where `hypernodes` is, if it was renamed |
+///
+/// A node with `timeout_ms` or `retries` ends a run with
+/// [`Attempted`](crate::Attempted) (its last error or its timeout, with the
+/// number of attempts) in its variant of the pipeline's error enum; its
+/// by-value arguments are cloned for every attempt but the last.
 ///
 /// A return type whose last path segment is `Result` (`Result<T, E>`,
 /// `io::Result<T>`, `anyhow::Result<T>`) makes the node fallible: its output
@@ -92,6 +101,32 @@ pub use hn_macros::pipeline;
 pub use hn_runtime::{
     partition, Attempted, Engine, MapError, Mode, NodeError, NodeInfo, Pipeline, Workload,
 };
+
+/// What consuming the stream of `map_stream` needs, so that users need not
+/// depend on `futures` themselves.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+/// use hypernodes::stream::{self, StreamExt};
+///
+/// pipeline! {
+///     struct Double {
+///         fn doubled(x: u32) -> u32 { x * 2 }
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let inputs = stream::iter((1..=3).map(|x| DoubleInputs { x }));
+/// let doubled: Vec<u32> = Double.map_stream(inputs).map(|r| r.unwrap().doubled).collect().await;
+/// assert_eq!(doubled, [2, 4, 6]);
+/// # });
+/// ```
+#[cfg(feature = "tokio")]
+pub mod stream {
+    pub use hn_runtime::__private::futures::stream::{iter, Stream, StreamExt};
+}
 
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.
