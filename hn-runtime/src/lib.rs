@@ -93,7 +93,7 @@ pub mod __private {
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
         attempt, finished, infallible, map_async, map_stream, ready, run_blocking, AsyncSlot,
-        RetryPolicy, Reusable, RunWaker,
+        CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
     };
     #[cfg(feature = "std")]
     pub use crate::executor::{failure::Failure, map::map_with};

@@ -30,6 +30,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let sync_stubs = model.has_async_nodes().then(|| sync_stubs(model));
     quote! {
         #private::cfg_tokio! {
+            #[allow(clippy::future_not_send, reason = "the futures are `Send` exactly when the pipeline's values are")]
             impl #ident {
                 #run_async
                 #maps
@@ -180,7 +181,12 @@ fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenS
                 return arg;
             }
             let local = argument_local(index, node.sig.params[index].span);
-            reusable.push(quote!(let mut #local = #private::Reusable::new(#local);));
+            let holder = if retry.retries > 0 {
+                quote!(Reusable)
+            } else {
+                quote!(UsedOnce)
+            };
+            reusable.push(quote!(let mut #local = #private::#holder::new(#local);));
             quote!(#local.for_attempt(#last))
         })
         .collect::<Vec<_>>();

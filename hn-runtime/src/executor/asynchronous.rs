@@ -184,7 +184,9 @@ where
 
 /// The streaming async map: a stream of inputs in, a stream of results out,
 /// in order, with at most [`in_flight`] items between them, so that a fast
-/// source waits for a slow pipeline.
+/// source waits for a slow pipeline. Under a fail-fast engine, items that
+/// start after a failure do not run, and the stream ends before the first
+/// of them.
 pub fn map_stream<S, O, E, F, Fut>(
     engine: &Engine,
     items: S,
@@ -195,10 +197,17 @@ where
     F: Fn(S::Item) -> Fut,
     Fut: Future<Output = Result<O, E>>,
 {
+    let stop = engine
+        .is_fail_fast()
+        .then(|| Arc::new(AtomicBool::new(false)));
     items
         .enumerate()
-        .map(move |(index, item)| run_one(index, run(item), None))
+        .map(move |(index, item)| {
+            let (item, stop) = (run(item), stop.clone());
+            async move { run_one(index, item, stop.as_deref()).await }
+        })
         .buffered(in_flight(engine))
+        .take_while(|result| core::future::ready(!matches!(result, Err(MapError::NotRun { .. }))))
 }
 
 /// Runs a sync `#[node(blocking)]` call on the tokio runtime's blocking
@@ -268,8 +277,12 @@ where
         if last {
             return Err(failure);
         }
-        tokio::time::sleep(backoff).await;
-        backoff = backoff.saturating_mul(2);
+        // No timer for no wait: retries without a backoff work on a runtime
+        // without time.
+        if !backoff.is_zero() {
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+        }
     }
     unreachable!("the last attempt returns")
 }
@@ -283,7 +296,7 @@ pub async fn infallible<F: Future>(node: F) -> Result<F::Output, core::convert::
 /// last, which gets the value itself.
 pub struct Reusable<T>(Option<T>);
 
-impl<T: crate::__private::CloneForLaterUse> Reusable<T> {
+impl<T: CloneForRetry> Reusable<T> {
     /// Holds the value.
     pub fn new(value: T) -> Self {
         Reusable(Some(value))
@@ -294,7 +307,41 @@ impl<T: crate::__private::CloneForLaterUse> Reusable<T> {
         if last {
             self.0.take().expect(SCHEDULE)
         } else {
-            self.0.as_ref().expect(SCHEDULE).clone_for_later_use()
+            self.0.as_ref().expect(SCHEDULE).clone_for_retry()
         }
+    }
+}
+
+/// A by-value argument of a node with a timeout but no retries: its one
+/// attempt gets the value itself, so it need not be `Clone`.
+pub struct UsedOnce<T>(Option<T>);
+
+impl<T> UsedOnce<T> {
+    /// Holds the value.
+    pub fn new(value: T) -> Self {
+        UsedOnce(Some(value))
+    }
+
+    /// The argument for the only attempt.
+    pub fn for_attempt(&mut self, _last: bool) -> T {
+        self.0.take().expect(SCHEDULE)
+    }
+}
+
+/// A value a retried node takes by value: every attempt but the last gets a
+/// clone. This trait exists only for its error message.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must be cloned: a node with `retries` takes it by value",
+    label = "each attempt but the last gets a clone of this argument",
+    note = "implement `Clone`, take it by reference (`&{Self}`), or remove `retries`"
+)]
+pub trait CloneForRetry {
+    /// `Clone::clone`.
+    fn clone_for_retry(&self) -> Self;
+}
+
+impl<T: Clone> CloneForRetry for T {
+    fn clone_for_retry(&self) -> Self {
+        self.clone()
     }
 }
