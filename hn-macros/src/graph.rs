@@ -141,6 +141,26 @@ impl Plan {
         dependencies
     }
 
+    /// `ancestors[a][b]`: step `b` finishes before step `a` starts in every
+    /// schedule (the transitive closure of
+    /// [`dependencies`](Plan::dependencies)).
+    pub fn ancestors(&self) -> Vec<Vec<bool>> {
+        let len = self.steps.len();
+        let mut ancestors = vec![vec![false; len]; len];
+        // Steps are in topological order, so a dependency's row is complete.
+        for step in 0..len {
+            for dependency in self.dependencies(step) {
+                let inherited = ancestors[dependency].clone();
+                let row = &mut ancestors[step];
+                row[dependency] = true;
+                for (flag, inherited) in row.iter_mut().zip(inherited) {
+                    *flag |= inherited;
+                }
+            }
+        }
+        ancestors
+    }
+
     /// The steps that wait for step `step` (the inverse of
     /// [`dependencies`](Plan::dependencies)), in order.
     pub fn dependents(&self, step: usize) -> Vec<usize> {

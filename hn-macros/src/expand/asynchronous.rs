@@ -10,12 +10,12 @@
 //! dropping it cancels every node.
 
 use crate::expand::call::{observed, observer_ident, value};
-use crate::expand::errors_doc;
 use crate::expand::slots::{
-    argument_local, counter_field, declarations, output_pattern, slot_field, step_arguments,
-    step_stores, Declaration,
+    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
+    Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::expand::{errors_doc, sequential};
 use crate::graph::Passing;
 use crate::model::Model;
 use proc_macro2::{Span, TokenStream};
@@ -72,6 +72,24 @@ fn run_async(model: &Model) -> TokenStream {
         quote!(#field.into_inner())
     });
     let destructure = destructure_inputs(model, &inputs_arg);
+    let body = if straight_line(model) {
+        sequential::body(model, |step, args| node_call(model, step, args))
+    } else {
+        quote! {
+            #destructure
+        let #failure: #private::Failure<#error> = ::core::default::Default::default();
+        let #waker = #private::RunWaker::new();
+        #(#locals)*
+        {
+            #(#block_defs)*
+            let _ = #private::futures::try_join!(#(#blocks),*);
+        }
+        if let ::core::option::Option::Some(error) = #failure.into_inner() {
+            return ::core::result::Result::Err(error);
+        }
+        ::core::result::Result::Ok(#outputs { #(#returned),* })
+        }
+    };
     let errors_doc = errors_doc(
         model,
         "the nodes still running are cancelled (their futures dropped)",
@@ -98,20 +116,24 @@ fn run_async(model: &Model) -> TokenStream {
             #inputs_arg: #inputs,
             #observer: &O,
         ) -> ::core::result::Result<#outputs, #error> {
-            #destructure
-            let #failure: #private::Failure<#error> = ::core::default::Default::default();
-            let #waker = #private::RunWaker::new();
-            #(#locals)*
-            {
-                #(#block_defs)*
-                let _ = #private::futures::try_join!(#(#blocks),*);
-            }
-            if let ::core::option::Option::Some(error) = #failure.into_inner() {
-                return ::core::result::Result::Err(error);
-            }
-            ::core::result::Result::Ok(#outputs { #(#returned),* })
+            #body
         }
     }
+}
+
+/// Whether the run gains nothing from running nodes at once: at most one
+/// node awaits at a time (async nodes are ordered by their dependencies, and
+/// no node is `blocking`), and sync nodes run inline either way. Then
+/// `run_async` is straight-line code, like `run` with `.await`s: no slots,
+/// no join.
+fn straight_line(model: &Model) -> bool {
+    let sig = |step: usize| &model.nodes[model.plan.steps[step].node].sig;
+    let awaiting: Vec<usize> = (0..model.plan.steps.len())
+        .filter(|&step| sig(step).is_async || sig(step).blocking)
+        .collect();
+    let blocking = awaiting.iter().any(|&step| sig(step).blocking);
+    let ancestors = model.plan.ancestors();
+    !blocking && awaiting.windows(2).all(|pair| ancestors[pair[1]][pair[0]])
 }
 
 /// The async block of one step.
@@ -158,7 +180,7 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
 /// The awaited call of a step's node: an `async fn` awaited (through
 /// `attempt` if it has a timeout or retries), a `blocking` sync node on the
 /// blocking pool, any other sync node called inline.
-fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
+pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
     let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
     let (path, name, observer) = (&node.path, node.name(), observer_ident());
@@ -180,14 +202,14 @@ fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenS
             if passing == Passing::Borrow {
                 return arg;
             }
-            let local = argument_local(index, node.sig.params[index].span);
-            let holder = if retry.retries > 0 {
+            let holder = format_ident!("retried_{}", index, span = Span::mixed_site());
+            let kind = if retry.retries > 0 {
                 quote!(Reusable)
             } else {
                 quote!(UsedOnce)
             };
-            reusable.push(quote!(let mut #local = #private::#holder::new(#local);));
-            quote!(#local.for_attempt(#last))
+            reusable.push(quote!(let mut #holder = #private::#kind::new(#arg);));
+            quote!(#holder.for_attempt(#last))
         })
         .collect::<Vec<_>>();
     let attempt = quote!(#observer.call_async(#name, #path(#(#args),*)));

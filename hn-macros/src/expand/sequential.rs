@@ -4,7 +4,7 @@
 use crate::expand::call::{argument, observed, observer_ident, value};
 use crate::expand::errors_doc;
 use crate::expand::structs::{destructure_inputs, returned_outputs};
-use crate::graph::{Source, Step};
+use crate::graph::Source;
 use crate::model::Model;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -24,15 +24,12 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let private = model.private();
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let observer = observer_ident();
-    let destructure = destructure_inputs(model, &inputs_arg);
-    let steps = model
-        .plan
-        .steps
-        .iter()
-        .map(|step| call_step(model, step, &observer));
-    let returned = returned_outputs(model, |source| {
-        let local = model.local(source);
-        quote!(#local)
+    let body = body(model, |step, args| {
+        observed(
+            &model.nodes[model.plan.steps[step].node],
+            args,
+            &quote!(#observer),
+        )
     });
     let order: Vec<String> = model
         .running_nodes()
@@ -59,15 +56,37 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             #inputs_arg: #inputs,
             #observer: &O,
         ) -> ::core::result::Result<#outputs, #error> {
-            #destructure
-            #(#steps)*
-            ::core::result::Result::Ok(#outputs { #(#returned),* })
+            #body
         }
     })
 }
 
+/// The straight-line body of a runner: destructure the inputs, one
+/// statement per node in topological order, return the outputs. `call`
+/// makes the (possibly awaited) call of a step from its arguments.
+pub fn body(model: &Model, call: impl Fn(usize, Vec<TokenStream>) -> TokenStream) -> TokenStream {
+    let inputs_arg = Ident::new("inputs", Span::mixed_site());
+    let destructure = destructure_inputs(model, &inputs_arg);
+    let steps = (0..model.plan.steps.len()).map(|step| call_step(model, step, &call));
+    let outputs = model.skeleton.outputs_ident();
+    let returned = returned_outputs(model, |source| {
+        let local = model.local(source);
+        quote!(#local)
+    });
+    quote! {
+        #destructure
+        #(#steps)*
+        ::core::result::Result::Ok(#outputs { #(#returned),* })
+    }
+}
+
 /// `let <outputs> = <call>;` and the drops that follow it.
-fn call_step(model: &Model, step: &Step, observer: &Ident) -> TokenStream {
+fn call_step(
+    model: &Model,
+    step_index: usize,
+    call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+) -> TokenStream {
+    let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
     let args = step
         .args
@@ -79,7 +98,7 @@ fn call_step(model: &Model, step: &Step, observer: &Ident) -> TokenStream {
             let local = quote!(#local);
             argument(model, node, index, passing, &local, &local)
         });
-    let call = observed(node, args, &quote!(#observer));
+    let call = call(step_index, args.collect());
     let call = value(
         model,
         node,
