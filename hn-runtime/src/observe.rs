@@ -52,17 +52,43 @@ impl Observer for LocatePanics {
             .unwrap_or_else(|payload| LocatePanics::tag(node, payload))
     }
 
+    /// Records the node in a thread-local while its future is polled
+    /// (cheaper than a `catch_unwind` per node): a panic leaves it set for
+    /// the map's `catch_unwind` around the whole item to read.
     #[cfg(feature = "tokio")]
+    #[inline(always)]
     fn call_async<F: core::future::Future>(
         &self,
         node: &'static str,
         run: F,
     ) -> impl core::future::Future<Output = F::Output> {
-        use futures::FutureExt;
-        std::panic::AssertUnwindSafe(run)
-            .catch_unwind()
-            .map(move |outcome| outcome.unwrap_or_else(|payload| LocatePanics::tag(node, payload)))
+        async move {
+            let mut run = core::pin::pin!(run);
+            core::future::poll_fn(|cx| {
+                let outer = POLLING.with(|polling| polling.replace(Some(node)));
+                let poll = run.as_mut().poll(cx);
+                POLLING.with(|polling| polling.set(outer));
+                poll
+            })
+            .await
+        }
     }
+}
+
+#[cfg(feature = "tokio")]
+std::thread_local! {
+    /// The async node being polled on this thread.
+    static POLLING: core::cell::Cell<Option<&'static str>> = const { core::cell::Cell::new(None) };
+}
+
+/// The async node a panic on this thread came from, if one was being polled
+/// (and forgets it).
+#[cfg(feature = "std")]
+fn polled_node() -> Option<&'static str> {
+    #[cfg(feature = "tokio")]
+    return POLLING.with(core::cell::Cell::take);
+    #[cfg(not(feature = "tokio"))]
+    return None;
 }
 
 #[cfg(feature = "std")]
@@ -85,7 +111,7 @@ pub fn describe_panic(
     use std::string::ToString;
     let (node, payload) = match payload.downcast_ref::<NodePanic>() {
         Some(located) => (located.node, &*located.payload),
-        None => ("<unknown>", payload),
+        None => (polled_node().unwrap_or("<unknown>"), payload),
     };
     let message = if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_string()

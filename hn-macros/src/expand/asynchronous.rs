@@ -106,13 +106,15 @@ fn run_async(model: &Model) -> TokenStream {
             #inputs_arg: #inputs,
         ) -> impl ::core::future::Future<Output = ::core::result::Result<#outputs, #error>> + use<> {
             let #pipeline = *self;
-            async move { #pipeline.__run_async_observed(#inputs_arg, &()).await }
+            #pipeline.__run_async_observed(#inputs_arg, &())
         }
 
-        /// `run_async`, with every node call wrapped by `observer`.
+        /// `run_async`, with every node call wrapped by `observer`. Takes the
+        /// (unit) pipeline by value so that the future borrows nothing but
+        /// the observer.
         #[doc(hidden)]
         #vis async fn __run_async_observed<O: #private::Observer + ::core::marker::Sync>(
-            &self,
+            self,
             #inputs_arg: #inputs,
             #observer: &O,
         ) -> ::core::result::Result<#outputs, #error> {
@@ -254,7 +256,7 @@ fn maps(model: &Model) -> TokenStream {
         Ident::new("pipeline", Span::mixed_site()),
     );
     let run_item = quote! {
-        move |inputs| async move { #pipeline.__run_async_observed(inputs, &#private::LocatePanics).await }
+        move |inputs| #pipeline.__run_async_observed(inputs, &#private::LocatePanics)
     };
     quote! {
         /// Runs the pipeline on every item as futures in the calling task, at
