@@ -56,22 +56,15 @@ impl Observer for LocatePanics {
     /// (cheaper than a `catch_unwind` per node): a panic leaves it set for
     /// the map's `catch_unwind` around the whole item to read.
     #[cfg(feature = "tokio")]
-    #[inline(always)]
-    fn call_async<F: core::future::Future>(
-        &self,
-        node: &'static str,
-        run: F,
-    ) -> impl core::future::Future<Output = F::Output> {
-        async move {
-            let mut run = core::pin::pin!(run);
-            core::future::poll_fn(|cx| {
-                let outer = POLLING.with(|polling| polling.replace(Some(node)));
-                let poll = run.as_mut().poll(cx);
-                POLLING.with(|polling| polling.set(outer));
-                poll
-            })
-            .await
-        }
+    async fn call_async<F: core::future::Future>(&self, node: &'static str, run: F) -> F::Output {
+        let mut run = core::pin::pin!(run);
+        core::future::poll_fn(|cx| {
+            let outer = POLLING.with(|polling| polling.replace(Some(node)));
+            let poll = run.as_mut().poll(cx);
+            POLLING.with(|polling| polling.set(outer));
+            poll
+        })
+        .await
     }
 }
 
