@@ -38,7 +38,10 @@ pipeline! {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// 100 items of 10 ms: awaited one after another, then with `map_async`.
@@ -46,7 +49,9 @@ fn hundred_waits(c: &mut Criterion) {
     let rt = runtime();
     let items = || (0..100).map(|_| WaitInputs { ms: 10 });
     let mut group = c.benchmark_group("async_100_waits");
-    group.sample_size(10).measurement_time(Duration::from_secs(12));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(12));
     group.bench_function("one_after_another", |b| {
         b.iter(|| {
             rt.block_on(async {
@@ -56,7 +61,9 @@ fn hundred_waits(c: &mut Criterion) {
             })
         })
     });
-    group.bench_function("map_async", |b| b.iter(|| black_box(rt.block_on(Wait.map_async(items())))));
+    group.bench_function("map_async", |b| {
+        b.iter(|| black_box(rt.block_on(Wait.map_async(items()))))
+    });
     group.finish();
 }
 
@@ -93,9 +100,14 @@ fn per_item_overhead(c: &mut Criterion) {
         b.iter_batched(
             || (0..n).collect::<Vec<_>>(),
             |items| {
-                black_box(rt.block_on(
-                    stream::iter(items).map(no_op).buffered(in_flight).collect::<Vec<u64>>(),
-                ))
+                black_box(
+                    rt.block_on(
+                        stream::iter(items)
+                            .map(no_op)
+                            .buffered(in_flight)
+                            .collect::<Vec<u64>>(),
+                    ),
+                )
             },
             BatchSize::LargeInput,
         )
@@ -103,5 +115,10 @@ fn per_item_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hundred_waits, ten_thousand_waits, per_item_overhead);
+criterion_group!(
+    benches,
+    hundred_waits,
+    ten_thousand_waits,
+    per_item_overhead
+);
 criterion_main!(benches);

@@ -17,7 +17,10 @@ const REQUESTS: usize = 100;
 #[node(output = reply, timeout_ms = 1000, retries = 1, backoff_ms = 10)]
 async fn request(server: &SocketAddr, message: &str) -> std::io::Result<String> {
     let mut stream = BufReader::new(TcpStream::connect(server).await?);
-    stream.get_mut().write_all(format!("{message}\n").as_bytes()).await?;
+    stream
+        .get_mut()
+        .write_all(format!("{message}\n").as_bytes())
+        .await?;
     let mut reply = String::new();
     stream.read_line(&mut reply).await?;
     Ok(reply.trim_end().to_owned())
@@ -42,7 +45,10 @@ async fn start_server() -> std::io::Result<SocketAddr> {
                 let mut line = String::new();
                 if socket.read_line(&mut line).await.is_ok() {
                     tokio::time::sleep(LATENCY).await;
-                    let _ = socket.get_mut().write_all(format!("echo {line}").as_bytes()).await;
+                    let _ = socket
+                        .get_mut()
+                        .write_all(format!("echo {line}").as_bytes())
+                        .await;
                 }
             });
         }
@@ -72,9 +78,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let concurrent = start.elapsed();
     let failed = results.iter().filter(|result| result.is_err()).count();
 
-    println!("{REQUESTS} requests of {} ms to a local echo server\n", LATENCY.as_millis());
+    println!(
+        "{REQUESTS} requests of {} ms to a local echo server\n",
+        LATENCY.as_millis()
+    );
     println!("{:<28} {:>10} {:>8}", "how", "time", "speedup");
-    println!("{:<28} {:>8.1}ms {:>7.1}x", "awaited one after another", ms(one_by_one), 1.0);
+    println!(
+        "{:<28} {:>8.1}ms {:>7.1}x",
+        "awaited one after another",
+        ms(one_by_one),
+        1.0
+    );
     println!(
         "{:<28} {:>8.1}ms {:>7.1}x",
         "map_async",
