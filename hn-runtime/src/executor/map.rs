@@ -8,6 +8,7 @@ use std::vec::Vec;
 
 /// Runs one item, turning its error or panic into a [`MapError`]. With
 /// `stop`, an item that finds it set does not run, and a failing item sets it.
+#[inline]
 pub(crate) fn run_one<I, O, E>(
     index: usize,
     item: I,
