@@ -276,7 +276,27 @@ impl Model {
     }
 }
 
+/// The names of the generated items, as runners need them.
+pub struct Names<'a> {
+    pub ident: &'a Ident,
+    pub vis: &'a Visibility,
+    pub inputs: Ident,
+    pub outputs: Ident,
+    pub error: Ident,
+}
+
 impl Skeleton {
+    /// The struct's name and visibility, and the generated types' names.
+    pub fn names(&self) -> Names<'_> {
+        Names {
+            ident: &self.ident,
+            vis: &self.vis,
+            inputs: self.inputs_ident(),
+            outputs: self.outputs_ident(),
+            error: self.error_ident(),
+        }
+    }
+
     /// `NameInputs`, `NameOutputs`, `NameError`.
     pub fn inputs_ident(&self) -> Ident {
         format_ident!("{}Inputs", self.ident)

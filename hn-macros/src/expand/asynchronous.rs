@@ -17,7 +17,7 @@ use crate::expand::slots::{
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::expand::{errors_doc, sequential};
 use crate::graph::Passing;
-use crate::model::Model;
+use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -42,12 +42,13 @@ pub fn expand(model: &Model) -> TokenStream {
 
 fn run_async(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (vis, inputs, outputs, error) = (
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        vis,
+        inputs,
+        outputs,
+        error,
+        ..
+    } = skeleton.names();
     let private = model.private();
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let observer = observer_ident();
@@ -242,12 +243,13 @@ pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> To
 /// `map_async`, `map_async_with`, `map_stream`, `map_stream_with`.
 fn maps(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (vis, inputs, outputs, error) = (
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        vis,
+        inputs,
+        outputs,
+        error,
+        ..
+    } = skeleton.names();
     let private = model.private();
     let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
     let (items, engine, pipeline) = (
@@ -320,13 +322,13 @@ fn maps(model: &Model) -> TokenStream {
 /// them so that a call gets a message that says what to use instead.
 fn sync_stubs(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (ident, vis, inputs, outputs, error) = (
-        &skeleton.ident,
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        ident,
+        vis,
+        inputs,
+        outputs,
+        error,
+    } = skeleton.names();
     let private = model.private();
     let stub = |name: &str| {
         let name = Ident::new(name, Span::call_site());

@@ -1,19 +1,20 @@
 //! `impl Pipeline`: the pipeline's types and static description.
 
 use crate::expand::dot::dot;
-use crate::model::Model;
+use crate::model::{Model, Names};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (ident, inputs, outputs, error) = (
-        &skeleton.ident,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        ident,
+        inputs,
+        outputs,
+        error,
+        ..
+    } = skeleton.names();
     let krate = model.krate();
     let private = quote!(#krate::__private);
     let nodes = model.running_nodes().map(|node| {

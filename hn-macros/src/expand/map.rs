@@ -4,7 +4,7 @@
 //! node.
 
 use crate::expand::parallel::thread_bounds;
-use crate::model::Model;
+use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
@@ -14,13 +14,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         return None;
     }
     let skeleton = &model.skeleton;
-    let (ident, vis, inputs, outputs, error) = (
-        &skeleton.ident,
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        ident,
+        vis,
+        inputs,
+        outputs,
+        error,
+    } = skeleton.names();
     let private = model.private();
     let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
     let items = Ident::new("items", Span::mixed_site());

@@ -18,7 +18,7 @@ use crate::expand::slots::{
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::graph::Source;
-use crate::model::Model;
+use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
@@ -28,13 +28,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         return None;
     }
     let skeleton = &model.skeleton;
-    let (ident, vis, inputs, outputs, error) = (
-        &skeleton.ident,
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        ident,
+        vis,
+        inputs,
+        outputs,
+        error,
+    } = skeleton.names();
     let private = model.private();
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let observer = observer_ident();

@@ -5,7 +5,7 @@ use crate::expand::call::{argument, observed, observer_ident, value};
 use crate::expand::errors_doc;
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::graph::Source;
-use crate::model::Model;
+use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
@@ -15,12 +15,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         return None;
     }
     let skeleton = &model.skeleton;
-    let (vis, inputs, outputs, error) = (
-        &skeleton.vis,
-        skeleton.inputs_ident(),
-        skeleton.outputs_ident(),
-        skeleton.error_ident(),
-    );
+    let Names {
+        vis,
+        inputs,
+        outputs,
+        error,
+        ..
+    } = skeleton.names();
     let private = model.private();
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let observer = observer_ident();

@@ -8,7 +8,7 @@
 //! and wakes the task ([`finished`]). The first error ends the join: the
 //! other nodes' futures are dropped, which cancels them.
 
-use crate::observe::describe_panic;
+use crate::executor::map::{outcome, stopped};
 use crate::{Engine, MapError};
 use core::future::Future;
 use core::pin::Pin;
@@ -135,25 +135,10 @@ async fn run_one<O, E>(
     item: impl Future<Output = Result<O, E>>,
     stop: Option<&AtomicBool>,
 ) -> Result<O, MapError<E>> {
-    if stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+    if stopped(stop) {
         return Err(MapError::NotRun { item: index });
     }
-    let outcome = match AssertUnwindSafe(item).catch_unwind().await {
-        Ok(Ok(outputs)) => return Ok(outputs),
-        Ok(Err(error)) => MapError::Failed { item: index, error },
-        Err(payload) => {
-            let (node, message) = describe_panic(&*payload);
-            MapError::Panicked {
-                item: index,
-                node,
-                message,
-            }
-        }
-    };
-    if let Some(stop) = stop {
-        stop.store(true, Ordering::Relaxed);
-    }
-    Err(outcome)
+    outcome(index, AssertUnwindSafe(item).catch_unwind().await, stop)
 }
 
 /// How many items an engine's async map keeps in flight.

@@ -15,10 +15,26 @@ pub(crate) fn run_one<I, O, E>(
     run: &impl Fn(I) -> Result<O, E>,
     stop: Option<&AtomicBool>,
 ) -> Result<O, MapError<E>> {
-    if stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+    if stopped(stop) {
         return Err(MapError::NotRun { item: index });
     }
-    let outcome = match catch_unwind(AssertUnwindSafe(|| run(item))) {
+    outcome(index, catch_unwind(AssertUnwindSafe(|| run(item))), stop)
+}
+
+/// Whether a fail-fast map has seen a failure.
+pub(crate) fn stopped(stop: Option<&AtomicBool>) -> bool {
+    stop.is_some_and(|stop| stop.load(Ordering::Relaxed))
+}
+
+/// What one item's run (caught with `catch_unwind`) becomes in the map's
+/// results; a failure sets `stop`.
+#[inline]
+pub(crate) fn outcome<O, E>(
+    index: usize,
+    caught: std::thread::Result<Result<O, E>>,
+    stop: Option<&AtomicBool>,
+) -> Result<O, MapError<E>> {
+    let failure = match caught {
         Ok(Ok(outputs)) => return Ok(outputs),
         Ok(Err(error)) => MapError::Failed { item: index, error },
         Err(payload) => {
@@ -33,7 +49,7 @@ pub(crate) fn run_one<I, O, E>(
     if let Some(stop) = stop {
         stop.store(true, Ordering::Relaxed);
     }
-    Err(outcome)
+    Err(failure)
 }
 
 /// Maps with an explicit engine. Items are gathered into a `Vec` for the
