@@ -130,15 +130,31 @@ pub fn finished(dependents: &[&AtomicUsize], waker: &RunWaker) {
 }
 
 /// Runs one item's future, turning its error or panic into a [`MapError`].
-async fn run_one<O, E>(
+/// Called when the item starts (a buffered stream creates its futures as
+/// slots free up), so a fail-fast stop seen here means "not run".
+///
+/// A combinator rather than an `async fn`: an `async fn` would keep both
+/// its argument and the wrapped future in its state, and every item's
+/// future is moved into the stream's task list.
+fn run_one<'a, O, E>(
     index: usize,
-    item: impl Future<Output = Result<O, E>>,
-    stop: Option<&AtomicBool>,
-) -> Result<O, MapError<E>> {
+    item: impl Future<Output = Result<O, E>> + 'a,
+    stop: Option<&'a AtomicBool>,
+) -> impl Future<Output = Result<O, MapError<E>>> + 'a
+where
+    O: 'a,
+    E: 'a,
+{
     if stopped(stop) {
-        return Err(MapError::NotRun { item: index });
+        return futures::future::Either::Left(core::future::ready(Err(MapError::NotRun {
+            item: index,
+        })));
     }
-    outcome(index, AssertUnwindSafe(item).catch_unwind().await, stop)
+    futures::future::Either::Right(
+        AssertUnwindSafe(item)
+            .catch_unwind()
+            .map(move |caught| outcome(index, caught, stop)),
+    )
 }
 
 /// How many items an engine's async map keeps in flight.
@@ -160,10 +176,17 @@ where
 {
     let stop = AtomicBool::new(false);
     let stop = engine.is_fail_fast().then_some(&stop);
-    futures::stream::iter(items.into_iter().enumerate())
+    let items = items.into_iter();
+    // The results are larger than most outputs (room for a `MapError`):
+    // reserve once rather than grow and copy.
+    let results = Vec::with_capacity(items.size_hint().0);
+    futures::stream::iter(items.enumerate())
         .map(|(index, item)| run_one(index, run(item), stop))
         .buffered(in_flight(engine))
-        .collect()
+        .fold(results, |mut results, result| {
+            results.push(result);
+            core::future::ready(results)
+        })
         .await
 }
 
