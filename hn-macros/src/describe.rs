@@ -56,7 +56,7 @@ pub fn node_macro(
             };
         }
         #[doc(hidden)]
-        #[allow(unused_imports, clippy::useless_attribute)]
+        #[allow(unused_imports, clippy::useless_attribute, reason = "used only by the pipelines that list the node")]
         #use_vis use #macro_name as #ident;
     }
 }

@@ -82,7 +82,7 @@ pub fn expand(model: &Model) -> TokenStream {
 
         impl ::core::fmt::Display for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
                 use #private::{DisplayOpaque as _, DisplayViaDebug as _, DisplayViaDisplay as _};
                 #display
             }
@@ -90,7 +90,7 @@ pub fn expand(model: &Model) -> TokenStream {
 
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
                 use #private::{DebugOpaque as _, DebugViaDebug as _};
                 #debug
             }
@@ -98,7 +98,7 @@ pub fn expand(model: &Model) -> TokenStream {
 
         impl ::core::error::Error for #name {
             fn source(&self) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
                 use #private::{SourceNone as _, SourceViaAsRef as _, SourceViaAsRefSendSync as _, SourceViaError as _};
                 #source
             }

@@ -82,7 +82,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> Token
     });
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+        #[allow(non_camel_case_types, dead_code, unreachable_pub, reason = "a hidden marker named like the function, only named by pipelines")]
         #vis enum #ident {}
 
         const _: () = {

@@ -144,7 +144,7 @@ fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) ->
 
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, reason = "only the trait that fits each field is used")]
                 use #private::{DebugOpaque as _, DebugViaDebug as _};
                 f.debug_struct(#label) #(#debug_fields)* .finish()
             }
