@@ -99,7 +99,8 @@ pub use hn_macros::node;
 pub use hn_macros::pipeline;
 
 pub use hn_runtime::{
-    partition, Attempted, Engine, MapError, Mode, NodeError, NodeInfo, Pipeline, Workload,
+    partition, Attempted, Engine, MapError, MapInput, MapMode, MapOverError, Mode, NestedError,
+    NodeError, NodeInfo, Pipeline, Workload,
 };
 
 /// What consuming the stream of `map_stream` needs, so that users need not
@@ -131,7 +132,9 @@ pub mod stream {
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.
 pub mod prelude {
-    pub use crate::{node, pipeline, Engine, MapError, Mode, Pipeline, Workload};
+    pub use crate::{
+        node, pipeline, Engine, MapError, MapInput, MapMode, Mode, NestedError, Pipeline, Workload,
+    };
 }
 
 /// Items used by generated code. Not public API.

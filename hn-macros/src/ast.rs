@@ -7,6 +7,7 @@
 //! pub struct Name {
 //!     inputs { name: Type, .. }     optional: input types to use as given
 //!     path::to::node,               a #[node] function
+//!     #[nested(..)] path::to::Pipeline, a pipeline (options in `nested/attr.rs`)
 //!     #[node(..)] fn inline(..) { } a node written in place (comma optional)
 //! }
 //! ```
@@ -35,8 +36,9 @@ pub struct PipelineInput {
 
 /// One entry of the struct body.
 pub enum Entry {
-    /// A path to a `#[node]` function.
-    Path(Path),
+    /// A path to a `#[node]` function or a pipeline, with its attributes
+    /// (`#[nested(..)]`).
+    Path { path: Path, attrs: Vec<Attribute> },
     /// A node written in place.
     Inline(Box<ItemFn>),
 }
@@ -46,7 +48,7 @@ impl Entry {
     pub fn span(&self) -> Span {
         match self {
             // The function's name: on stable a span cannot cover the path.
-            Entry::Path(path) => path
+            Entry::Path { path, .. } => path
                 .segments
                 .last()
                 .map_or_else(|| path.span(), |segment| segment.ident.span()),
@@ -130,13 +132,7 @@ impl PipelineInput {
                 "expected a node: a path to a #[node] function, or an inline `fn`",
             )
         })?;
-        for attr in attrs {
-            self.errors.push(syn::Error::new_spanned(
-                attr,
-                "attributes are not expected on a listed node; put `#[node(..)]` options on the function itself",
-            ));
-        }
-        self.entries.push(Entry::Path(path));
+        self.entries.push(Entry::Path { path, attrs });
         if !body.is_empty() {
             body.parse::<Token![,]>()
                 .map_err(|error| syn::Error::new(error.span(), "expected `,` between nodes"))?;
@@ -170,7 +166,7 @@ impl PipelineInput {
     /// The path entries, in order: the ones that need a description.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.entries.iter().filter_map(|entry| match entry {
-            Entry::Path(path) => Some(path),
+            Entry::Path { path, .. } => Some(path),
             Entry::Inline(_) => None,
         })
     }

@@ -17,33 +17,76 @@
 //! Each answer is prepended, so descriptions arrive newest first. The tokens
 //! keep their spans through `macro_rules!`, so errors about a node's
 //! parameter point at the parameter in the node's own file.
+//!
+//! A pipeline answers the same request with `@hn_pipeline_v1 { .. }`: its
+//! inputs, the outputs it exposes, and every node that runs in it (its own
+//! and those of pipelines nested in it), each with the names it consumes and
+//! produces at the pipeline's level, so that an outer pipeline can put them
+//! in its own graph (see `nested.rs`).
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, Path, Token, TraitItemFn, Visibility};
+use syn::punctuated::Punctuated;
+use syn::{parenthesized, Ident, LitStr, Path, Token, TraitItemFn, Visibility};
 
 /// Marks a request for a description.
 const DESCRIBE: &str = "hn_describe";
 /// Marks a node's answer. The version changes whenever the format does, so a
 /// node compiled by another version of the macros is reported, not misread.
 const NODE_V1: &str = "hn_node_v1";
+/// Marks a pipeline's answer.
+const PIPELINE_V1: &str = "hn_pipeline_v1";
 
-/// The hidden macro `#[node]` emits. `description` is the node's attribute
-/// and signature as a `fn ...;` item, or `None` when the node had errors
-/// (already reported by `#[node]`), in which case `pipeline!` stays quiet
-/// about it.
+/// The hidden macro `#[node]` emits. `description` is the node's visibility,
+/// attribute and signature (see [`NodeDescription`]), or `None` when the
+/// node had errors (already reported by `#[node]`), in which case
+/// `pipeline!` stays quiet about it.
 pub fn node_macro(
     ident: &Ident,
     vis: &Visibility,
     description: Option<TokenStream>,
 ) -> TokenStream {
-    let macro_name = format_ident!("__hn_node_{}", ident);
-    let describe = format_ident!("{}", DESCRIBE);
-    let answer = format_ident!("{}", NODE_V1);
     let hint = format!(
         "`{ident}` is a #[node] function: call it as `{ident}(..)`, or list it in `pipeline!`"
     );
+    describing_macro(
+        &format_ident!("__hn_node_{}", ident),
+        ident,
+        vis,
+        &format_ident!("{}", NODE_V1),
+        description.unwrap_or_default(),
+        &hint,
+    )
+}
+
+/// The hidden macro `pipeline!` emits, answering with `description` (see
+/// [`PipelineDescription`]; empty when the pipeline had errors).
+pub fn pipeline_macro(ident: &Ident, vis: &Visibility, description: TokenStream) -> TokenStream {
+    let hint = format!(
+        "`{ident}` is a pipeline: run it as `{ident}.run(..)`, or list it in another `pipeline!`"
+    );
+    describing_macro(
+        &format_ident!("__hn_pipeline_{}", ident),
+        ident,
+        vis,
+        &format_ident!("{}", PIPELINE_V1),
+        description,
+        &hint,
+    )
+}
+
+/// A `macro_rules!` answering `@hn_describe` requests with `@answer {
+/// description }`, imported under `ident` in the macro namespace.
+fn describing_macro(
+    macro_name: &Ident,
+    ident: &Ident,
+    vis: &Visibility,
+    answer: &Ident,
+    description: TokenStream,
+    hint: &str,
+) -> TokenStream {
+    let describe = format_ident!("{}", DESCRIBE);
     let use_vis = macro_visibility(vis);
     quote! {
         #[doc(hidden)]
@@ -56,7 +99,7 @@ pub fn node_macro(
             };
         }
         #[doc(hidden)]
-        #[allow(unused_imports, clippy::useless_attribute, reason = "used only by the pipelines that list the node")]
+        #[allow(unused_imports, clippy::useless_attribute, reason = "used only by the pipelines that list it")]
         #use_vis use #macro_name as #ident;
     }
 }
@@ -77,9 +120,160 @@ pub fn request(path: &Path, callback: &TokenStream, state: TokenStream) -> Token
     quote! { #path! { @#describe { #callback } #state } }
 }
 
-/// A node's answer: its signature, or nothing if the node had errors.
+/// A node's description: `vis(pub) #[node(..)] fn name(..) -> ..;`.
+#[derive(Clone)]
+pub struct NodeDescription {
+    /// The function's (and its marker type's) visibility.
+    pub vis: Visibility,
+    /// The `#[node(..)]` attribute and the signature.
+    pub item: TraitItemFn,
+}
+
+impl Parse for NodeDescription {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        Ok(NodeDescription {
+            vis: parenthesized_after(input, "vis")?.parse()?,
+            item: input.parse()?,
+        })
+    }
+}
+
+impl ToTokens for NodeDescription {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let NodeDescription { vis, item } = self;
+        tokens.extend(quote!(vis(#vis) #item));
+    }
+}
+
+/// A pipeline's description:
+///
+/// ```text
+/// struct TextStats;
+/// inputs(file_path);                         its inputs
+/// outputs(text, count);                      the outputs it exposes
+/// unnestable("why");                         optional: it cannot be nested
+/// member path("load_text") params(file_path) outputs(text) vis(pub) #[node] fn load_text(..) -> ..;
+/// ```
+///
+/// Member `i` is reached as `<TextStats as Member<i>>::Node` and
+/// `TextStats::__hn_member_i`; `path` is where it is from the pipeline
+/// (nested pipelines' names, then its own), `params` and `outputs` the names
+/// it consumes and produces in the pipeline (after renames).
+#[derive(Clone)]
+pub struct PipelineDescription {
+    pub ident: Ident,
+    pub inputs: Vec<Ident>,
+    pub outputs: Vec<Ident>,
+    pub unnestable: Option<LitStr>,
+    pub members: Vec<MemberDescription>,
+}
+
+/// One node of a described pipeline.
+#[derive(Clone)]
+pub struct MemberDescription {
+    pub path: Vec<LitStr>,
+    pub params: Vec<Ident>,
+    pub outputs: Vec<Ident>,
+    pub node: NodeDescription,
+}
+
+impl Parse for PipelineDescription {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        input.parse::<Token![struct]>()?;
+        let ident = input.parse()?;
+        input.parse::<Token![;]>()?;
+        let inputs = idents_after(input, "inputs")?;
+        input.parse::<Token![;]>()?;
+        let outputs = idents_after(input, "outputs")?;
+        input.parse::<Token![;]>()?;
+        let unnestable = if input.peek(Ident) && input.fork().parse::<Ident>()? == "unnestable" {
+            let reason = parenthesized_after(input, "unnestable")?.parse()?;
+            input.parse::<Token![;]>()?;
+            Some(reason)
+        } else {
+            None
+        };
+        let mut members = Vec::new();
+        while !input.is_empty() {
+            let keyword: Ident = input.parse()?;
+            if keyword != "member" {
+                return Err(syn::Error::new(keyword.span(), "expected `member`"));
+            }
+            let path = parenthesized_after(input, "path")?;
+            let path = Punctuated::<LitStr, Token![,]>::parse_terminated(&path)?;
+            members.push(MemberDescription {
+                path: path.into_iter().collect(),
+                params: idents_after(input, "params")?,
+                outputs: idents_after(input, "outputs")?,
+                node: input.parse()?,
+            });
+        }
+        Ok(PipelineDescription {
+            ident,
+            inputs,
+            outputs,
+            unnestable,
+            members,
+        })
+    }
+}
+
+impl ToTokens for PipelineDescription {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let PipelineDescription {
+            ident,
+            inputs,
+            outputs,
+            unnestable,
+            members,
+        } = self;
+        let unnestable = unnestable.as_ref().map(|reason| quote!(unnestable(#reason);));
+        let members = members.iter().map(|member| {
+            let MemberDescription {
+                path,
+                params,
+                outputs,
+                node,
+            } = member;
+            quote!(member path(#(#path),*) params(#(#params),*) outputs(#(#outputs),*) #node)
+        });
+        tokens.extend(quote! {
+            struct #ident;
+            inputs(#(#inputs),*);
+            outputs(#(#outputs),*);
+            #unnestable
+            #(#members)*
+        });
+    }
+}
+
+/// `keyword( .. )`: the parenthesized contents.
+fn parenthesized_after<'a>(input: ParseStream<'a>, keyword: &str) -> syn::Result<syn::parse::ParseBuffer<'a>> {
+    let found: Ident = input.parse()?;
+    if found != keyword {
+        return Err(syn::Error::new(found.span(), format!("expected `{keyword}(..)`")));
+    }
+    let content;
+    parenthesized!(content in input);
+    Ok(content)
+}
+
+/// `keyword(a, b, ..)`.
+fn idents_after(input: ParseStream, keyword: &str) -> syn::Result<Vec<Ident>> {
+    let content = parenthesized_after(input, keyword)?;
+    let idents = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, syn::ext::IdentExt::parse_any)?;
+    Ok(idents.into_iter().collect())
+}
+
+/// What a path entry turned out to be.
+pub enum Described {
+    Node(NodeDescription),
+    Pipeline(Box<PipelineDescription>),
+}
+
+/// An answer: a description, or nothing if the node or pipeline had errors.
 pub struct Answer {
-    pub item: Option<TraitItemFn>,
+    pub described: Option<Described>,
     /// The answer's tokens, to pass along unchanged in the next request.
     pub tokens: TokenStream,
 }
@@ -108,28 +302,29 @@ impl Parse for Resolved {
         while input.peek(Token![@]) {
             let at: Token![@] = input.parse()?;
             let marker: Ident = input.parse()?;
-            if marker != NODE_V1 {
+            let is_node = marker == NODE_V1;
+            if !is_node && marker != PIPELINE_V1 {
                 return Err(syn::Error::new(
                     marker.span(),
                     "this node was described by an incompatible version of hypernodes; use one version of `hypernodes` in the whole crate",
                 ));
             }
             let TokenTree::Group(group) = input.parse::<TokenTree>()? else {
-                return Err(input.error("expected a node description"));
+                return Err(input.error("expected a description"));
             };
             if group.delimiter() != Delimiter::Brace {
                 return Err(syn::Error::new(
                     group.span(),
-                    "expected a node description in braces",
+                    "expected a description in braces",
                 ));
             }
-            let item = if group.stream().is_empty() {
-                None
-            } else {
-                Some(syn::parse2(group.stream())?)
+            let described = match (group.stream().is_empty(), is_node) {
+                (true, _) => None,
+                (false, true) => Some(Described::Node(syn::parse2(group.stream())?)),
+                (false, false) => Some(Described::Pipeline(Box::new(syn::parse2(group.stream())?))),
             };
             answers.push(Answer {
-                item,
+                described,
                 tokens: quote!(#at #marker #group),
             });
         }

@@ -20,7 +20,10 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
     let inputs = skeleton.inputs_ident();
     let outputs = skeleton.outputs_ident();
     let error = skeleton.error_ident();
+    // Describes itself as empty: pipelines nesting it stay quiet about it.
+    let describing = crate::describe::pipeline_macro(ident, vis, TokenStream::new());
     quote! {
+        #describing
         #(#inline_fns)*
         #(#attrs)*
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]

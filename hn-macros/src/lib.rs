@@ -13,6 +13,7 @@ mod expand;
 mod fallback;
 mod graph;
 mod model;
+mod nested;
 mod sig;
 mod valid;
 

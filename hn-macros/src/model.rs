@@ -5,9 +5,10 @@
 //! expansion only reads this; it never parses or checks again.
 
 use crate::ast::{Entry, PipelineInput};
-use crate::attr::{take_node_attr, PipelineAttrs};
+use crate::attr::{take_node_attr, PipelineAttrs, NODE_ATTR};
 use crate::ctxt::Ctxt;
-use crate::describe::Answer;
+use crate::describe::{Answer, Described, NodeDescription};
+use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::graph::{self, NodeSpec, ParamSpec, Plan, Source};
 use crate::sig::NodeSig;
 use crate::valid;
@@ -18,21 +19,50 @@ use syn::{Ident, ItemFn, Path, Visibility};
 
 /// A node of the pipeline.
 pub struct Node {
-    /// How generated code calls the function and names its marker type: the
-    /// entry's path, or the inline function's name.
-    pub path: Path,
+    pub kind: NodeKind,
+    /// The signature, with the names the node consumes and produces in this
+    /// pipeline (after the renames of the nested pipelines it comes from).
     pub sig: NodeSig,
     /// The entry in the pipeline body.
     pub entry_span: Span,
     /// Whether the node is written inside the pipeline (so its signature's
     /// spans are in the pipeline too).
     pub inline: bool,
+    /// The node's own description, passed on when this pipeline describes
+    /// itself (`None` for a mapped nested pipeline).
+    pub described: Option<NodeDescription>,
+    /// The names of the nested pipelines the node comes from, outermost
+    /// first (empty for the pipeline's own nodes).
+    pub scope: Vec<String>,
+    /// The nested entry it comes from, as an index into `Model::nested`.
+    pub nested: Option<usize>,
+}
+
+/// How generated code reaches a node.
+pub enum NodeKind {
+    /// A `#[node]` function: the entry's path, or the inline function's name,
+    /// names both the function and its marker type.
+    Function(Path),
+    /// Node `index` of the nested pipeline `pipeline`, reached through the
+    /// pipeline (`<P as Member<index>>::Node`, `P::__hn_member_index`).
+    Member { pipeline: Path, index: usize },
+    /// A nested pipeline mapped over some inputs: one node of the outer
+    /// graph that runs the nested nodes once per item.
+    Mapped(Box<Group>),
 }
 
 impl Node {
     /// The node's name, as in `NodeInfo` and error messages.
     pub fn name(&self) -> String {
         self.sig.ident.unraw().to_string()
+    }
+
+    /// The node's path from this pipeline: the nested pipelines' names and
+    /// its own, e.g. `text_stats / load_text`.
+    pub fn path_name(&self) -> String {
+        let mut parts = self.scope.clone();
+        parts.push(self.name());
+        parts.join(" / ")
     }
 
     /// Where an error about parameter `index` should point: the parameter
@@ -54,40 +84,65 @@ impl Node {
         }
     }
 
-    /// The node's variant in the error enum: its name in UpperCamelCase.
+    /// The node's variant in the error enum: its name in UpperCamelCase, or
+    /// the nested pipeline's.
     pub fn variant(&self) -> Ident {
-        let camel: String = self
-            .name()
-            .split('_')
-            .filter(|word| !word.is_empty())
-            .map(|word| {
-                let mut chars = word.chars();
-                chars
-                    .next()
-                    .map(|first| first.to_uppercase().chain(chars).collect::<String>())
-                    .unwrap_or_default()
-            })
-            .collect();
-        Ident::new(
-            if camel.is_empty() { "Node" } else { &camel },
-            self.sig.ident.span(),
-        )
+        let name = self.scope.first().cloned().unwrap_or_else(|| self.name());
+        Ident::new(&upper_camel(&name), self.sig.ident.span())
     }
 
-    /// `<path as NodeOutput<index>>::Type`.
+    /// The marker type with the node's `NodeParam`, `NodeOutput`, ... impls.
+    pub fn marker(&self, krate: &TokenStream) -> TokenStream {
+        match &self.kind {
+            NodeKind::Function(path) => quote!(#path),
+            NodeKind::Member { pipeline, index } => {
+                quote!(<#pipeline as #krate::__private::Member<#index>>::Node)
+            }
+            NodeKind::Mapped(_) => unreachable!("a mapped pipeline has no marker type"),
+        }
+    }
+
+    /// What a call names: the function, or the nested pipeline's wrapper.
+    pub fn callee(&self) -> TokenStream {
+        match &self.kind {
+            NodeKind::Function(path) => quote!(#path),
+            NodeKind::Member { pipeline, index } => {
+                let wrapper = format_ident!("__hn_member_{}", index);
+                quote!(#pipeline::#wrapper)
+            }
+            NodeKind::Mapped(_) => unreachable!("a mapped pipeline is called by its own runner"),
+        }
+    }
+
+    /// The recorded type of parameter `index` (`<marker as NodeParam<i>>::Type`).
+    pub fn param_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
+        let marker = self.marker(krate);
+        quote!(<#marker as #krate::__private::NodeParam<#index>>::Type)
+    }
+
+    /// The type of output `index`.
     pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
-        let path = &self.path;
-        quote!(<#path as #krate::__private::NodeOutput<#index>>::Type)
+        match &self.kind {
+            NodeKind::Mapped(group) => group.output_type(krate, index),
+            _ => {
+                let marker = self.marker(krate);
+                quote!(<#marker as #krate::__private::NodeOutput<#index>>::Type)
+            }
+        }
     }
 
-    /// The type of the node's variant in the pipeline's error enum: the
-    /// function's error (`<path as NodeFallible>::Error`), or for a node with
-    /// a timeout or retries, `Attempted` of it (of `Infallible` if the
-    /// function cannot fail).
+    /// The error a failing call of the node gives: the function's error
+    /// (`<marker as NodeFallible>::Error`), or for a node with a timeout or
+    /// retries `Attempted` of it (of `Infallible` if the function cannot
+    /// fail); for a mapped pipeline, `NestedError` of its error enum.
     pub fn error_type(&self, krate: &TokenStream) -> TokenStream {
-        let path = &self.path;
+        if let NodeKind::Mapped(group) = &self.kind {
+            let pipeline = &group.pipeline;
+            return quote!(#krate::__private::NestedError<<#pipeline as #krate::__private::Pipeline>::Error>);
+        }
+        let marker = self.marker(krate);
         let error = if self.sig.fallible {
-            quote!(<#path as #krate::__private::NodeFallible>::Error)
+            quote!(<#marker as #krate::__private::NodeFallible>::Error)
         } else {
             quote!(::core::convert::Infallible)
         };
@@ -97,9 +152,9 @@ impl Node {
         }
     }
 
-    fn spec(&self) -> NodeSpec {
+    pub fn spec(&self) -> NodeSpec {
         NodeSpec {
-            name: self.name(),
+            name: self.path_name(),
             params: (self.sig.params.iter())
                 .map(|param| ParamSpec {
                     name: param.ident.unraw().to_string(),
@@ -113,6 +168,26 @@ impl Node {
                 .map(|output| output.unraw().to_string())
                 .collect(),
         }
+    }
+}
+
+/// `load_text` → `LoadText`.
+pub fn upper_camel(name: &str) -> String {
+    let camel: String = name
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    if camel.is_empty() {
+        "Node".to_owned()
+    } else {
+        camel
     }
 }
 
@@ -133,6 +208,21 @@ pub struct Model {
     pub plan: Plan,
     /// The field type of each of `plan.inputs`.
     pub input_types: Vec<TokenStream>,
+    /// The nested pipelines, in entry order.
+    pub nested: Vec<NestedEntry>,
+    /// Whether this is a pipeline or the per-item part of a mapped nested
+    /// pipeline inside one.
+    pub role: Role,
+}
+
+/// What a [`Model`] describes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A pipeline: errors become variants of its error enum.
+    Pipeline,
+    /// The nodes a mapped nested pipeline runs per item: an error becomes
+    /// the failed node's path and the nested pipeline's error.
+    Group,
 }
 
 impl Model {
@@ -158,26 +248,81 @@ impl Model {
         let errors_before_nodes = cx.error_count();
         let mut answers = answers.iter();
         let mut nodes = Vec::new();
+        let mut nested = Vec::new();
         let mut complete = true;
         for entry in input.entries {
             let entry_span = entry.span();
-            let node = match entry {
-                Entry::Path(path) => path_node(cx, path, answers.next(), entry_span),
+            match entry {
+                Entry::Path { path, attrs } => {
+                    let (nested_attr, rest) = NestedAttr::take(cx, attrs);
+                    for attr in rest {
+                        cx.error_spanned_by(
+                            attr,
+                            "attributes are not expected on a listed node; put `#[node(..)]` options on the function itself",
+                        );
+                    }
+                    // Every path entry has an answer: `expand` asks until
+                    // all have one. No description: the entry reported its
+                    // own errors.
+                    match answers.next().and_then(|answer| answer.described.as_ref()) {
+                        None => complete = false,
+                        Some(Described::Node(description)) => {
+                            if nested_attr.is_some() {
+                                cx.error_at(
+                                    entry_span,
+                                    format!("`#[nested]` is for pipelines; `{}` is a #[node] function", description.item.sig.ident),
+                                );
+                            }
+                            match path_node(cx, path, description, entry_span) {
+                                Some(node) => nodes.push(node),
+                                None => complete = false,
+                            }
+                        }
+                        Some(Described::Pipeline(description)) => {
+                            let join = nested::Join {
+                                path: &path,
+                                description,
+                                attr: nested_attr.unwrap_or_default(),
+                                span: entry_span,
+                                index: nested.len(),
+                                krate: &skeleton.krate,
+                            };
+                            match join.join(cx) {
+                                Some((entry, members)) => {
+                                    nested.push(entry);
+                                    nodes.extend(members);
+                                }
+                                None => complete = false,
+                            }
+                        }
+                    }
+                }
                 Entry::Inline(mut func) => {
+                    let node_attrs: Vec<syn::Attribute> = (func.attrs.iter())
+                        .filter(|attr| attr.path().is_ident(NODE_ATTR))
+                        .cloned()
+                        .collect();
                     let attr = take_node_attr(cx, &mut func.attrs);
                     let sig = NodeSig::from_syn(cx, &attr, &func.sig);
+                    let sig_tokens = &func.sig;
+                    let described = NodeDescription {
+                        vis: func.vis.clone(),
+                        item: syn::parse_quote!(#(#node_attrs)* #sig_tokens;),
+                    };
                     skeleton.inline_fns.push(*func);
-                    sig.map(|sig| Node {
-                        path: Path::from(sig.ident.clone()),
-                        sig,
-                        entry_span,
-                        inline: true,
-                    })
+                    match sig {
+                        Some(sig) => nodes.push(Node {
+                            kind: NodeKind::Function(Path::from(sig.ident.clone())),
+                            sig,
+                            entry_span,
+                            inline: true,
+                            described: Some(described),
+                            scope: Vec::new(),
+                            nested: None,
+                        }),
+                        None => complete = false,
+                    }
                 }
-            };
-            match node {
-                Some(node) => nodes.push(node),
-                None => complete = false,
             }
         }
         // A node with a broken signature has reported itself; analyzing the
@@ -186,22 +331,18 @@ impl Model {
         if !complete || cx.error_count() > errors_before_nodes {
             return Err(Box::new(skeleton));
         }
-        let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();
-        let requested: Option<Vec<String>> = (attrs.outputs.as_ref())
-            .map(|names| names.iter().map(|name| name.unraw().to_string()).collect());
-        let plan = match graph::analyze(&specs, requested.as_deref()) {
-            Ok(plan) => plan,
-            Err(errors) => {
-                valid::report_graph_errors(
-                    cx,
-                    &nodes,
-                    attrs.outputs.as_deref().unwrap_or_default(),
-                    &errors,
-                );
-                return Err(Box::new(skeleton));
-            }
+        let requested: Option<Vec<String>> = match &attrs.outputs {
+            Some(names) => Some(names.iter().map(|name| name.unraw().to_string()).collect()),
+            // What nested pipelines keep to themselves is not returned.
+            None if !nested.is_empty() => Some(nested::visible_outputs(&nodes)),
+            None => None,
+        };
+        let plan = match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
+            Some(plan) => plan,
+            None => return Err(Box::new(skeleton)),
         };
         valid::check_variants(cx, &nodes, &plan);
+        let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();
         let input_types = valid::input_types(
             cx,
             &nodes,
@@ -218,6 +359,8 @@ impl Model {
             nodes,
             plan,
             input_types,
+            nested,
+            role: Role::Pipeline,
         })
     }
 
@@ -229,6 +372,36 @@ impl Model {
     pub fn private(&self) -> TokenStream {
         let krate = self.krate();
         quote!(#krate::__private)
+    }
+
+    /// What a run ends with when `node`'s call fails with `error`: the
+    /// variant of the error enum; for a node of a nested pipeline, wrapped
+    /// in `NestedError` with the node's path. In a mapped group, the node's
+    /// path and the nested pipeline's error, for the group's runner to wrap
+    /// with the item.
+    pub fn error_value(&self, node: &Node, error: &Ident) -> TokenStream {
+        let private = self.private();
+        let (error_enum, variant) = (self.skeleton.error_ident(), node.variant());
+        let NodeKind::Member { pipeline, index } = &node.kind else {
+            return quote!(#error_enum::#variant(#error));
+        };
+        let constructor = format_ident!("__hn_error_{}", index);
+        let path = node.path_name();
+        let inner = quote!(#pipeline::#constructor(#error));
+        match (self.role, node.nested) {
+            (Role::Group, _) | (_, None) => quote!((#path, #inner)),
+            (Role::Pipeline, Some(entry)) => {
+                let entry = &self.nested[entry].name;
+                quote! {
+                    #error_enum::#variant(#private::NestedError::Failed {
+                        entry: #entry,
+                        item: ::core::option::Option::None,
+                        path: #path,
+                        error: #inner,
+                    })
+                }
+            }
+        }
     }
 
     /// The nodes that run, in order.
@@ -318,17 +491,37 @@ pub fn ident(name: &str, span: Span) -> Ident {
     }
 }
 
-/// A path entry with its description.
-fn path_node(cx: &Ctxt, path: Path, answer: Option<&Answer>, entry_span: Span) -> Option<Node> {
-    // Every path entry has an answer: `expand` asks until all have one.
-    let item = answer?.item.as_ref()?;
-    let mut attrs = item.attrs.clone();
+/// Analyzes the graph of `nodes`, reporting its mistakes. `requested` is
+/// what the run returns (`None`: every output); `written` the `#[outputs]`
+/// names, for placing errors about them.
+pub fn analyze(
+    cx: &Ctxt,
+    nodes: &[Node],
+    requested: Option<&[String]>,
+    written: Option<&[Ident]>,
+) -> Option<Plan> {
+    let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();
+    match graph::analyze(&specs, requested) {
+        Ok(plan) => Some(plan),
+        Err(errors) => {
+            valid::report_graph_errors(cx, nodes, written.unwrap_or_default(), &errors);
+            None
+        }
+    }
+}
+
+/// A path entry that is a `#[node]` function.
+fn path_node(cx: &Ctxt, path: Path, description: &NodeDescription, entry_span: Span) -> Option<Node> {
+    let mut attrs = description.item.attrs.clone();
     let attr = take_node_attr(cx, &mut attrs);
-    let sig = NodeSig::from_syn(cx, &attr, &item.sig)?;
+    let sig = NodeSig::from_syn(cx, &attr, &description.item.sig)?;
     Some(Node {
-        path,
+        kind: NodeKind::Function(path),
         sig,
         entry_span,
         inline: false,
+        described: Some(description.clone()),
+        scope: Vec::new(),
+        nested: None,
     })
 }

@@ -6,7 +6,7 @@
 use crate::ast::DeclaredInput;
 use crate::ctxt::Ctxt;
 use crate::graph::{closest, GraphError, NodeSpec, Plan};
-use crate::model::Node;
+use crate::model::{Node, NodeKind};
 use crate::sig::Owned;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
@@ -23,7 +23,7 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
                 nodes[*second].entry_span,
                 format!(
                     "the pipeline already has a node named `{}` (entry {}); rename one of the functions",
-                    nodes[*first].name(),
+                    nodes[*first].path_name(),
                     first + 1
                 ),
             ),
@@ -36,8 +36,8 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
                     format!(
                         "`{}` is produced by both `{}` and `{}`; a name needs one producer: rename one output with `#[node(output = ..)]`",
                         output.unraw(),
-                        nodes[first.0].name(),
-                        nodes[second.0].name()
+                        nodes[first.0].path_name(),
+                        nodes[second.0].path_name()
                     ),
                 );
             }
@@ -90,27 +90,26 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
 }
 
 /// Rule: fallible nodes map to distinct error variants. `step1` and `step_1`
-/// would both be `Step1`.
+/// would both be `Step1`; so would a node `text_stats` and a nested pipeline
+/// `TextStats`. (The nodes of one nested pipeline share its variant.)
 pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
-    let fallible: Vec<&Node> = plan
-        .order()
-        .map(|index| &nodes[index])
-        .filter(|node| node.sig.fails())
-        .collect();
-    for (index, node) in fallible.iter().enumerate() {
+    let mut seen: Vec<(Ident, Option<usize>, &Node)> = Vec::new();
+    for node in plan.order().map(|index| &nodes[index]) {
+        if !node.sig.fails() {
+            continue;
+        }
         let variant = node.variant();
-        if let Some(first) = fallible[..index]
-            .iter()
-            .find(|earlier| earlier.variant() == variant)
-        {
-            cx.error_at(
+        match seen.iter().find(|(earlier, _, _)| *earlier == variant) {
+            Some((_, Some(entry), _)) if node.nested == Some(*entry) => {}
+            Some((_, _, first)) => cx.error_at(
                 node.entry_span,
                 format!(
-                    "nodes `{}` and `{}` would both be the error variant `{variant}`; rename one of the functions",
-                    first.name(),
-                    node.name()
+                    "`{}` and `{}` would both be the error variant `{variant}`; rename one (a nested pipeline with `#[nested(name = ..)]`)",
+                    first.path_name(),
+                    node.path_name()
                 ),
-            );
+            ),
+            None => seen.push((variant, node.nested, node)),
         }
     }
 }
@@ -153,9 +152,12 @@ pub fn input_types(
             check_consumers_agree(cx, nodes, &input.name, &input.consumers);
             let (node, param) = input.consumers[0];
             let node = &nodes[node];
-            let path = &node.path;
+            if let NodeKind::Mapped(group) = &node.kind {
+                return group.param_owned_type(krate, param);
+            }
             let span = node.param_span(param);
-            let recorded = quote_spanned!(span=> <#path as #krate::__private::NodeParam<#param>>::Type);
+            let recorded = node.param_type(krate, param);
+            let recorded = quote_spanned!(span=> #recorded);
             match node.sig.params[param].owned() {
                 Owned::Recorded => recorded,
                 Owned::Mapped => quote_spanned!(span=> <#recorded as #krate::__private::OwnedInput>::Owned),
@@ -209,7 +211,14 @@ fn check_declared(
 }
 
 fn check_consumers_agree(cx: &Ctxt, nodes: &[Node], name: &str, consumers: &[(usize, usize)]) {
-    let (first_node, first_param) = consumers[0];
+    // A mapped nested pipeline's parameters have no written type; rustc
+    // checks them at the call.
+    let consumers: Vec<(usize, usize)> = (consumers.iter().copied())
+        .filter(|&(node, _)| !matches!(nodes[node].kind, NodeKind::Mapped(_)))
+        .collect();
+    let Some(&(first_node, first_param)) = consumers.first() else {
+        return;
+    };
     let first_text = nodes[first_node].sig.params[first_param].owned_text();
     for &(node, param) in &consumers[1..] {
         let text = nodes[node].sig.params[param].owned_text();
@@ -226,7 +235,7 @@ fn check_consumers_agree(cx: &Ctxt, nodes: &[Node], name: &str, consumers: &[(us
     }
 }
 
-fn quoted_list(names: &[String]) -> String {
+pub fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     if quoted.is_empty() {
         "none".to_owned()

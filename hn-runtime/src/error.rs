@@ -22,6 +22,25 @@ use core::fmt;
 pub trait NodeError {
     /// The name of the node whose error this is.
     fn node(&self) -> &'static str;
+
+    /// The node's path from the pipeline: its name, or for a node of a
+    /// nested pipeline the nested pipelines' names and its own, e.g.
+    /// `"text_stats / load_text"`.
+    fn path(&self) -> &'static str {
+        self.node()
+    }
+
+    /// Writes where in mapped nested pipelines the error happened
+    /// (`" on item 3 of `text_stats`"`), for `Display`.
+    #[doc(hidden)]
+    fn __fmt_items(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let _ = f;
+        Ok(())
+    }
+
+    /// Writes `": "` and the node's own error, if it can be shown.
+    #[doc(hidden)]
+    fn __fmt_detail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
 /// Why one item of a map produced no outputs.

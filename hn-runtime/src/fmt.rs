@@ -10,6 +10,7 @@
 //! See <https://github.com/dtolnay/case-studies/tree/master/autoref-specialization>.
 
 use core::error::Error;
+use crate::error::NodeError;
 use core::fmt::{self, Debug, Display};
 
 /// Wraps a reference for autoref-based specialization.
@@ -45,12 +46,20 @@ impl Debug for Shown<'_> {
     }
 }
 
-/// Writes the `Display` of a generated error enum: the node, then its error
-/// if the error can be shown.
-pub fn write_node_failure(f: &mut fmt::Formatter<'_>, node: &str, error: Shown<'_>) -> fmt::Result {
+/// Writes the `Display` of a generated error enum: the node's path, the
+/// items of mapped nested pipelines, then the node's error if it can be
+/// shown.
+pub fn write_failure<E: NodeError + ?Sized>(f: &mut fmt::Formatter<'_>, error: &E) -> fmt::Result {
+    write!(f, "node `{}` failed", error.path())?;
+    error.__fmt_items(f)?;
+    error.__fmt_detail(f)
+}
+
+/// Writes `": "` and a node's error, unless it cannot be shown.
+pub fn write_detail(f: &mut fmt::Formatter<'_>, error: Shown<'_>) -> fmt::Result {
     match error {
-        Shown::Opaque => write!(f, "node `{node}` failed"),
-        shown => write!(f, "node `{node}` failed: {shown}"),
+        Shown::Opaque => Ok(()),
+        shown => write!(f, ": {shown}"),
     }
 }
 

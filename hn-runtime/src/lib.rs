@@ -27,6 +27,7 @@ mod engine;
 mod error;
 mod executor;
 mod fmt;
+mod nested;
 mod node;
 mod observe;
 pub mod partition;
@@ -36,6 +37,7 @@ mod types;
 
 pub use engine::{Engine, Mode};
 pub use error::{Attempted, MapError, NodeError};
+pub use nested::{MapInput, MapMode, MapOverError, NestedError};
 pub use node::NodeInfo;
 pub use partition::Workload;
 pub use pipeline::Pipeline;
@@ -79,7 +81,7 @@ macro_rules! __cfg_tokio {
 pub mod __private {
     pub use crate::__cfg_rayon as cfg_rayon;
     pub use crate::fmt::{
-        write_node_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
+        write_detail, write_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,
         SourceViaError,
     };
@@ -87,7 +89,8 @@ pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
-    pub use crate::Attempted;
+    pub use crate::nested::Grid;
+    pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "tokio")]
@@ -97,6 +100,12 @@ pub mod __private {
     };
     #[cfg(feature = "std")]
     pub use crate::executor::{failure::Failure, map::map_with};
+    #[cfg(feature = "alloc")]
+    pub use crate::executor::items::items_sequential;
+    #[cfg(feature = "rayon")]
+    pub use crate::executor::items::items_parallel;
+    #[cfg(feature = "tokio")]
+    pub use crate::executor::{asynchronous::DEFAULT_IN_FLIGHT, items::items_async};
     #[cfg(feature = "rayon")]
     pub use crate::executor::{
         map::map_par,
@@ -104,7 +113,7 @@ pub mod __private {
         stream::{map_iter, MapIter},
     };
     pub use crate::types::{
-        Fallible, NodeFallible, NodeOutput, NodeParam, OwnedInput, TupleElement,
+        Fallible, Member, NodeFallible, NodeOutput, NodeParam, NodeReturn, OwnedInput, TupleElement,
     };
     pub use crate::{Engine, MapError, Mode};
     #[cfg(feature = "alloc")]

@@ -16,6 +16,7 @@
 ///
 /// let node = &Double::NODES[0];
 /// assert_eq!(node.name, "doubled");
+/// assert_eq!(node.path, "doubled");
 /// assert_eq!(node.inputs, ["x"]);
 /// assert_eq!(node.outputs, ["doubled"]);
 /// assert!(!node.fallible);
@@ -25,6 +26,9 @@
 pub struct NodeInfo {
     /// The function's name.
     pub name: &'static str,
+    /// Where the node is: its name, or for a node of a nested pipeline the
+    /// nested pipelines' names and its own (`"text_stats / load_text"`).
+    pub path: &'static str,
     /// The names the function consumes, in parameter order.
     pub inputs: &'static [&'static str],
     /// The names the function produces (one, or one per tuple element).
@@ -41,6 +45,7 @@ impl NodeInfo {
     #[doc(hidden)]
     pub const fn __new(
         name: &'static str,
+        path: &'static str,
         inputs: &'static [&'static str],
         outputs: &'static [&'static str],
         fallible: bool,
@@ -48,6 +53,7 @@ impl NodeInfo {
     ) -> Self {
         NodeInfo {
             name,
+            path,
             inputs,
             outputs,
             fallible,

@@ -21,6 +21,27 @@ pub trait NodeOutput<const I: usize> {
     type Type;
 }
 
+/// The node function's return type, as written (for the wrappers through
+/// which a nested pipeline's nodes are called from the outer pipeline).
+pub trait NodeReturn {
+    /// The return type.
+    type Type;
+}
+
+/// Node `I` of a pipeline, as an outer pipeline that nests it sees it: the
+/// node's marker type (with its `NodeParam`, `NodeOutput`, ... impls).
+/// Generated for every pipeline whose nodes are at least as visible as the
+/// pipeline itself.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be nested in another pipeline",
+    label = "not a pipeline, or its nodes are less visible than the pipeline",
+    note = "nesting calls the pipeline's nodes from the outer pipeline: make them as visible as the pipeline (e.g. `pub(crate) fn`)"
+)]
+pub trait Member<const I: usize> {
+    /// The node's marker type.
+    type Node;
+}
+
 /// The error type of a fallible node.
 pub trait NodeFallible {
     /// The `E` of the node's `Result<T, E>`.

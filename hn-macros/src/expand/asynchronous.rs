@@ -10,6 +10,7 @@
 //! dropping it cancels every node.
 
 use crate::expand::call::{observed, observer_ident, value};
+use crate::expand::mapped::{self, Items};
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
     Declaration,
@@ -17,7 +18,7 @@ use crate::expand::slots::{
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::expand::{errors_doc, sequential};
 use crate::graph::Passing;
-use crate::model::{Model, Names};
+use crate::model::{Model, Names, NodeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -186,7 +187,11 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
 pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
     let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
-    let (path, name, observer) = (&node.path, node.name(), observer_ident());
+    let observer = observer_ident();
+    if let NodeKind::Mapped(group) = &node.kind {
+        return mapped::call(model, group, node.sig.fails(), args, &quote!(#observer), Items::Async);
+    }
+    let (path, name) = (node.callee(), node.path_name());
     if node.sig.blocking {
         return quote!(#observer.call_async(#name, #private::run_blocking(move || #path(#(#args),*))).await);
     }

@@ -3,7 +3,8 @@
 //! turned into the pipeline's error.
 
 use crate::graph::Passing;
-use crate::model::{Model, Node};
+use crate::expand::mapped::{self, Items};
+use crate::model::{Model, Node, NodeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Ident;
@@ -33,16 +34,31 @@ pub fn argument(
     }
 }
 
+/// A sync call of a step's node: `observed`, or for a mapped nested
+/// pipeline its items run as `items` says.
+pub fn sync_call(
+    model: &Model,
+    node: &Node,
+    args: Vec<TokenStream>,
+    observer: &TokenStream,
+    items: Items,
+) -> TokenStream {
+    match &node.kind {
+        NodeKind::Mapped(group) => mapped::call(model, group, node.sig.fails(), args, observer, items),
+        _ => observed(node, args, observer),
+    }
+}
+
 /// `observer.call("name", || path(args))`.
 pub fn observed(
     node: &Node,
     args: impl IntoIterator<Item = TokenStream>,
     observer: &TokenStream,
 ) -> TokenStream {
-    let path = &node.path;
-    let name = node.name();
+    let callee = node.callee();
+    let name = node.path_name();
     let args = args.into_iter();
-    quote!(#observer.call(#name, || #path(#(#args),*)))
+    quote!(#observer.call(#name, || #callee(#(#args),*)))
 }
 
 /// The node's value from its call: the call itself, or for a fallible node
@@ -61,8 +77,7 @@ pub fn value(
         Ident::new("value", Span::mixed_site()),
         Ident::new("error", Span::mixed_site()),
     );
-    let (error_enum, variant) = (model.skeleton.error_ident(), node.variant());
-    let handle = on_error(quote!(#error_enum::#variant(#error)));
+    let handle = on_error(model.error_value(node, &error));
     quote! {
         match #call {
             ::core::result::Result::Ok(#value) => #value,

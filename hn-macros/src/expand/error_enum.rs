@@ -1,28 +1,59 @@
-//! `<Name>Error`: one variant per fallible node, holding that node's error.
+//! `<Name>Error`: one variant per fallible node, holding that node's error,
+//! and one per nested pipeline that can fail, holding its `NestedError`.
 
-use crate::model::Model;
+use crate::model::{Model, Node, NodeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::Ident;
+
+/// One variant of the error enum.
+struct Variant<'a> {
+    ident: Ident,
+    /// The node it is for; for a nested pipeline, its first failing node.
+    node: &'a Node,
+    nested: bool,
+}
+
+/// The variants, in the order of the nodes that run.
+fn variants(model: &Model) -> Vec<Variant<'_>> {
+    let mut variants: Vec<Variant> = Vec::new();
+    for node in model.fallible_nodes() {
+        let ident = node.variant();
+        if variants.iter().all(|variant| variant.ident != ident) {
+            variants.push(Variant {
+                ident,
+                node,
+                nested: node.nested.is_some(),
+            });
+        }
+    }
+    variants
+}
 
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
     let (vis, name) = (&skeleton.vis, skeleton.error_ident());
     let krate = model.krate();
     let private = quote!(#krate::__private);
-    let nodes: Vec<_> = model.fallible_nodes().collect();
-    let variants: Vec<_> = nodes.iter().map(|node| node.variant()).collect();
-    let names: Vec<String> = nodes.iter().map(|node| node.name()).collect();
-    let definitions =
-        nodes
-            .iter()
-            .zip(&variants)
-            .zip(&names)
-            .map(|((node, variant), node_name)| {
-                let ty = node.error_type(krate);
-                let doc = format!("Node `{node_name}` returned an error.");
-                quote!(#[doc = #doc] #variant(#ty),)
-            });
-    let doc = if nodes.is_empty() {
+    let variants = variants(model);
+    let definitions = variants.iter().map(|variant| {
+        let ident = &variant.ident;
+        if variant.nested {
+            let pipeline = match &variant.node.kind {
+                NodeKind::Member { pipeline, .. } => pipeline,
+                NodeKind::Mapped(group) => &group.pipeline,
+                NodeKind::Function(_) => unreachable!("a nested node is a member or a group"),
+            };
+            let entry = &model.nested[variant.node.nested.unwrap_or_default()].name;
+            let doc = format!("A node of the nested pipeline `{entry}` failed.");
+            quote!(#[doc = #doc] #ident(#private::NestedError<<#pipeline as #private::Pipeline>::Error>),)
+        } else {
+            let ty = variant.node.error_type(krate);
+            let doc = format!("Node `{}` returned an error.", variant.node.name());
+            quote!(#[doc = #doc] #ident(#ty),)
+        }
+    });
+    let doc = if variants.is_empty() {
         format!(
             "No node of [`{}`] can fail, so this enum has no values.",
             skeleton.ident
@@ -33,34 +64,57 @@ pub fn expand(model: &Model) -> TokenStream {
             skeleton.ident
         )
     };
-    // `match *self {}` also covers the uninhabited enum.
-    let arms = |body: TokenStream| {
-        let body = &body;
-        quote!(match *self { #(Self::#variants(ref error) => #body,)* })
-    };
-    let node_arms = {
-        let arms = variants
-            .iter()
-            .zip(&names)
-            .map(|(variant, name)| quote!(Self::#variant(..) => #name,));
+    // One arm per variant: `own` for a node's error, `nested` for a
+    // `NestedError`; each gets the node's name and the variant's label and
+    // may use `error`. `match *self {}` also covers the uninhabited enum.
+    type Arm<'a> = &'a dyn Fn(&str, &str) -> TokenStream;
+    let arms = |own: Arm, nested: Arm| {
+        let arms = variants.iter().map(|variant| {
+            let ident = &variant.ident;
+            let (name, label) = (variant.node.name(), ident.to_string());
+            let body = if variant.nested {
+                nested(&name, &label)
+            } else {
+                own(&name, &label)
+            };
+            let binding = if body.to_string().contains("error") {
+                quote!(ref error)
+            } else {
+                quote!(_)
+            };
+            quote!(Self::#ident(#binding) => #body,)
+        });
         quote!(match *self { #(#arms)* })
     };
-    let display = arms(quote!((&&&#private::Probe(error)).hn_display()));
-    let display = if nodes.is_empty() {
+    let node = arms(&|name, _| quote!(#name), &|_, _| {
+        quote!(#private::NodeError::node(error))
+    });
+    let path = arms(&|name, _| quote!(#name), &|_, _| {
+        quote!(#private::NodeError::path(error))
+    });
+    let items = arms(&|_, _| quote!(::core::result::Result::Ok(())), &|_, _| {
+        quote!(#private::NodeError::__fmt_items(error, f))
+    });
+    let detail = arms(
+        &|_, _| quote!(#private::write_detail(f, (&&&#private::Probe(error)).hn_display())),
+        &|_, _| quote!(#private::NodeError::__fmt_detail(error, f)),
+    );
+    let source = arms(
+        &|_, _| quote!((&&&&#private::Probe(error)).hn_source()),
+        &|_, _| quote!(::core::error::Error::source(error)),
+    );
+    let debug = arms(
+        &|_, label| quote!(f.debug_tuple(#label).field(&(&&#private::Probe(error)).hn_debug()).finish()),
+        &|_, label| quote!(f.debug_tuple(#label).field(error).finish()),
+    );
+    let display = if variants.is_empty() {
         // Nothing to write, and a call around `match *self {}` would be
         // unreachable code.
         quote!(match *self {})
     } else {
-        quote!(#private::write_node_failure(f, #name::node(self), #display))
+        quote!(#private::write_failure(f, self))
     };
-    let source = arms(quote!((&&&&#private::Probe(error)).hn_source()));
-    let debug = {
-        let arms = variants.iter().map(|variant| {
-            let label = variant.to_string();
-            quote!(Self::#variant(ref error) => f.debug_tuple(#label).field(&(&&#private::Probe(error)).hn_debug()).finish(),)
-        });
-        quote!(match *self { #(#arms)* })
-    };
+    let unused = quote!(#[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]);
     quote! {
         #[doc = #doc]
         #vis enum #name {
@@ -70,7 +124,14 @@ pub fn expand(model: &Model) -> TokenStream {
         impl #name {
             /// The name of the node that failed.
             #vis fn node(&self) -> &'static str {
-                #node_arms
+                #node
+            }
+
+            /// The path of the node that failed: its name, or for a node
+            /// of a nested pipeline the nested pipelines' names and its own
+            /// (`"text_stats / load_text"`).
+            #vis fn path(&self) -> &'static str {
+                #path
             }
         }
 
@@ -78,19 +139,31 @@ pub fn expand(model: &Model) -> TokenStream {
             fn node(&self) -> &'static str {
                 #name::node(self)
             }
+
+            fn path(&self) -> &'static str {
+                #name::path(self)
+            }
+
+            fn __fmt_items(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #items
+            }
+
+            fn __fmt_detail(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #unused
+                use #private::{DisplayOpaque as _, DisplayViaDebug as _, DisplayViaDisplay as _};
+                #detail
+            }
         }
 
         impl ::core::fmt::Display for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
-                use #private::{DisplayOpaque as _, DisplayViaDebug as _, DisplayViaDisplay as _};
                 #display
             }
         }
 
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
+                #unused
                 use #private::{DebugOpaque as _, DebugViaDebug as _};
                 #debug
             }
@@ -98,7 +171,7 @@ pub fn expand(model: &Model) -> TokenStream {
 
         impl ::core::error::Error for #name {
             fn source(&self) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
-                #[allow(unused_imports, reason = "only the trait that fits each error is used; none for an enum without variants")]
+                #unused
                 use #private::{SourceNone as _, SourceViaAsRef as _, SourceViaAsRefSendSync as _, SourceViaError as _};
                 #source
             }

@@ -1,7 +1,7 @@
 //! `impl Pipeline`: the pipeline's types and static description.
 
 use crate::expand::dot::dot;
-use crate::model::{Model, Names};
+use crate::model::{Model, Names, NodeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
@@ -17,12 +17,17 @@ pub fn expand(model: &Model) -> TokenStream {
     } = skeleton.names();
     let krate = model.krate();
     let private = quote!(#krate::__private);
-    let nodes = model.running_nodes().map(|node| {
-        let name = node.name();
+    // A mapped nested pipeline is listed as its own nodes.
+    let listed = model.running_nodes().flat_map(|node| match &node.kind {
+        NodeKind::Mapped(group) => group.model.running_nodes().collect(),
+        _ => vec![node],
+    });
+    let nodes = listed.map(|node| {
+        let (name, path) = (node.name(), node.path_name());
         let params = node.sig.params.iter().map(|param| param.ident.unraw().to_string());
         let outputs = node.sig.outputs.iter().map(|output| output.unraw().to_string());
         let (fallible, is_async) = (node.sig.fails(), node.sig.is_async);
-        quote!(#private::NodeInfo::__new(#name, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
+        quote!(#private::NodeInfo::__new(#name, #path, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
     });
     let input_names = model.plan.inputs.iter().map(|input| &input.name);
     let output_names = model.plan.returned.iter().map(|(name, _)| name);

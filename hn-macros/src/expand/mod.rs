@@ -7,6 +7,8 @@ mod dot;
 mod error_enum;
 mod info;
 mod map;
+mod mapped;
+mod members;
 pub mod node;
 mod parallel;
 mod sequential;
@@ -68,6 +70,7 @@ fn expand(model: &Model) -> TokenStream {
     let run_parallel = parallel::expand(model);
     let maps = map::expand(model);
     let run_async = asynchronous::expand(model);
+    let members = members::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #inline_fns
@@ -80,6 +83,7 @@ fn expand(model: &Model) -> TokenStream {
         #run_parallel
         #maps
         #run_async
+        #members
     }
 }
 

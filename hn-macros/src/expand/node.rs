@@ -41,8 +41,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // A node with errors describes itself as empty, so pipelines that list it
     // do not repeat its errors.
     let description = (!cx.has_errors()).then(|| {
-        let sig = &func.sig;
-        quote!(#[node(#attr)] #sig;)
+        let (vis, sig) = (&func.vis, &func.sig);
+        quote!(vis(#vis) #[node(#attr)] #sig;)
     });
     let describing_macro = describe::node_macro(&func.sig.ident, &func.vis, description);
     let errors = cx.to_compile_errors();
@@ -77,6 +77,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> Token
         };
         quote!(impl #private::NodeOutput<#index> for #ident { type Type = #ty; })
     });
+    let ret_impl = quote!(impl #private::NodeReturn for #ident { type Type = #ret; });
     let error = sig.fallible.then(|| {
         quote!(impl #private::NodeFallible for #ident { type Error = <#ret as #private::Fallible>::Error; })
     });
@@ -88,6 +89,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> Token
         const _: () = {
             #(#params)*
             #(#outputs)*
+            #ret_impl
             #error
         };
     }

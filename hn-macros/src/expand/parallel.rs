@@ -10,7 +10,8 @@
 //! `Plan::dependencies`: a node's producers, and for a value it moves, the
 //! other consumers of that value.
 
-use crate::expand::call::{observed, observer_ident, value};
+use crate::expand::call::{sync_call, observer_ident, value};
+use crate::expand::mapped::Items;
 use crate::expand::errors_doc;
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
@@ -155,7 +156,7 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
     );
     let access = quote!(#state.);
     let (guards, args) = step_arguments(model, step_index, &access);
-    let call = observed(node, args, &quote!(#state.observer));
+    let call = sync_call(model, node, args, &quote!(#state.observer), Items::Parallel);
     let result = value(model, node, call, |error| {
         quote! {{
             #state.failure.set(#error);

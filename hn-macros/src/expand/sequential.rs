@@ -1,10 +1,11 @@
 //! `run`: straight-line calls in topological order, as a hand-written
 //! function would make them.
 
-use crate::expand::call::{argument, observed, observer_ident, value};
+use crate::expand::call::{argument, observer_ident, sync_call, value};
+use crate::expand::mapped::Items;
 use crate::expand::errors_doc;
 use crate::expand::structs::{destructure_inputs, returned_outputs};
-use crate::graph::Source;
+use crate::graph::{Passing, Source};
 use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -26,10 +27,12 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let observer = observer_ident();
     let body = body(model, |step, args| {
-        observed(
+        sync_call(
+            model,
             &model.nodes[model.plan.steps[step].node],
             args,
             &quote!(#observer),
+            Items::Sequential,
         )
     });
     let order: Vec<String> = model
@@ -68,7 +71,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 pub fn body(model: &Model, call: impl Fn(usize, Vec<TokenStream>) -> TokenStream) -> TokenStream {
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let destructure = destructure_inputs(model, &inputs_arg);
-    let steps = (0..model.plan.steps.len()).map(|step| call_step(model, step, &call));
+    let steps = (0..model.plan.steps.len()).map(|step| call_step(model, step, &call, false));
     let outputs = model.skeleton.outputs_ident();
     let returned = returned_outputs(model, |source| {
         let local = model.local(source);
@@ -81,11 +84,14 @@ pub fn body(model: &Model, call: impl Fn(usize, Vec<TokenStream>) -> TokenStream
     }
 }
 
-/// `let <outputs> = <call>;` and the drops that follow it.
-fn call_step(
+/// `let <outputs> = <call>;` and the drops that follow it. With
+/// `borrowed_inputs`, the inputs' locals are references (the items of a
+/// mapped nested pipeline): a node taking an input by value gets a clone.
+pub fn call_step(
     model: &Model,
     step_index: usize,
     call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+    borrowed_inputs: bool,
 ) -> TokenStream {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
@@ -96,6 +102,10 @@ fn call_step(
         .map(|(index, &(source, passing))| {
             let mut local = model.local(source);
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
+            if borrowed_inputs && matches!(source, Source::Input(_)) {
+                let passing = if passing == Passing::Move { Passing::Clone } else { passing };
+                return argument(model, node, index, passing, &quote!((*#local)), &quote!(#local));
+            }
             let local = quote!(#local);
             argument(model, node, index, passing, &local, &local)
         });

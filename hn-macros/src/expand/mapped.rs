@@ -1,0 +1,180 @@
+//! The call of a mapped nested pipeline (`#[nested(map_over = ..)]`): form
+//! the items from the mapped inputs (`Grid`), run the nested nodes once per
+//! item, gather each output into a `Vec`.
+//!
+//! The items run as the outer run runs its nodes: one after another in
+//! `run` (and in the maps' per-item runs, whose items already fill the
+//! pool), on rayon in `run_parallel`, as concurrent futures in `run_async`
+//! when a nested node is async. Per item, a mapped input is borrowed from
+//! its `Vec` and a shared one is the outer value itself: neither is cloned,
+//! unless a nested node takes it by value.
+
+use crate::expand::asynchronous::node_call;
+use crate::expand::call::observed;
+use crate::expand::sequential::call_step;
+use crate::graph::Source;
+use crate::model::Model;
+use crate::nested::{Group, MapModeKind};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::Ident;
+
+/// How the items of a group run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Items {
+    Sequential,
+    Parallel,
+    Async,
+}
+
+/// The expression of a group's call from its arguments (borrowed `Vec`s of
+/// the mapped inputs, references to the shared ones). Its value is a
+/// `Result` of the outputs (a `Vec`, or a tuple of `Vec`s) and a
+/// `NestedError` when the group can fail, else the outputs.
+pub fn call(
+    model: &Model,
+    group: &Group,
+    fails: bool,
+    args: Vec<TokenStream>,
+    observer: &TokenStream,
+    items: Items,
+) -> TokenStream {
+    let private = model.private();
+    let inner = &group.model;
+    let items = match items {
+        Items::Async if !inner.has_async_nodes() => Items::Sequential,
+        Items::Async => Items::Async,
+        _ if inner.has_async_nodes() => unreachable!("async nodes only run in run_async"),
+        other => other,
+    };
+    let arg_locals: Vec<Ident> = (0..args.len())
+        .map(|index| format_ident!("group_arg_{}", index, span = Span::mixed_site()))
+        .collect();
+    let names = (group.inputs.iter()).map(|input| input.outer.as_str());
+    let lens = group.inputs.iter().zip(&arg_locals).map(|(input, local)| {
+        if input.mapped {
+            quote!(::core::option::Option::Some(#local.len()))
+        } else {
+            quote!(::core::option::Option::None)
+        }
+    });
+    let mode = match group.mode {
+        MapModeKind::Zip => quote!(#private::MapMode::Zip),
+        MapModeKind::Product => quote!(#private::MapMode::Product),
+    };
+    let (grid, index) = (
+        Ident::new("grid", Span::mixed_site()),
+        Ident::new("index", Span::mixed_site()),
+    );
+    // One item: its inputs as references, the nested nodes, its outputs.
+    let bind_inputs = group.inputs.iter().zip(&arg_locals).enumerate().map(|(position, (input, arg))| {
+        let local = inner.local(Source::Input(input.plan_input));
+        if input.mapped {
+            quote!(let #local = &#arg[#grid.position(#index, #position)];)
+        } else {
+            quote!(let #local = #arg;)
+        }
+    });
+    let steps = (0..inner.plan.steps.len()).map(|step| {
+        call_step(
+            inner,
+            step,
+            &|step, args| {
+                if items == Items::Async {
+                    node_call(inner, step, args)
+                } else {
+                    observed(&inner.nodes[inner.plan.steps[step].node], args, observer)
+                }
+            },
+            true,
+        )
+    });
+    let outputs: Vec<Ident> = (inner.plan.returned.iter())
+        .map(|(_, source)| inner.local(*source))
+        .collect();
+    let item_value = tuple(&outputs);
+    let pipeline = &group.pipeline;
+    let item_error = quote!((&'static str, <#pipeline as #private::Pipeline>::Error));
+    let body = quote! {
+        #(#bind_inputs)*
+        #(#steps)*
+        ::core::result::Result::<_, #item_error>::Ok(#item_value)
+    };
+    let run_items = match items {
+        Items::Sequential => quote! {
+            #private::items_sequential(#grid.len(), |#index: usize| { #body })
+        },
+        Items::Parallel => quote! {
+            #private::items_parallel(#grid.len(), |#index: usize| { #body })
+        },
+        Items::Async => quote! {
+            #private::items_async(#grid.len(), #private::DEFAULT_IN_FLIGHT, |#index: usize| async move { #body }).await
+        },
+    };
+    // `Vec`s of each output.
+    let gathered = Ident::new("gathered", Span::mixed_site());
+    let split = if outputs.len() == 1 {
+        quote!(#gathered)
+    } else {
+        let vecs: Vec<Ident> = (0..outputs.len())
+            .map(|index| format_ident!("gathered_{}", index, span = Span::mixed_site()))
+            .collect();
+        quote! {{
+            #(let mut #vecs = #private::Vec::with_capacity(#gathered.len());)*
+            for #item_value in #gathered {
+                #(#vecs.push(#outputs);)*
+            }
+            (#(#vecs),*)
+        }}
+    };
+    let entry = &group.entry;
+    let (error, item, path) = (
+        Ident::new("error", Span::mixed_site()),
+        Ident::new("item", Span::mixed_site()),
+        Ident::new("path", Span::mixed_site()),
+    );
+    let result = quote! {
+        match #private::Grid::new(#mode, [#(#names),*], [#(#lens),*]) {
+            ::core::result::Result::Err(#error) => ::core::result::Result::Err(
+                #private::NestedError::Items { entry: #entry, error: #error }
+            ),
+            ::core::result::Result::Ok(#grid) => {
+                let #grid = &#grid;
+                match #run_items {
+                    ::core::result::Result::Ok(#gathered) => ::core::result::Result::Ok(#split),
+                    ::core::result::Result::Err((#item, #path, #error)) => ::core::result::Result::Err(
+                        #private::NestedError::Failed {
+                            entry: #entry,
+                            item: ::core::option::Option::Some(#item),
+                            path: #path,
+                            error: #error,
+                        }
+                    ),
+                }
+            }
+        }
+    };
+    let value = if fails {
+        result
+    } else {
+        // Neither a nested node nor the items can fail.
+        quote! {
+            match #result {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(_) => ::core::unreachable!("no nested node can fail"),
+            }
+        }
+    };
+    quote! {{
+        let (#(#arg_locals,)*) = (#(#args,)*);
+        #value
+    }}
+}
+
+/// `a`, or `(a, b, ..)`.
+fn tuple(idents: &[Ident]) -> TokenStream {
+    match idents {
+        [single] => quote!(#single),
+        many => quote!((#(#many),*)),
+    }
+}

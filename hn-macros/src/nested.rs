@@ -1,0 +1,392 @@
+//! Nested pipelines: how a described pipeline's nodes join the outer graph.
+//!
+//! A nested pipeline without `map_over` is flattened: each of its nodes
+//! becomes a node of the outer graph (reached through the nested pipeline's
+//! `Member` impls and wrappers), with the names it consumes and produces
+//! translated to the outer graph's. So the outer pipeline schedules, prunes
+//! and checks them like its own, and `run_parallel` follows the critical
+//! path through them.
+//!
+//! A nested pipeline with `map_over` becomes one node of the outer graph: a
+//! [`Group`] that runs the nested nodes (pruned to the outputs taken) once
+//! per item, consuming the mapped inputs as `Vec`s and the others by
+//! reference, and producing a `Vec` per output.
+//!
+//! Names translate as follows (`outer` = the outer graph's name):
+//! - an input of the nested pipeline: its rename in `inputs(outer = inner)`,
+//!   or its own name;
+//! - an output it exposes: its rename in `outputs(inner = outer)`; or, when
+//!   `outputs(..)` is not given, its own name; when it is given but the
+//!   output is not listed, an internal name;
+//! - any other value of the nested pipeline: an internal name (`__hn_` and
+//!   the entry's name), which no user name can meet and no `Outputs` shows.
+
+pub mod attr;
+
+pub use attr::{MapModeKind, NestedAttr};
+
+use crate::ctxt::Ctxt;
+use crate::describe::{MemberDescription, PipelineDescription};
+use crate::graph::{closest, Plan};
+use crate::model::{self, ident, Model, Node, NodeKind, Role, Skeleton};
+use crate::sig::{NodeSig, Param};
+use crate::valid::{self, quoted_list};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::{Ident, Path, Visibility};
+
+/// How internal names of nested pipelines start.
+const INTERNAL: &str = "__hn_";
+
+/// A nested pipeline entry of the outer pipeline.
+pub struct NestedEntry {
+    /// Its name in paths, errors and `NODES`: `name = ..`, else the struct's
+    /// name in snake_case.
+    pub name: String,
+}
+
+/// A nested pipeline mapped over some inputs, as one node of the outer graph.
+pub struct Group {
+    pub pipeline: Path,
+    /// The entry's name.
+    pub entry: String,
+    pub mode: MapModeKind,
+    /// The nested nodes that run per item, under the nested pipeline's own
+    /// names, with the plan for the outputs taken.
+    pub model: Model,
+    /// The node's parameters: the mapped inputs (in `map_over` order), then
+    /// the shared ones.
+    pub inputs: Vec<GroupInput>,
+}
+
+/// One parameter of a [`Group`].
+pub struct GroupInput {
+    /// The nested pipeline's name for it.
+    pub name: String,
+    /// The outer graph's name for it.
+    pub outer: String,
+    pub mapped: bool,
+    /// Its index in the group's `plan.inputs`.
+    pub plan_input: usize,
+}
+
+impl Group {
+    /// Output `index`: a `Vec` of the nested output.
+    pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
+        let ty = self.model.type_of(self.model.plan.returned[index].1);
+        quote!(#krate::__private::Vec<#ty>)
+    }
+
+    /// The owned type of parameter `index`: a `Vec` of a mapped input, the
+    /// shared one's type.
+    pub fn param_owned_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
+        let input = &self.inputs[index];
+        let ty = &self.model.input_types[input.plan_input];
+        if input.mapped {
+            quote!(#krate::__private::Vec<#ty>)
+        } else {
+            quote!(#ty)
+        }
+    }
+}
+
+/// The outputs of `nodes` that are not internal to a nested pipeline, in
+/// node order: what a pipeline without `#[outputs]` returns.
+pub fn visible_outputs(nodes: &[Node]) -> Vec<String> {
+    (nodes.iter())
+        .flat_map(|node| node.sig.outputs.iter())
+        .map(|output| output.unraw().to_string())
+        .filter(|name| !name.starts_with(INTERNAL))
+        .collect()
+}
+
+/// One nested entry to join to the outer graph.
+pub struct Join<'a> {
+    pub path: &'a Path,
+    pub description: &'a PipelineDescription,
+    pub attr: NestedAttr,
+    pub span: Span,
+    /// The entry's index among the nested entries.
+    pub index: usize,
+    pub krate: &'a TokenStream,
+}
+
+impl Join<'_> {
+    /// The entry and the nodes it adds, or `None` after reporting why not.
+    pub fn join(self, cx: &Ctxt) -> Option<(NestedEntry, Vec<Node>)> {
+        let description = self.description;
+        if let Some(reason) = &description.unnestable {
+            cx.error_at(
+                self.span,
+                format!("`{}` cannot be nested: {}", description.ident, reason.value()),
+            );
+            return None;
+        }
+        let name = match &self.attr.name {
+            Some(name) => name.unraw().to_string(),
+            None => snake_case(&description.ident.unraw().to_string()),
+        };
+        let names = Names {
+            entry: &name,
+            inputs: unraw_all(&description.inputs),
+            exposed: unraw_all(&description.outputs),
+            attr: &self.attr,
+        };
+        if !self.check_options(cx, &names) {
+            return None;
+        }
+        let members = (description.members.iter().enumerate())
+            .map(|(index, member)| self.member(cx, member, index, &name))
+            .collect::<Option<Vec<Node>>>()?;
+        let entry = NestedEntry { name: name.clone() };
+        if self.attr.map_over.is_empty() {
+            let nodes = members
+                .into_iter()
+                .map(|node| self.flattened(node, &names))
+                .collect();
+            return Some((entry, nodes));
+        }
+        let group = self.group(cx, members, &names)?;
+        Some((entry, vec![self.mapped_node(group, &names)]))
+    }
+
+    /// A node of the nested pipeline under the nested pipeline's names.
+    fn member(
+        &self,
+        cx: &Ctxt,
+        member: &MemberDescription,
+        index: usize,
+        entry: &str,
+    ) -> Option<Node> {
+        let mut attrs = member.node.item.attrs.clone();
+        let node_attr = crate::attr::take_node_attr(cx, &mut attrs);
+        let mut sig = NodeSig::from_syn(cx, &node_attr, &member.node.item.sig)?;
+        for (param, name) in sig.params.iter_mut().zip(&member.params) {
+            param.ident = name.clone();
+        }
+        sig.outputs.clone_from(&member.outputs);
+        let mut scope = vec![entry.to_owned()];
+        let within = member.path.len().saturating_sub(1);
+        scope.extend(member.path[..within].iter().map(syn::LitStr::value));
+        Some(Node {
+            kind: NodeKind::Member {
+                pipeline: self.path.clone(),
+                index,
+            },
+            sig,
+            entry_span: self.span,
+            inline: false,
+            described: Some(member.node.clone()),
+            scope,
+            nested: Some(self.index),
+        })
+    }
+
+    /// A member with the outer graph's names.
+    fn flattened(&self, mut node: Node, names: &Names) -> Node {
+        for param in &mut node.sig.params {
+            param.ident = ident(&names.outer(&param.ident.unraw().to_string()), self.span);
+        }
+        for output in &mut node.sig.outputs {
+            *output = ident(&names.outer(&output.unraw().to_string()), self.span);
+        }
+        node
+    }
+
+    /// The nested nodes a mapped entry runs per item.
+    fn group(&self, cx: &Ctxt, members: Vec<Node>, names: &Names) -> Option<Group> {
+        let taken: Vec<String> = match &self.attr.outputs {
+            Some(renames) => renames.iter().map(|(inner, _)| inner.unraw().to_string()).collect(),
+            None => names.exposed.clone(),
+        };
+        let plan: Plan = model::analyze(cx, &members, Some(&taken), None)?;
+        let mut inputs = Vec::new();
+        for mapped in &self.attr.map_over {
+            let name = mapped.unraw().to_string();
+            let Some(plan_input) = plan.inputs.iter().position(|input| input.name == name) else {
+                cx.error_spanned_by(
+                    mapped,
+                    format!("`{name}` is mapped over, but none of the outputs taken from `{}` needs it; leave it out of `map_over`", self.description.ident),
+                );
+                continue;
+            };
+            inputs.push(GroupInput {
+                outer: names.outer(&name),
+                name,
+                mapped: true,
+                plan_input,
+            });
+        }
+        for (plan_input, input) in plan.inputs.iter().enumerate() {
+            if !self.attr.map_over.iter().any(|mapped| mapped.unraw() == input.name) {
+                inputs.push(GroupInput {
+                    name: input.name.clone(),
+                    outer: names.outer(&input.name),
+                    mapped: false,
+                    plan_input,
+                });
+            }
+        }
+        let specs: Vec<_> = members.iter().map(Node::spec).collect();
+        let input_types = valid::input_types(cx, &members, &specs, &plan, &[], self.krate);
+        if cx.has_errors() {
+            return None;
+        }
+        let skeleton = Skeleton {
+            attrs: Vec::new(),
+            vis: Visibility::Inherited,
+            ident: self.description.ident.clone(),
+            krate: self.krate.clone(),
+            inline_fns: Vec::new(),
+        };
+        Some(Group {
+            pipeline: self.path.clone(),
+            entry: names.entry.to_owned(),
+            mode: self.attr.map_mode,
+            model: Model {
+                skeleton,
+                nodes: members,
+                plan,
+                input_types,
+                nested: Vec::new(),
+                role: Role::Group,
+            },
+            inputs,
+        })
+    }
+
+    /// The outer graph's node for a mapped entry.
+    fn mapped_node(&self, group: Group, names: &Names) -> Node {
+        let span = self.span;
+        let params = (group.inputs.iter())
+            .map(|input| Param {
+                ident: ident(&input.outer, span),
+                by_ref: true,
+                recorded: syn::parse_quote!(()),
+                span,
+            })
+            .collect();
+        let outputs: Vec<Ident> = (group.model.plan.returned.iter())
+            .map(|(name, _)| ident(&names.outer(name), span))
+            .collect();
+        let mapped = group.inputs.iter().filter(|input| input.mapped).count();
+        let unequal_lengths = group.mode == MapModeKind::Zip && mapped > 1;
+        let sig = NodeSig {
+            ident: ident(names.entry, span),
+            params,
+            tuple_outputs: outputs.len() > 1,
+            outputs,
+            ret: syn::parse_quote!(()),
+            fallible: unequal_lengths || group.model.fallible_nodes().next().is_some(),
+            is_async: group.model.has_async_nodes(),
+            blocking: false,
+            retry: None,
+        };
+        Node {
+            kind: NodeKind::Mapped(Box::new(group)),
+            sig,
+            entry_span: span,
+            inline: false,
+            described: None,
+            scope: Vec::new(),
+            nested: Some(self.index),
+        }
+    }
+
+    /// Checks that the renames and `map_over` name inputs and outputs the
+    /// nested pipeline has. Returns whether all do.
+    fn check_options(&self, cx: &Ctxt, names: &Names) -> bool {
+        let errors_before = cx.error_count();
+        let ident = &self.description.ident;
+        let check = |name: &Ident, known: &[String], what: &str, seen: &mut Vec<String>| {
+            let text = name.unraw().to_string();
+            if !known.contains(&text) {
+                let help = match closest(&text, known) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => format!("its {what}s are: {}", quoted_list(known)),
+                };
+                cx.error_spanned_by(name, format!("`{ident}` has no {what} `{text}`; {help}"));
+            } else if seen.contains(&text) {
+                cx.error_spanned_by(name, format!("{what} `{text}` is named twice"));
+            }
+            seen.push(text);
+        };
+        let mut seen = Vec::new();
+        for (_, inner) in &self.attr.inputs {
+            check(inner, &names.inputs, "input", &mut seen);
+        }
+        let mut seen = Vec::new();
+        for (inner, _) in self.attr.outputs.iter().flatten() {
+            check(inner, &names.exposed, "output", &mut seen);
+        }
+        let mut seen = Vec::new();
+        for mapped in &self.attr.map_over {
+            check(mapped, &names.inputs, "input", &mut seen);
+        }
+        cx.error_count() == errors_before
+    }
+}
+
+/// Translates a nested pipeline's names to the outer graph's.
+struct Names<'a> {
+    entry: &'a str,
+    inputs: Vec<String>,
+    exposed: Vec<String>,
+    attr: &'a NestedAttr,
+}
+
+impl Names<'_> {
+    fn outer(&self, name: &str) -> String {
+        if self.inputs.iter().any(|input| input == name) {
+            let renamed = (self.attr.inputs.iter()).find(|(_, inner)| inner.unraw() == name);
+            return renamed.map_or_else(|| name.to_owned(), |(outer, _)| outer.unraw().to_string());
+        }
+        if self.exposed.iter().any(|output| output == name) {
+            let Some(renames) = &self.attr.outputs else {
+                return name.to_owned();
+            };
+            if let Some((_, outer)) = renames.iter().find(|(inner, _)| inner.unraw() == name) {
+                return outer.unraw().to_string();
+            }
+        }
+        format!("{INTERNAL}{}_{name}", self.entry)
+    }
+}
+
+fn unraw_all(idents: &[Ident]) -> Vec<String> {
+    idents.iter().map(|ident| ident.unraw().to_string()).collect()
+}
+
+/// `TextStats` → `text_stats`, `HTTPServer` → `http_server`.
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (index, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && index > 0 {
+            let previous = chars[index - 1];
+            let next_is_lower = chars.get(index + 1).is_some_and(|next| next.is_lowercase());
+            if previous.is_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_uppercase() && next_is_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod test {
+    use super::snake_case;
+
+    #[test]
+    fn snake_case_of_struct_names() {
+        assert_eq!(snake_case("TextStats"), "text_stats");
+        assert_eq!(snake_case("HTTPServer"), "http_server");
+        assert_eq!(snake_case("Stage2Clean"), "stage2_clean");
+        assert_eq!(snake_case("P"), "p");
+    }
+}

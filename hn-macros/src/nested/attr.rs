@@ -1,0 +1,164 @@
+//! `#[nested(..)]`: how a pipeline listed in another joins the outer graph.
+//!
+//! ```text
+//! #[nested(
+//!     name = stats,                      the name in paths, errors, NODES (default: snake_case)
+//!     inputs(outer = inner, ..),         an outer name feeds an inner input
+//!     outputs(inner = outer, ..),        an inner output, named outside; only these are visible
+//!     map_over = a | (a, b),             inner inputs given as `Vec`s, one item per element
+//!     map_mode = zip | product,          how several mapped inputs form items (default zip)
+//! )]
+//! ```
+
+use crate::ctxt::Ctxt;
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{parenthesized, Attribute, Ident, Token};
+
+/// The attribute's name.
+pub const NESTED_ATTR: &str = "nested";
+const OPTIONS: &str =
+    "`name = ident`, `inputs(outer = inner, ..)`, `outputs(inner = outer, ..)`, `map_over = a` or `map_over = (a, b)`, `map_mode = zip | product`";
+
+/// How a mapped nested pipeline forms its items.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MapModeKind {
+    #[default]
+    Zip,
+    Product,
+}
+
+/// Parsed `#[nested(..)]` options.
+#[derive(Clone, Default)]
+pub struct NestedAttr {
+    /// `name = ident`.
+    pub name: Option<Ident>,
+    /// `inputs(outer = inner)`, as `(outer, inner)`.
+    pub inputs: Vec<(Ident, Ident)>,
+    /// `outputs(inner = outer)`, as `(inner, outer)`; `None` when not given
+    /// (every output is visible under its own name).
+    pub outputs: Option<Vec<(Ident, Ident)>>,
+    /// `map_over = ..`: inner input names.
+    pub map_over: Vec<Ident>,
+    pub map_mode: MapModeKind,
+    /// `map_mode = ..` given without `map_over`.
+    pub map_mode_span: Option<Span>,
+}
+
+impl NestedAttr {
+    /// Finds `#[nested(..)]` among a path entry's attributes. Returns the
+    /// options (default when absent) and the attributes it did not take.
+    pub fn take(cx: &Ctxt, attrs: Vec<Attribute>) -> (Option<NestedAttr>, Vec<Attribute>) {
+        let mut found = None;
+        let mut rest = Vec::new();
+        for attr in attrs {
+            if !attr.path().is_ident(NESTED_ATTR) {
+                rest.push(attr);
+                continue;
+            }
+            if found.is_some() {
+                cx.error_spanned_by(&attr, "duplicate `#[nested]` attribute");
+                continue;
+            }
+            let tokens = match &attr.meta {
+                syn::Meta::Path(_) => TokenStream::new(),
+                syn::Meta::List(list) => list.tokens.clone(),
+                syn::Meta::NameValue(_) => {
+                    cx.error_spanned_by(&attr, "expected `#[nested]` or `#[nested(...)]`");
+                    TokenStream::new()
+                }
+            };
+            found = Some(NestedAttr::from_tokens(cx, tokens));
+        }
+        (found, rest)
+    }
+
+    fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> NestedAttr {
+        let mut attr = NestedAttr::default();
+        let parser = |input: ParseStream| {
+            while !input.is_empty() {
+                let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+                attr.option(cx, &name, input)?;
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            Ok(())
+        };
+        if let Err(error) = parser.parse2(tokens) {
+            cx.syn_error(error);
+        }
+        if let (Some(span), true) = (attr.map_mode_span, attr.map_over.is_empty()) {
+            cx.error_at(span, "`map_mode` needs `map_over = ..`: it says how the mapped inputs form items");
+        }
+        attr
+    }
+
+    fn option(&mut self, cx: &Ctxt, name: &Ident, input: ParseStream) -> syn::Result<()> {
+        match name.to_string().as_str() {
+            "name" => {
+                input.parse::<Token![=]>()?;
+                self.name = Some(input.parse()?);
+            }
+            "inputs" => self.inputs.extend(pairs(input)?),
+            "outputs" => self.outputs.get_or_insert_with(Vec::new).extend(pairs(input)?),
+            "map_over" => {
+                input.parse::<Token![=]>()?;
+                if input.peek(syn::token::Paren) {
+                    let content;
+                    parenthesized!(content in input);
+                    let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+                    if names.is_empty() {
+                        cx.error_at(name.span(), "`map_over = ()` maps over nothing; name at least one input");
+                    }
+                    self.map_over.extend(names);
+                } else {
+                    self.map_over.push(input.parse()?);
+                }
+            }
+            "map_mode" => {
+                input.parse::<Token![=]>()?;
+                let mode: Ident = input.parse()?;
+                self.map_mode_span = Some(mode.span());
+                self.map_mode = match mode.to_string().as_str() {
+                    "zip" => MapModeKind::Zip,
+                    "product" => MapModeKind::Product,
+                    _ => {
+                        return Err(syn::Error::new(
+                            mode.span(),
+                            "unknown map mode; expected `zip` or `product`",
+                        ))
+                    }
+                };
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!("unknown nested option `{name}`; expected {OPTIONS}"),
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `(a = b, c = d)`.
+fn pairs(input: ParseStream) -> syn::Result<Vec<(Ident, Ident)>> {
+    let content;
+    let parens = parenthesized!(content in input);
+    let pairs = Punctuated::<(Ident, Ident), Token![,]>::parse_terminated_with(&content, |input| {
+        let left = input.call(syn::ext::IdentExt::parse_any)?;
+        input.parse::<Token![=]>()?;
+        let right = input.call(syn::ext::IdentExt::parse_any)?;
+        Ok((left, right))
+    })?;
+    if pairs.is_empty() {
+        return Err(syn::Error::new(
+            parens.span.join().span(),
+            "expected renames: `(name = name, ..)`",
+        ));
+    }
+    Ok(pairs.into_iter().collect())
+}
