@@ -150,3 +150,77 @@ fn nested_nodes_are_listed() {
     assert_eq!(paths, ["score / scaled", "score / checked", "total"]);
     assert!(ScoreAll::DOT.contains("map over x"), "{}", ScoreAll::DOT);
 }
+
+mod top_level {
+    use super::{Model, MODEL_CLONES};
+    use hypernodes::prelude::*;
+    use hypernodes::MapInput::{Each, Shared};
+    use hypernodes::MapOverError;
+    use std::sync::atomic::Ordering;
+
+    pipeline! {
+        struct Scale {
+            fn scaled(x: &u64, model: &Model) -> Result<u64, String> {
+                if *x == 0 { Err("zero".to_owned()) } else { Ok(x * model.factor) }
+            }
+            fn labelled(scaled: u64, label: &str) -> String { format!("{label}{scaled}") }
+        }
+    }
+
+    #[test]
+    fn maps_some_inputs_and_shares_the_others() {
+        let before = MODEL_CLONES.load(Ordering::SeqCst);
+        let model = Model { factor: 3 };
+        let xs = [1, 2, 3];
+        let results = Scale
+            .map_over(
+                ScaleMapInputs { x: Each(&xs), model: Shared(&model), label: Shared(&"#".to_owned()) },
+                MapMode::Zip,
+            )
+            .unwrap();
+        let labels: Vec<String> = results.into_iter().map(|r| r.unwrap().labelled).collect();
+        assert_eq!(labels, ["#3", "#6", "#9"]);
+        assert_eq!(MODEL_CLONES.load(Ordering::SeqCst), before);
+    }
+
+    #[test]
+    fn product_and_per_item_errors() {
+        let model = Model { factor: 1 };
+        let (xs, labels) = ([0, 5], ["a".to_owned(), "b".to_owned()]);
+        let results = Scale
+            .map_over_with(
+                &Engine::new().map(Mode::Sequential),
+                ScaleMapInputs { x: Each(&xs), model: Shared(&model), label: Each(&labels) },
+                MapMode::Product,
+            )
+            .unwrap();
+        assert_eq!(results.len(), 4);
+        assert!(matches!(results[0], Err(MapError::Failed { item: 0, .. })));
+        assert!(matches!(results[1], Err(MapError::Failed { item: 1, .. })));
+        let rest: Vec<String> = results[2..].iter().map(|r| r.as_ref().unwrap().labelled.clone()).collect();
+        assert_eq!(rest, ["a5", "b5"]);
+    }
+
+    #[test]
+    fn unequal_lengths_and_nothing_mapped_are_errors() {
+        let model = Model { factor: 1 };
+        let label = String::new();
+        let error = Scale
+            .map_over(
+                ScaleMapInputs { x: Each(&[1, 2]), model: Shared(&model), label: Each(&[label.clone()]) },
+                MapMode::Zip,
+            )
+            .unwrap_err();
+        assert_eq!(
+            error,
+            MapOverError::UnequalLengths { first: "x", first_len: 2, other: "label", other_len: 1 }
+        );
+        let error = Scale
+            .map_over(
+                ScaleMapInputs { x: Shared(&1), model: Shared(&model), label: Shared(&label) },
+                MapMode::Zip,
+            )
+            .unwrap_err();
+        assert_eq!(error, MapOverError::NothingMapped);
+    }
+}

@@ -7,6 +7,7 @@ mod dot;
 mod error_enum;
 mod info;
 mod map;
+mod map_over;
 mod mapped;
 mod members;
 pub mod node;
@@ -71,6 +72,7 @@ fn expand(model: &Model) -> TokenStream {
     let maps = map::expand(model);
     let run_async = asynchronous::expand(model);
     let members = members::expand(model);
+    let map_over = map_over::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #inline_fns
@@ -84,6 +86,7 @@ fn expand(model: &Model) -> TokenStream {
         #maps
         #run_async
         #members
+        #map_over
     }
 }
 

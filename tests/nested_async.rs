@@ -1,0 +1,86 @@
+//! Nested pipelines with async nodes: flattened, mapped (items run
+//! concurrently under `run_async`), and the top-level `map_over_async`.
+
+use hypernodes::prelude::*;
+use hypernodes::MapInput::{Each, Shared};
+use std::time::{Duration, Instant};
+
+pipeline! {
+    struct Fetch {
+        async fn body(url: &str, delay_ms: &u64) -> Result<String, String> {
+            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+            if url.is_empty() { Err("empty url".to_owned()) } else { Ok(format!("<{url}>")) }
+        }
+        fn size(body: &str) -> usize { body.len() }
+    }
+}
+
+pipeline! {
+    struct Crawl {
+        #[nested(map_over = url, inputs(urls = url), outputs(size = sizes))]
+        Fetch,
+        fn total(sizes: &[usize]) -> usize { sizes.iter().sum() }
+    }
+}
+
+pipeline! {
+    struct FetchOne {
+        Fetch,
+        fn shout(body: &str) -> String { body.to_uppercase() }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn mapped_items_with_async_nodes_run_concurrently() {
+    let urls: Vec<String> = (0..20).map(|i| format!("u{i}")).collect();
+    let started = Instant::now();
+    let out = runtime()
+        .block_on(Crawl.run_async(CrawlInputs { urls, delay_ms: 50 }))
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(out.sizes.len(), 20);
+    assert_eq!(out.total, out.sizes.iter().sum::<usize>());
+    // One after another would take 20 × 50 ms = 1 s.
+    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+}
+
+#[test]
+fn a_failing_async_item_names_its_index() {
+    let urls = vec!["a".to_owned(), String::new(), "c".to_owned()];
+    let error = runtime()
+        .block_on(Crawl.run_async(CrawlInputs { urls, delay_ms: 1 }))
+        .unwrap_err();
+    assert_eq!(error.path(), "fetch / body");
+    assert_eq!(error.to_string(), "node `fetch / body` failed on item 1 of `fetch`: empty url");
+}
+
+#[test]
+fn flattened_async_nodes_are_awaited() {
+    let out = runtime()
+        .block_on(FetchOne.run_async(FetchOneInputs { url: "x".into(), delay_ms: 1 }))
+        .unwrap();
+    assert_eq!(out.shout, "<X>");
+    assert_eq!(out.size, 3);
+}
+
+#[test]
+fn map_over_async_shares_inputs_and_runs_items_concurrently() {
+    let urls: Vec<String> = (0..20).map(|i| format!("u{i}")).collect();
+    let started = Instant::now();
+    let results = runtime()
+        .block_on(Fetch.map_over_async(
+            FetchMapInputs { url: Each(&urls), delay_ms: Shared(&50) },
+            MapMode::Zip,
+        ))
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    let bodies: Vec<String> = results.into_iter().map(|r| r.unwrap().body).collect();
+    assert_eq!(bodies[3], "<u3>");
+}
