@@ -108,3 +108,95 @@ fn nodes_the_outer_graph_does_not_need_are_pruned() {
     let out = OnlyText.run(OnlyTextInputs { file_path: "f".into() }).unwrap();
     assert_eq!(out.loaded, "f alpha beta");
 }
+
+mod three_levels {
+    use hypernodes::__private::rayon;
+    use hypernodes::prelude::*;
+    use hypernodes::NestedError;
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    use std::thread::ThreadId;
+
+    static THREADS: Mutex<Option<HashSet<ThreadId>>> = Mutex::new(None);
+
+    fn record_thread() {
+        THREADS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashSet::new)
+            .insert(std::thread::current().id());
+    }
+
+    pipeline! {
+        struct Clean {
+            fn cleaned(text: &str) -> String {
+                if text.starts_with("Pool") {
+                    record_thread();
+                }
+                text.to_lowercase()
+            }
+            fn words(cleaned: &str) -> Result<usize, String> {
+                if cleaned.is_empty() { Err("no words".to_owned()) } else { Ok(cleaned.split_whitespace().count()) }
+            }
+        }
+    }
+
+    pipeline! {
+        struct Analyze {
+            #[nested(outputs(words = word_count))]
+            Clean,
+            fn shouted(cleaned_len: usize) -> usize { cleaned_len * 2 }
+            fn cleaned_len(word_count: usize) -> usize { word_count }
+        }
+    }
+
+    pipeline! {
+        struct Corpus {
+            #[nested(map_over = text, inputs(texts = text), outputs(shouted = shouts))]
+            Analyze,
+            fn total(shouts: &[usize]) -> usize { shouts.iter().sum() }
+        }
+    }
+
+    fn texts(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("A b {i}")).collect()
+    }
+
+    #[test]
+    fn three_levels_run_and_report_paths() {
+        let out = Corpus.run(CorpusInputs { texts: texts(4) }).unwrap();
+        assert_eq!(out.shouts, [6, 6, 6, 6]);
+        assert_eq!(out.total, 24);
+        let paths: Vec<&str> = Corpus::NODES.iter().map(|node| node.path).collect();
+        assert_eq!(
+            paths,
+            ["analyze / clean / cleaned", "analyze / clean / words", "analyze / cleaned_len", "analyze / shouted", "total"]
+        );
+        let mut bad = texts(3);
+        bad[2].clear();
+        let error = Corpus.run(CorpusInputs { texts: bad }).unwrap_err();
+        assert_eq!(error.path(), "analyze / clean / words");
+        assert_eq!(error.node(), "words");
+        assert_eq!(
+            error.to_string(),
+            "node `analyze / clean / words` failed on item 2 of `analyze`: no words"
+        );
+        let CorpusError::Analyze(NestedError::Failed { item: Some(2), error: inner, .. }) = error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(inner.path(), "clean / words");
+    }
+
+    #[test]
+    fn nested_maps_under_a_map_stay_in_the_pool() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let engine = Engine::new().pool(pool).nodes(Mode::Parallel);
+        // Only these texts record their threads (tests run at once).
+        let pool_texts: Vec<String> = (0..64).map(|i| format!("Pool b {i}")).collect();
+        let items: Vec<CorpusInputs> = (0..16).map(|_| CorpusInputs { texts: pool_texts.clone() }).collect();
+        let results = Corpus.map_with(&engine, items);
+        assert!(results.iter().all(|result| result.as_ref().unwrap().total == 64 * 6));
+        let threads = THREADS.lock().unwrap().take().unwrap_or_default();
+        assert!(!threads.is_empty() && threads.len() <= 3, "{} threads", threads.len());
+    }
+}
