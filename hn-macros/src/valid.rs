@@ -101,14 +101,21 @@ pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
         let variant = node.variant();
         match seen.iter().find(|(earlier, _, _)| *earlier == variant) {
             Some((_, Some(entry), _)) if node.nested == Some(*entry) => {}
-            Some((_, _, first)) => cx.error_at(
-                node.entry_span,
-                format!(
-                    "`{}` and `{}` would both be the error variant `{variant}`; rename one (a nested pipeline with `#[nested(name = ..)]`)",
-                    first.path_name(),
-                    node.path_name()
-                ),
-            ),
+            Some((_, _, first)) => {
+                let (what, how) = if first.nested.is_some() || node.nested.is_some() {
+                    ("", "rename one (a nested pipeline with `#[nested(name = ..)]`)")
+                } else {
+                    ("nodes ", "rename one of the functions")
+                };
+                cx.error_at(
+                    node.entry_span,
+                    format!(
+                        "{what}`{}` and `{}` would both be the error variant `{variant}`; {how}",
+                        first.path_name(),
+                        node.path_name()
+                    ),
+                );
+            }
             None => seen.push((variant, node.nested, node)),
         }
     }

@@ -1,0 +1,22 @@
+// A pipeline whose nodes are less visible than itself cannot be nested: the
+// outer pipeline calls the nodes.
+mod text {
+    use hypernodes::prelude::*;
+
+    pipeline! {
+        pub struct TextStats {
+            fn count(text: &str) -> usize { text.len() }
+        }
+    }
+}
+
+pub use text::TextStats;
+
+hypernodes::pipeline! {
+    struct Report {
+        text::TextStats,
+        fn report(count: usize) -> String { count.to_string() }
+    }
+}
+
+fn main() {}
