@@ -224,3 +224,30 @@ mod top_level {
         assert_eq!(error, MapOverError::NothingMapped);
     }
 }
+
+pipeline! {
+    struct WordStats {
+        fn length(word: &str) -> usize { word.len() }
+        #[allow(dead_code, reason = "only `length` is used: `upper` is pruned")]
+        fn upper(word: &str) -> String { word.to_uppercase() }
+    }
+}
+
+pipeline! {
+    #[outputs(total_length)]
+    struct TotalLength {
+        #[nested(map_over = word, inputs(words = word), outputs(length = lengths, upper = uppers))]
+        WordStats,
+        fn total_length(lengths: &[usize]) -> usize { lengths.iter().sum() }
+    }
+}
+
+#[test]
+fn mapped_nodes_no_used_output_needs_are_pruned() {
+    let paths: Vec<&str> = TotalLength::NODES.iter().map(|node| node.path).collect();
+    assert_eq!(paths, ["word_stats / length", "total_length"]);
+    let out = TotalLength
+        .run(TotalLengthInputs { words: vec!["ab".into(), "cde".into()] })
+        .unwrap();
+    assert_eq!(out.total_length, 5);
+}

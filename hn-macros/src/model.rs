@@ -337,10 +337,17 @@ impl Model {
             None if !nested.is_empty() => Some(nested::visible_outputs(&nodes)),
             None => None,
         };
-        let plan = match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
+        let mut plan = match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
             Some(plan) => plan,
             None => return Err(Box::new(skeleton)),
         };
+        // Mapped nested pipelines compute only the outputs the graph uses.
+        if nested::restrict_groups(cx, &mut nodes, &plan) {
+            match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
+                Some(restricted) => plan = restricted,
+                None => return Err(Box::new(skeleton)),
+            }
+        }
         valid::check_variants(cx, &nodes, &plan);
         let specs: Vec<NodeSpec> = nodes.iter().map(Node::spec).collect();
         let input_types = valid::input_types(

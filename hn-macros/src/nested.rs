@@ -27,7 +27,7 @@ pub use attr::{MapModeKind, NestedAttr};
 
 use crate::ctxt::Ctxt;
 use crate::describe::{MemberDescription, PipelineDescription};
-use crate::graph::{closest, Plan};
+use crate::graph::{closest, Plan, Source};
 use crate::model::{self, ident, Model, Node, NodeKind, Role, Skeleton};
 use crate::sig::{NodeSig, Param};
 use crate::valid::{self, quoted_list};
@@ -67,8 +67,8 @@ pub struct GroupInput {
     /// The outer graph's name for it.
     pub outer: String,
     pub mapped: bool,
-    /// Its index in the group's `plan.inputs`.
-    pub plan_input: usize,
+    /// Its owned type (per item).
+    pub ty: TokenStream,
 }
 
 impl Group {
@@ -82,13 +82,78 @@ impl Group {
     /// shared one's type.
     pub fn param_owned_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
         let input = &self.inputs[index];
-        let ty = &self.model.input_types[input.plan_input];
+        let ty = &input.ty;
         if input.mapped {
             quote!(#krate::__private::Vec<#ty>)
         } else {
             quote!(#ty)
         }
     }
+}
+
+impl Group {
+    /// Keeps only the outputs `keep` says the outer graph uses, so that the
+    /// items compute nothing else. Shared inputs no node needs any more
+    /// stop being parameters; mapped ones stay (they decide the items).
+    fn restrict(&mut self, cx: &Ctxt, keep: &[bool]) -> Option<()> {
+        let model = &mut self.model;
+        let taken: Vec<String> = (model.plan.returned.iter().zip(keep))
+            .filter(|(_, keep)| **keep)
+            .map(|((name, _), _)| name.clone())
+            .collect();
+        let plan = model::analyze(cx, &model.nodes, Some(&taken), None)?;
+        let types: Vec<(String, TokenStream)> = (model.plan.inputs.iter())
+            .map(|input| input.name.clone())
+            .zip(model.input_types.iter().cloned())
+            .collect();
+        model.input_types = (plan.inputs.iter())
+            .map(|input| {
+                let found = types.iter().find(|(name, _)| *name == input.name);
+                found.map(|(_, ty)| ty.clone()).unwrap_or_default()
+            })
+            .collect();
+        model.plan = plan;
+        let plan = &model.plan;
+        self.inputs
+            .retain(|input| input.mapped || plan.inputs.iter().any(|used| used.name == input.name));
+        Some(())
+    }
+}
+
+/// Restricts every mapped group of `nodes` to the outputs `plan` uses.
+/// Returns whether any changed (then the graph must be analyzed again).
+pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
+    let mut changed = false;
+    for step in &plan.steps {
+        let node = &mut nodes[step.node];
+        let NodeKind::Mapped(group) = &mut node.kind else {
+            continue;
+        };
+        let keep: Vec<bool> = (0..node.sig.outputs.len())
+            .map(|output| {
+                step.used_outputs[output]
+                    || (plan.returned.iter()).any(|(_, source)| {
+                        *source == Source::Node { node: step.node, output }
+                    })
+            })
+            .collect();
+        if keep.iter().all(|keep| *keep) || group.restrict(cx, &keep).is_none() {
+            continue;
+        }
+        let mut kept = keep.iter();
+        node.sig.outputs.retain(|_| *kept.next().unwrap_or(&true));
+        node.sig.tuple_outputs = node.sig.outputs.len() > 1;
+        node.sig.params = (group.inputs.iter())
+            .map(|input| Param {
+                ident: ident(&input.outer, node.entry_span),
+                by_ref: true,
+                recorded: syn::parse_quote!(()),
+                span: node.entry_span,
+            })
+            .collect();
+        changed = true;
+    }
+    changed
 }
 
 /// The outputs of `nodes` that are not internal to a nested pipeline, in
@@ -201,6 +266,8 @@ impl Join<'_> {
             None => names.exposed.clone(),
         };
         let plan: Plan = model::analyze(cx, &members, Some(&taken), None)?;
+        let specs: Vec<_> = members.iter().map(Node::spec).collect();
+        let input_types = valid::input_types(cx, &members, &specs, &plan, &[], self.krate);
         let mut inputs = Vec::new();
         for mapped in &self.attr.map_over {
             let name = mapped.unraw().to_string();
@@ -215,7 +282,7 @@ impl Join<'_> {
                 outer: names.outer(&name),
                 name,
                 mapped: true,
-                plan_input,
+                ty: input_types[plan_input].clone(),
             });
         }
         for (plan_input, input) in plan.inputs.iter().enumerate() {
@@ -224,12 +291,10 @@ impl Join<'_> {
                     name: input.name.clone(),
                     outer: names.outer(&input.name),
                     mapped: false,
-                    plan_input,
+                    ty: input_types[plan_input].clone(),
                 });
             }
         }
-        let specs: Vec<_> = members.iter().map(Node::spec).collect();
-        let input_types = valid::input_types(cx, &members, &specs, &plan, &[], self.krate);
         if cx.has_errors() {
             return None;
         }
