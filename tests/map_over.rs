@@ -207,7 +207,7 @@ mod top_level {
         let label = String::new();
         let error = Scale
             .map_over(
-                ScaleMapInputs { x: Each(&[1, 2]), model: Shared(&model), label: Each(&[label.clone()]) },
+                ScaleMapInputs { x: Each(&[1, 2]), model: Shared(&model), label: Each(std::slice::from_ref(&label)) },
                 MapMode::Zip,
             )
             .unwrap_err();

@@ -158,12 +158,16 @@ pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
 
 /// The outputs of `nodes` that are not internal to a nested pipeline, in
 /// node order: what a pipeline without `#[outputs]` returns.
+/// (A name produced twice is listed once: the graph reports it.)
 pub fn visible_outputs(nodes: &[Node]) -> Vec<String> {
-    (nodes.iter())
-        .flat_map(|node| node.sig.outputs.iter())
-        .map(|output| output.unraw().to_string())
-        .filter(|name| !name.starts_with(INTERNAL))
-        .collect()
+    let mut names: Vec<String> = Vec::new();
+    for output in nodes.iter().flat_map(|node| node.sig.outputs.iter()) {
+        let name = output.unraw().to_string();
+        if !name.starts_with(INTERNAL) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// One nested entry to join to the outer graph.

@@ -30,12 +30,16 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
             // Rule: every name has one producer. `fn a() -> u8` and
             // `#[node(output = a)] fn b() -> u8` both produce `a`.
             GraphError::DuplicateOutput { first, second } => {
-                let output = &nodes[second.0].sig.outputs[second.1];
+                let output = nodes[second.0].sig.outputs[second.1].unraw();
+                let how = if nodes[second.0].nested.is_some() {
+                    format!("rename the nested pipeline's: `#[nested(outputs({output} = ..))]`")
+                } else {
+                    "rename one output with `#[node(output = ..)]`".to_owned()
+                };
                 cx.error_at(
                     nodes[second.0].output_span(second.1),
                     format!(
-                        "`{}` is produced by both `{}` and `{}`; a name needs one producer: rename one output with `#[node(output = ..)]`",
-                        output.unraw(),
+                        "`{output}` is produced by both `{}` and `{}`; a name needs one producer: {how}",
                         nodes[first.0].path_name(),
                         nodes[second.0].path_name()
                     ),
@@ -65,6 +69,13 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
                     format!("cycle: {} -> {} ({})", names.join(" -> "), names[0], links.join(", ")),
                 );
             }
+            // The errors below are about `#[outputs]`; without it, the
+            // requested list is made from the nodes' own outputs and has
+            // none of them.
+            GraphError::UnknownOutput { index, .. }
+            | GraphError::InputRequested { index }
+            | GraphError::DuplicateRequest { second: index, .. }
+                if *index >= requested.len() => {}
             // Rule: `#[outputs]` names produced values. `#[outputs(cuont)]`
             GraphError::UnknownOutput { index, suggestion } => {
                 let name = requested[*index].unraw();

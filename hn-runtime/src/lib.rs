@@ -95,7 +95,7 @@ pub mod __private {
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
-        attempt, finished, infallible, map_async, map_stream, ready, run_blocking, AsyncSlot,
+        attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready, run_blocking, AsyncSlot,
         CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
     };
     #[cfg(feature = "std")]

@@ -185,6 +185,18 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
 /// `attempt` if it has a timeout or retries), a `blocking` sync node on the
 /// blocking pool, any other sync node called inline.
 pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
+    node_call_in(model, step_index, args, false)
+}
+
+/// `node_call`; with `borrowed`, the arguments are borrowed from the caller
+/// (`map_over_async`, mapped nested pipelines), so a `blocking` node cannot
+/// move them to the blocking pool and runs through `blocking_in_place`.
+pub fn node_call_in(
+    model: &Model,
+    step_index: usize,
+    args: Vec<TokenStream>,
+    borrowed: bool,
+) -> TokenStream {
     let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
     let observer = observer_ident();
@@ -192,6 +204,9 @@ pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> To
         return mapped::call(model, group, node.sig.fails(), args, &quote!(#observer), Items::Async);
     }
     let (path, name) = (node.callee(), node.path_name());
+    if node.sig.blocking && borrowed {
+        return quote!(#observer.call(#name, || #private::blocking_in_place(|| #path(#(#args),*))));
+    }
     if node.sig.blocking {
         return quote!(#observer.call_async(#name, #private::run_blocking(move || #path(#(#args),*))).await);
     }

@@ -8,7 +8,7 @@
 //! caller's slices and values: nothing is cloned unless a node takes an
 //! input by value, and no `Vec` of full `Inputs` is built.
 
-use crate::expand::asynchronous::node_call;
+use crate::expand::asynchronous::node_call_in;
 use crate::expand::call::{observer_ident, sync_call};
 use crate::expand::mapped::Items;
 use crate::expand::sequential::call_step;
@@ -34,10 +34,14 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let private = model.private();
     let map_inputs = map_inputs_ident(model);
     let count = model.plan.inputs.len();
-    let (inputs, grid, index, mode, engine) = (
-        Ident::new("inputs", Span::mixed_site()),
-        Ident::new("grid", Span::mixed_site()),
-        Ident::new("index", Span::mixed_site()),
+    // In an item's body the pipeline's values are locals too: these must
+    // not meet their names. The public methods bind nothing else.
+    let (inputs, grid, index) = (
+        Ident::new("__hn_inputs", Span::mixed_site()),
+        Ident::new("__hn_grid", Span::mixed_site()),
+        Ident::new("__hn_index", Span::mixed_site()),
+    );
+    let (mode, engine) = (
         Ident::new("mode", Span::mixed_site()),
         Ident::new("engine", Span::mixed_site()),
     );
@@ -60,7 +64,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             step,
             &|step, args| {
                 if is_async {
-                    node_call(model, step, args)
+                    node_call_in(model, step, args, true)
                 } else {
                     let node = &model.nodes[model.plan.steps[step].node];
                     sync_call(model, node, args, &quote!(#observer), Items::Sequential)

@@ -9,7 +9,7 @@
 //! its `Vec` and a shared one is the outer value itself: neither is cloned,
 //! unless a nested node takes it by value.
 
-use crate::expand::asynchronous::node_call;
+use crate::expand::asynchronous::node_call_in;
 use crate::expand::call::observed;
 use crate::expand::sequential::call_step;
 use crate::graph::Source;
@@ -48,7 +48,7 @@ pub fn call(
         other => other,
     };
     let arg_locals: Vec<Ident> = (0..args.len())
-        .map(|index| format_ident!("group_arg_{}", index, span = Span::mixed_site()))
+        .map(|index| format_ident!("__hn_arg_{}", index, span = Span::mixed_site()))
         .collect();
     let names = (group.inputs.iter()).map(|input| input.outer.as_str());
     let lens = group.inputs.iter().zip(&arg_locals).map(|(input, local)| {
@@ -63,8 +63,8 @@ pub fn call(
         MapModeKind::Product => quote!(#private::MapMode::Product),
     };
     let (grid, index) = (
-        Ident::new("grid", Span::mixed_site()),
-        Ident::new("index", Span::mixed_site()),
+        Ident::new("__hn_grid", Span::mixed_site()),
+        Ident::new("__hn_index", Span::mixed_site()),
     );
     // One item: its inputs as references, the nested nodes, its outputs.
     let bind_inputs = group.inputs.iter().zip(&arg_locals).enumerate().filter_map(|(position, (input, arg))| {
@@ -83,7 +83,7 @@ pub fn call(
             step,
             &|step, args| {
                 if items == Items::Async {
-                    node_call(inner, step, args)
+                    node_call_in(inner, step, args, true)
                 } else {
                     observed(&inner.nodes[inner.plan.steps[step].node], args, observer)
                 }
@@ -114,12 +114,12 @@ pub fn call(
         },
     };
     // `Vec`s of each output.
-    let gathered = Ident::new("gathered", Span::mixed_site());
+    let gathered = Ident::new("__hn_gathered", Span::mixed_site());
     let split = if outputs.len() == 1 {
         quote!(#gathered)
     } else {
         let vecs: Vec<Ident> = (0..outputs.len())
-            .map(|index| format_ident!("gathered_{}", index, span = Span::mixed_site()))
+            .map(|index| format_ident!("__hn_gathered_{}", index, span = Span::mixed_site()))
             .collect();
         quote! {{
             #(let mut #vecs = #private::Vec::with_capacity(#gathered.len());)*
@@ -131,9 +131,9 @@ pub fn call(
     };
     let entry = &group.entry;
     let (error, item, path) = (
-        Ident::new("error", Span::mixed_site()),
-        Ident::new("item", Span::mixed_site()),
-        Ident::new("path", Span::mixed_site()),
+        Ident::new("__hn_error", Span::mixed_site()),
+        Ident::new("__hn_item", Span::mixed_site()),
+        Ident::new("__hn_path", Span::mixed_site()),
     );
     let result = quote! {
         match #private::Grid::new(#mode, [#(#names),*], [#(#lens),*]) {

@@ -145,7 +145,7 @@ fn member_interface(model: &Model, index: usize, node: &Node) -> TokenStream {
             type Node = #marker;
         }
 
-        #[allow(clippy::inline_always, reason = "a wrapper: the call is the node's")]
+        #[allow(clippy::inline_always, clippy::too_many_arguments, reason = "a wrapper: the call and its parameters are the node's")]
         impl #ident {
             #[doc(hidden)]
             #[inline(always)]

@@ -239,6 +239,21 @@ pub async fn run_blocking<R: Send + 'static>(call: impl FnOnce() -> R + Send + '
     }
 }
 
+/// Runs a `blocking` node whose arguments are borrowed from the caller (the
+/// items of `map_over_async` and of mapped nested pipelines), so that they
+/// cannot move to the blocking pool: on a multi-thread runtime the worker
+/// hands its other tasks to the other workers first
+/// (`tokio::task::block_in_place`); elsewhere (current-thread runtime, no
+/// runtime) the call runs inline.
+pub fn blocking_in_place<R>(call: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
+}
+
 /// The timeout and retries of an async node.
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {
