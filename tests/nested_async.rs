@@ -84,3 +84,45 @@ fn map_over_async_shares_inputs_and_runs_items_concurrently() {
     let bodies: Vec<String> = results.into_iter().map(|r| r.unwrap().body).collect();
     assert_eq!(bodies[3], "<u3>");
 }
+
+pipeline! {
+    struct Crunch {
+        #[node(blocking)]
+        fn crunched(text: &str) -> usize {
+            std::thread::sleep(Duration::from_millis(5));
+            text.len()
+        }
+        async fn waited(crunched: usize) -> usize {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            crunched * 2
+        }
+    }
+}
+
+pipeline! {
+    struct CrunchAll {
+        #[nested(map_over = text, inputs(texts = text), outputs(waited = doubled))]
+        Crunch,
+    }
+}
+
+#[test]
+fn blocking_nodes_with_borrowed_arguments_run_on_both_runtime_flavors() {
+    let texts: Vec<String> = (0..8).map(|i| "x".repeat(i)).collect();
+    let expected: Vec<usize> = (0..8).map(|i| i * 2).collect();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for runtime in [runtime(), current] {
+        let out = runtime
+            .block_on(CrunchAll.run_async(CrunchAllInputs { texts: texts.clone() }))
+            .unwrap();
+        assert_eq!(out.doubled, expected);
+        let results = runtime
+            .block_on(Crunch.map_over_async(CrunchMapInputs { text: Each(&texts) }, MapMode::Zip))
+            .unwrap();
+        let doubled: Vec<usize> = results.into_iter().map(|r| r.unwrap().waited).collect();
+        assert_eq!(doubled, expected);
+    }
+}
