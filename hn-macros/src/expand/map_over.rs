@@ -41,6 +41,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         Ident::new("__hn_grid", Span::mixed_site()),
         Ident::new("__hn_index", Span::mixed_site()),
     );
+    let public_inputs = Ident::new("inputs", Span::mixed_site());
     let (mode, engine) = (
         Ident::new("mode", Span::mixed_site()),
         Ident::new("engine", Span::mixed_site()),
@@ -87,7 +88,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let struct_doc = format!(
         "The inputs of [`{ident}::map_over`]: for each input, one value per item (`MapInput::Each`) or one shared by every item (`MapInput::Shared`)."
     );
-    let grid_of = quote!(Self::__map_over_grid(&#inputs, #mode)?);
+    let grid_of = quote!(Self::__map_over_grid(&#public_inputs, #mode)?);
     let common = quote! {
         #[doc = #struct_doc]
         #vis struct #map_inputs<'a> {
@@ -135,10 +136,10 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     /// over inputs of unequal lengths, no `Each` input).
                     #vis fn map_over_async<'a>(
                         &self,
-                        #inputs: #map_inputs<'a>,
+                        #public_inputs: #map_inputs<'a>,
                         #mode: #private::MapMode,
                     ) -> impl ::core::future::Future<Output = #results> + use<'a> {
-                        self.map_over_async_with(&#private::Engine::new(), #inputs, #mode)
+                        self.map_over_async_with(&#private::Engine::new(), #public_inputs, #mode)
                     }
 
                     /// `map_over_async` with an explicit `Engine`:
@@ -150,17 +151,17 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #vis fn map_over_async_with<'a>(
                         &self,
                         #engine: &#private::Engine,
-                        #inputs: #map_inputs<'a>,
+                        #public_inputs: #map_inputs<'a>,
                         #mode: #private::MapMode,
                     ) -> impl ::core::future::Future<Output = #results> + use<'a> {
                         let (pipeline, #engine) = (*self, #engine.clone());
                         async move {
                             let #grid = #grid_of;
                             let #grid = &#grid;
-                            let #inputs = &#inputs;
+                            let #public_inputs = &#public_inputs;
                             ::core::result::Result::Ok(
                                 #private::map_async(&#engine, 0..#grid.len(), |#index| {
-                                    pipeline.__map_over_item(#inputs, #grid, #index, &#private::LocatePanics)
+                                    pipeline.__map_over_item(#public_inputs, #grid, #index, &#private::LocatePanics)
                                 })
                                 .await,
                             )
@@ -202,7 +203,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     /// over inputs of unequal lengths, no `Each` input).
                     #vis fn map_over<'a>(
                         &self,
-                        #inputs: #map_inputs<'a>,
+                        #public_inputs: #map_inputs<'a>,
                         #mode: #private::MapMode,
                     ) -> #results
                     where
@@ -213,7 +214,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         let #grid = #grid_of;
                         let pipeline = *self;
                         ::core::result::Result::Ok(#private::map_par(0..#grid.len(), |#index| {
-                            pipeline.__map_over_item(&#inputs, &#grid, #index, &#private::LocatePanics)
+                            pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
                         }))
                     }
 
@@ -227,7 +228,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #vis fn map_over_with<'a>(
                         &self,
                         #engine: &#private::Engine,
-                        #inputs: #map_inputs<'a>,
+                        #public_inputs: #map_inputs<'a>,
                         #mode: #private::MapMode,
                     ) -> #results
                     where
@@ -238,7 +239,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         let #grid = #grid_of;
                         let pipeline = *self;
                         ::core::result::Result::Ok(#private::map_with(#engine, 0..#grid.len(), |#index| {
-                            pipeline.__map_over_item(&#inputs, &#grid, #index, &#private::LocatePanics)
+                            pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
                         }))
                     }
                 }
