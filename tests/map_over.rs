@@ -51,7 +51,11 @@ fn maps_the_nested_pipeline_over_a_vec_sharing_the_rest() {
     let out = ScoreAll.run(inputs(vec![1, 2, 3])).unwrap();
     assert_eq!(out.scores, [10, 20, 30]);
     assert_eq!(out.total, 60);
-    assert_eq!(MODEL_CLONES.load(Ordering::SeqCst), before, "the shared model was cloned");
+    assert_eq!(
+        MODEL_CLONES.load(Ordering::SeqCst),
+        before,
+        "the shared model was cloned"
+    );
     assert_eq!(ScoreAll::INPUTS, ["xs", "model"]);
     assert_eq!(ScoreAll::OUTPUTS, ["scores", "total"]);
 }
@@ -60,7 +64,8 @@ fn maps_the_nested_pipeline_over_a_vec_sharing_the_rest() {
 fn every_runner_gives_the_same_results() {
     let sequential = ScoreAll.run(inputs((1..=100).collect())).unwrap();
     let parallel = ScoreAll.run_parallel(inputs((1..=100).collect())).unwrap();
-    let asynchronous = futures_lite_block_on(ScoreAll.run_async(inputs((1..=100).collect()))).unwrap();
+    let asynchronous =
+        futures_lite_block_on(ScoreAll.run_async(inputs((1..=100).collect()))).unwrap();
     assert_eq!(sequential.scores, parallel.scores);
     assert_eq!(sequential.scores, asynchronous.scores);
     assert_eq!(sequential.total, 50_500);
@@ -116,11 +121,17 @@ pipeline! {
 #[test]
 fn zip_pairs_items_and_product_crosses_them() {
     let zipped = Zipped
-        .run(ZippedInputs { as_: vec![1, 2], bs: vec!['x', 'y'] })
+        .run(ZippedInputs {
+            as_: vec![1, 2],
+            bs: vec!['x', 'y'],
+        })
         .unwrap();
     assert_eq!(zipped.pairs, ["1x", "2y"]);
     let crossed = Crossed
-        .run(CrossedInputs { as_: vec![1, 2], bs: vec!['x', 'y', 'z'] })
+        .run(CrossedInputs {
+            as_: vec![1, 2],
+            bs: vec!['x', 'y', 'z'],
+        })
         .unwrap();
     assert_eq!(crossed.pairs, ["1x", "1y", "1z", "2x", "2y", "2z"]);
 }
@@ -128,15 +139,27 @@ fn zip_pairs_items_and_product_crosses_them() {
 #[test]
 fn zip_of_unequal_lengths_is_an_error_value() {
     let error = Zipped
-        .run(ZippedInputs { as_: vec![1, 2, 3], bs: vec!['x'] })
+        .run(ZippedInputs {
+            as_: vec![1, 2, 3],
+            bs: vec!['x'],
+        })
         .unwrap_err();
-    let ZippedError::Pair(NestedError::Items { entry, error: items }) = &error else {
+    let ZippedError::Pair(NestedError::Items {
+        entry,
+        error: items,
+    }) = &error
+    else {
         panic!("{error:?}")
     };
     assert_eq!(*entry, "pair");
     assert_eq!(
         *items,
-        MapOverError::UnequalLengths { first: "as_", first_len: 3, other: "bs", other_len: 1 }
+        MapOverError::UnequalLengths {
+            first: "as_",
+            first_len: 3,
+            other: "bs",
+            other_len: 1
+        }
     );
     assert_eq!(
         error.to_string(),
@@ -174,7 +197,11 @@ mod top_level {
         let xs = [1, 2, 3];
         let results = Scale
             .map_over(
-                ScaleMapInputs { x: Each(&xs), model: Shared(&model), label: Shared(&"#".to_owned()) },
+                ScaleMapInputs {
+                    x: Each(&xs),
+                    model: Shared(&model),
+                    label: Shared(&"#".to_owned()),
+                },
                 MapMode::Zip,
             )
             .unwrap();
@@ -190,14 +217,21 @@ mod top_level {
         let results = Scale
             .map_over_with(
                 &Engine::new().map(Mode::Sequential),
-                ScaleMapInputs { x: Each(&xs), model: Shared(&model), label: Each(&labels) },
+                ScaleMapInputs {
+                    x: Each(&xs),
+                    model: Shared(&model),
+                    label: Each(&labels),
+                },
                 MapMode::Product,
             )
             .unwrap();
         assert_eq!(results.len(), 4);
         assert!(matches!(results[0], Err(MapError::Failed { item: 0, .. })));
         assert!(matches!(results[1], Err(MapError::Failed { item: 1, .. })));
-        let rest: Vec<String> = results[2..].iter().map(|r| r.as_ref().unwrap().labelled.clone()).collect();
+        let rest: Vec<String> = results[2..]
+            .iter()
+            .map(|r| r.as_ref().unwrap().labelled.clone())
+            .collect();
         assert_eq!(rest, ["a5", "b5"]);
     }
 
@@ -207,17 +241,30 @@ mod top_level {
         let label = String::new();
         let error = Scale
             .map_over(
-                ScaleMapInputs { x: Each(&[1, 2]), model: Shared(&model), label: Each(std::slice::from_ref(&label)) },
+                ScaleMapInputs {
+                    x: Each(&[1, 2]),
+                    model: Shared(&model),
+                    label: Each(std::slice::from_ref(&label)),
+                },
                 MapMode::Zip,
             )
             .unwrap_err();
         assert_eq!(
             error,
-            MapOverError::UnequalLengths { first: "x", first_len: 2, other: "label", other_len: 1 }
+            MapOverError::UnequalLengths {
+                first: "x",
+                first_len: 2,
+                other: "label",
+                other_len: 1
+            }
         );
         let error = Scale
             .map_over(
-                ScaleMapInputs { x: Shared(&1), model: Shared(&model), label: Shared(&label) },
+                ScaleMapInputs {
+                    x: Shared(&1),
+                    model: Shared(&model),
+                    label: Shared(&label),
+                },
                 MapMode::Zip,
             )
             .unwrap_err();
@@ -247,7 +294,9 @@ fn mapped_nodes_no_used_output_needs_are_pruned() {
     let paths: Vec<&str> = TotalLength::NODES.iter().map(|node| node.path).collect();
     assert_eq!(paths, ["word_stats / length", "total_length"]);
     let out = TotalLength
-        .run(TotalLengthInputs { words: vec!["ab".into(), "cde".into()] })
+        .run(TotalLengthInputs {
+            words: vec!["ab".into(), "cde".into()],
+        })
         .unwrap();
     assert_eq!(out.total_length, 5);
 }

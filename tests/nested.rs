@@ -80,17 +80,24 @@ pipeline! {
 
 #[test]
 fn renames_and_pruning() {
-    let out = Renamed
-        .run(RenamedInputs { path: "x".into() })
-        .unwrap();
+    let out = Renamed.run(RenamedInputs { path: "x".into() }).unwrap();
     assert_eq!(out.summary, "3 words");
     let paths: Vec<&str> = Renamed::NODES.iter().map(|node| node.path).collect();
     assert_eq!(
         paths,
-        ["text_stats / load_text", "text_stats / tokens", "text_stats / count_words", "summary"]
+        [
+            "text_stats / load_text",
+            "text_stats / tokens",
+            "text_stats / count_words",
+            "summary"
+        ]
     );
     assert_eq!(Renamed::NODES[1].inputs, ["__hn_text_stats_text"]);
-    assert!(Renamed::DOT.contains("subgraph \"cluster_text_stats\""), "{}", Renamed::DOT);
+    assert!(
+        Renamed::DOT.contains("subgraph \"cluster_text_stats\""),
+        "{}",
+        Renamed::DOT
+    );
 }
 
 pipeline! {
@@ -105,7 +112,11 @@ fn nodes_the_outer_graph_does_not_need_are_pruned() {
     let names: Vec<&str> = OnlyText::NODES.iter().map(|node| node.name).collect();
     assert_eq!(names, ["load_text"]);
     assert_eq!(OnlyText::OUTPUTS, ["loaded"]);
-    let out = OnlyText.run(OnlyTextInputs { file_path: "f".into() }).unwrap();
+    let out = OnlyText
+        .run(OnlyTextInputs {
+            file_path: "f".into(),
+        })
+        .unwrap();
     assert_eq!(out.loaded, "f alpha beta");
 }
 
@@ -170,7 +181,13 @@ mod three_levels {
         let paths: Vec<&str> = Corpus::NODES.iter().map(|node| node.path).collect();
         assert_eq!(
             paths,
-            ["analyze / clean / cleaned", "analyze / clean / words", "analyze / cleaned_len", "analyze / shouted", "total"]
+            [
+                "analyze / clean / cleaned",
+                "analyze / clean / words",
+                "analyze / cleaned_len",
+                "analyze / shouted",
+                "total"
+            ]
         );
         let mut bad = texts(3);
         bad[2].clear();
@@ -181,7 +198,12 @@ mod three_levels {
             error.to_string(),
             "node `analyze / clean / words` failed on item 2 of `analyze`: no words"
         );
-        let CorpusError::Analyze(NestedError::Failed { item: Some(2), error: inner, .. }) = error else {
+        let CorpusError::Analyze(NestedError::Failed {
+            item: Some(2),
+            error: inner,
+            ..
+        }) = error
+        else {
             panic!("{error:?}");
         };
         assert_eq!(inner.path(), "clean / words");
@@ -189,14 +211,27 @@ mod three_levels {
 
     #[test]
     fn nested_maps_under_a_map_stay_in_the_pool() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
         let engine = Engine::new().pool(pool).nodes(Mode::Parallel);
         // Only these texts record their threads (tests run at once).
         let pool_texts: Vec<String> = (0..64).map(|i| format!("Pool b {i}")).collect();
-        let items: Vec<CorpusInputs> = (0..16).map(|_| CorpusInputs { texts: pool_texts.clone() }).collect();
+        let items: Vec<CorpusInputs> = (0..16)
+            .map(|_| CorpusInputs {
+                texts: pool_texts.clone(),
+            })
+            .collect();
         let results = Corpus.map_with(&engine, items);
-        assert!(results.iter().all(|result| result.as_ref().unwrap().total == 64 * 6));
+        assert!(results
+            .iter()
+            .all(|result| result.as_ref().unwrap().total == 64 * 6));
         let threads = THREADS.lock().unwrap().take().unwrap_or_default();
-        assert!(!threads.is_empty() && threads.len() <= 3, "{} threads", threads.len());
+        assert!(
+            !threads.is_empty() && threads.len() <= 3,
+            "{} threads",
+            threads.len()
+        );
     }
 }

@@ -58,13 +58,19 @@ fn a_failing_async_item_names_its_index() {
         .block_on(Crawl.run_async(CrawlInputs { urls, delay_ms: 1 }))
         .unwrap_err();
     assert_eq!(error.path(), "fetch / body");
-    assert_eq!(error.to_string(), "node `fetch / body` failed on item 1 of `fetch`: empty url");
+    assert_eq!(
+        error.to_string(),
+        "node `fetch / body` failed on item 1 of `fetch`: empty url"
+    );
 }
 
 #[test]
 fn flattened_async_nodes_are_awaited() {
     let out = runtime()
-        .block_on(FetchOne.run_async(FetchOneInputs { url: "x".into(), delay_ms: 1 }))
+        .block_on(FetchOne.run_async(FetchOneInputs {
+            url: "x".into(),
+            delay_ms: 1,
+        }))
         .unwrap();
     assert_eq!(out.shout, "<X>");
     assert_eq!(out.size, 3);
@@ -76,11 +82,18 @@ fn map_over_async_shares_inputs_and_runs_items_concurrently() {
     let started = Instant::now();
     let results = runtime()
         .block_on(Fetch.map_over_async(
-            FetchMapInputs { url: Each(&urls), delay_ms: Shared(&50) },
+            FetchMapInputs {
+                url: Each(&urls),
+                delay_ms: Shared(&50),
+            },
             MapMode::Zip,
         ))
         .unwrap();
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     let bodies: Vec<String> = results.into_iter().map(|r| r.unwrap().body).collect();
     assert_eq!(bodies[3], "<u3>");
 }
@@ -116,7 +129,9 @@ fn blocking_nodes_with_borrowed_arguments_run_on_both_runtime_flavors() {
         .unwrap();
     for runtime in [runtime(), current] {
         let out = runtime
-            .block_on(CrunchAll.run_async(CrunchAllInputs { texts: texts.clone() }))
+            .block_on(CrunchAll.run_async(CrunchAllInputs {
+                texts: texts.clone(),
+            }))
             .unwrap();
         assert_eq!(out.doubled, expected);
         let results = runtime

@@ -23,9 +23,45 @@
 //! and those of pipelines nested in it), each with the names it consumes and
 //! produces at the pipeline's level, so that an outer pipeline can put them
 //! in its own graph (see `nested.rs`).
+//!
+//! # Visibility
+//!
+//! A private or `pub(..)` item's macro is an ordinary `macro_rules!`,
+//! imported with the item's own visibility (`use __hn_node_load as load;`).
+//! A `macro_rules!` cannot be re-exported beyond its crate, so a `pub` item's
+//! macro is `#[macro_export]`ed instead, and re-exported from the item's
+//! module:
+//!
+//! ```text
+//! #[macro_export] macro_rules! __hn_node_load_3 { .. }
+//! pub use __hn_node_load_3 as load;
+//! ```
+//!
+//! - `#[macro_export]` puts the macro at the crate root under its own name,
+//!   so the name must be unique in the crate: two modules may both have a
+//!   `pub` node `load`. It is the item's name and a number from a counter
+//!   that lives as long as the process (one compilation in rustc), so it is
+//!   unique and deterministic for one compilation; only the `use` right
+//!   after it names it, in the same expansion, so other compilations
+//!   (incremental builds, rust-analyzer) never depend on the number. A hash
+//!   of the item's tokens would not do: identical items in two modules (made
+//!   by a user's `macro_rules!`) would clash, and a span's file and line can
+//!   only be read from rustc 1.88 on.
+//! - The `use` is relative and right after the definition, so it finds the
+//!   macro by its textual `macro_rules!` scope. Through the crate root
+//!   (`pub use crate::__hn_node_load_3 as load;`), rustc rejects it:
+//!   "macro-expanded `macro_export` macros from the current crate cannot be
+//!   referred to by absolute paths". Pipelines in the same crate and in other
+//!   crates then both resolve the item's path (`crate::text::load`,
+//!   `super::load`, `other_crate::text::load`, a `use` of it) through the
+//!   re-export, never by the hidden name.
+//! - A `pub` item in a private module or in a function body is exported too
+//!   (a macro cannot see its module's visibility), under a hidden name that
+//!   nothing names; its path stays as reachable as the item.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::{format_ident, quote, ToTokens};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Ident, LitStr, Path, Token, TraitItemFn, Visibility};
@@ -77,7 +113,8 @@ pub fn pipeline_macro(ident: &Ident, vis: &Visibility, description: TokenStream)
 }
 
 /// A `macro_rules!` answering `@hn_describe` requests with `@answer {
-/// description }`, imported under `ident` in the macro namespace.
+/// description }`, imported under `ident` in the macro namespace: crate-wide
+/// at most, or exported if `vis` is `pub` (see the module docs).
 fn describing_macro(
     macro_name: &Ident,
     ident: &Ident,
@@ -87,30 +124,43 @@ fn describing_macro(
     hint: &str,
 ) -> TokenStream {
     let describe = format_ident!("{}", DESCRIBE);
-    let use_vis = macro_visibility(vis);
+    let rules = quote! {
+        (@#describe { $($callback:tt)* } $($state:tt)*) => {
+            $($callback)*! { @#answer { #description } $($state)* }
+        };
+        ($($other:tt)*) => {
+            ::core::compile_error! { #hint }
+        };
+    };
+    if let Visibility::Public(_) = vis {
+        let macro_name = exported_name(macro_name);
+        return quote! {
+            #[doc(hidden)]
+            #[macro_export]
+            #[allow(non_local_definitions, clippy::crate_in_macro_def, reason = "exported under a unique hidden name, named only by the `use` below; the description's `crate` paths are never resolved")]
+            macro_rules! #macro_name { #rules }
+            #[doc(hidden)]
+            #[allow(unused_imports, unreachable_pub, clippy::useless_attribute, reason = "used only by the pipelines that list it")]
+            pub use #macro_name as #ident;
+        };
+    }
+    let use_vis = match vis {
+        Visibility::Restricted(_) => quote!(#vis),
+        _ => TokenStream::new(),
+    };
     quote! {
         #[doc(hidden)]
-        macro_rules! #macro_name {
-            (@#describe { $($callback:tt)* } $($state:tt)*) => {
-                $($callback)*! { @#answer { #description } $($state)* }
-            };
-            ($($other:tt)*) => {
-                ::core::compile_error! { #hint }
-            };
-        }
+        macro_rules! #macro_name { #rules }
         #[doc(hidden)]
         #[allow(unused_imports, clippy::useless_attribute, reason = "used only by the pipelines that list it")]
         #use_vis use #macro_name as #ident;
     }
 }
 
-/// A `macro_rules!` macro can be re-exported at most crate-wide.
-fn macro_visibility(vis: &Visibility) -> TokenStream {
-    match vis {
-        Visibility::Public(_) => quote!(pub(crate)),
-        Visibility::Restricted(_) => quote!(#vis),
-        Visibility::Inherited => TokenStream::new(),
-    }
+/// `name_N`: a name no other exported macro of this compilation has.
+fn exported_name(name: &Ident) -> Ident {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format_ident!("{}_{}", name, NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The request `pipeline!` emits to resolve `path`: the node's macro answers
@@ -227,7 +277,9 @@ impl ToTokens for PipelineDescription {
             unnestable,
             members,
         } = self;
-        let unnestable = unnestable.as_ref().map(|reason| quote!(unnestable(#reason);));
+        let unnestable = unnestable
+            .as_ref()
+            .map(|reason| quote!(unnestable(#reason);));
         let members = members.iter().map(|member| {
             let MemberDescription {
                 path,
@@ -248,10 +300,16 @@ impl ToTokens for PipelineDescription {
 }
 
 /// `keyword( .. )`: the parenthesized contents.
-fn parenthesized_after<'a>(input: ParseStream<'a>, keyword: &str) -> syn::Result<syn::parse::ParseBuffer<'a>> {
+fn parenthesized_after<'a>(
+    input: ParseStream<'a>,
+    keyword: &str,
+) -> syn::Result<syn::parse::ParseBuffer<'a>> {
     let found: Ident = input.parse()?;
     if found != keyword {
-        return Err(syn::Error::new(found.span(), format!("expected `{keyword}(..)`")));
+        return Err(syn::Error::new(
+            found.span(),
+            format!("expected `{keyword}(..)`"),
+        ));
     }
     let content;
     parenthesized!(content in input);
@@ -261,13 +319,16 @@ fn parenthesized_after<'a>(input: ParseStream<'a>, keyword: &str) -> syn::Result
 /// `keyword(a, b, ..)`.
 fn idents_after(input: ParseStream, keyword: &str) -> syn::Result<Vec<Ident>> {
     let content = parenthesized_after(input, keyword)?;
-    let idents = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, syn::ext::IdentExt::parse_any)?;
+    let idents = Punctuated::<Ident, Token![,]>::parse_terminated_with(
+        &content,
+        syn::ext::IdentExt::parse_any,
+    )?;
     Ok(idents.into_iter().collect())
 }
 
 /// What a path entry turned out to be.
 pub enum Described {
-    Node(NodeDescription),
+    Node(Box<NodeDescription>),
     Pipeline(Box<PipelineDescription>),
 }
 
@@ -320,7 +381,7 @@ impl Parse for Resolved {
             }
             let described = match (group.stream().is_empty(), is_node) {
                 (true, _) => None,
-                (false, true) => Some(Described::Node(syn::parse2(group.stream())?)),
+                (false, true) => Some(Described::Node(Box::new(syn::parse2(group.stream())?))),
                 (false, false) => Some(Described::Pipeline(Box::new(syn::parse2(group.stream())?))),
             };
             answers.push(Answer {

@@ -8,8 +8,8 @@ use crate::ast::{Entry, PipelineInput};
 use crate::attr::{take_node_attr, PipelineAttrs, NODE_ATTR};
 use crate::ctxt::Ctxt;
 use crate::describe::{Answer, Described, NodeDescription};
-use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::graph::{self, NodeSpec, ParamSpec, Plan, Source};
+use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::sig::NodeSig;
 use crate::valid;
 use proc_macro2::{Span, TokenStream};
@@ -270,7 +270,10 @@ impl Model {
                             if nested_attr.is_some() {
                                 cx.error_at(
                                     entry_span,
-                                    format!("`#[nested]` is for pipelines; `{}` is a #[node] function", description.item.sig.ident),
+                                    format!(
+                                        "`#[nested]` is for pipelines; `{}` is a #[node] function",
+                                        description.item.sig.ident
+                                    ),
                                 );
                             }
                             match path_node(cx, path, description, entry_span) {
@@ -518,7 +521,12 @@ pub fn analyze(
 }
 
 /// A path entry that is a `#[node]` function.
-fn path_node(cx: &Ctxt, path: Path, description: &NodeDescription, entry_span: Span) -> Option<Node> {
+fn path_node(
+    cx: &Ctxt,
+    path: Path,
+    description: &NodeDescription,
+    entry_span: Span,
+) -> Option<Node> {
     let mut attrs = description.item.attrs.clone();
     let attr = take_node_attr(cx, &mut attrs);
     let sig = NodeSig::from_syn(cx, &attr, &description.item.sig)?;

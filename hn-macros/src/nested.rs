@@ -133,7 +133,11 @@ pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
             .map(|output| {
                 step.used_outputs[output]
                     || (plan.returned.iter()).any(|(_, source)| {
-                        *source == Source::Node { node: step.node, output }
+                        *source
+                            == Source::Node {
+                                node: step.node,
+                                output,
+                            }
                     })
             })
             .collect();
@@ -188,7 +192,11 @@ impl Join<'_> {
         if let Some(reason) = &description.unnestable {
             cx.error_at(
                 self.span,
-                format!("`{}` cannot be nested: {}", description.ident, reason.value()),
+                format!(
+                    "`{}` cannot be nested: {}",
+                    description.ident,
+                    reason.value()
+                ),
             );
             return None;
         }
@@ -266,7 +274,10 @@ impl Join<'_> {
     /// The nested nodes a mapped entry runs per item.
     fn group(&self, cx: &Ctxt, members: Vec<Node>, names: &Names) -> Option<Group> {
         let taken: Vec<String> = match &self.attr.outputs {
-            Some(renames) => renames.iter().map(|(inner, _)| inner.unraw().to_string()).collect(),
+            Some(renames) => renames
+                .iter()
+                .map(|(inner, _)| inner.unraw().to_string())
+                .collect(),
             None => names.exposed.clone(),
         };
         let plan: Plan = model::analyze(cx, &members, Some(&taken), None)?;
@@ -290,7 +301,12 @@ impl Join<'_> {
             });
         }
         for (plan_input, input) in plan.inputs.iter().enumerate() {
-            if !self.attr.map_over.iter().any(|mapped| mapped.unraw() == input.name) {
+            if !self
+                .attr
+                .map_over
+                .iter()
+                .any(|mapped| mapped.unraw() == input.name)
+            {
                 inputs.push(GroupInput {
                     name: input.name.clone(),
                     outer: names.outer(&input.name),
@@ -424,7 +440,10 @@ impl Names<'_> {
 }
 
 fn unraw_all(idents: &[Ident]) -> Vec<String> {
-    idents.iter().map(|ident| ident.unraw().to_string()).collect()
+    idents
+        .iter()
+        .map(|ident| ident.unraw().to_string())
+        .collect()
 }
 
 /// `TextStats` → `text_stats`, `HTTPServer` → `http_server`.

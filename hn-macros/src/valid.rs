@@ -114,7 +114,10 @@ pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
             Some((_, Some(entry), _)) if node.nested == Some(*entry) => {}
             Some((_, _, first)) => {
                 let (what, how) = if first.nested.is_some() || node.nested.is_some() {
-                    ("", "rename one (a nested pipeline with `#[nested(name = ..)]`)")
+                    (
+                        "",
+                        "rename one (a nested pipeline with `#[nested(name = ..)]`)",
+                    )
                 } else {
                     ("nodes ", "rename one of the functions")
                 };

@@ -9,8 +9,8 @@
 //! lookup takes the impl that matches with the fewest dereferences.
 //! See <https://github.com/dtolnay/case-studies/tree/master/autoref-specialization>.
 
-use core::error::Error;
 use crate::error::NodeError;
+use core::error::Error;
 use core::fmt::{self, Debug, Display};
 
 /// Wraps a reference for autoref-based specialization.

@@ -85,27 +85,27 @@ pub mod __private {
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,
         SourceViaError,
     };
+    pub use crate::nested::Grid;
     pub use crate::observe::Observer;
     #[cfg(feature = "std")]
     pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
-    pub use crate::nested::Grid;
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
-        attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready, run_blocking, AsyncSlot,
-        CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
+        attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready,
+        run_blocking, AsyncSlot, CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
     };
-    #[cfg(feature = "std")]
-    pub use crate::executor::{failure::Failure, map::map_with};
-    #[cfg(feature = "alloc")]
-    pub use crate::executor::items::items_sequential;
     #[cfg(feature = "rayon")]
     pub use crate::executor::items::items_parallel;
+    #[cfg(feature = "alloc")]
+    pub use crate::executor::items::items_sequential;
     #[cfg(feature = "tokio")]
     pub use crate::executor::{asynchronous::DEFAULT_IN_FLIGHT, items::items_async};
+    #[cfg(feature = "std")]
+    pub use crate::executor::{failure::Failure, map::map_with};
     #[cfg(feature = "rayon")]
     pub use crate::executor::{
         map::map_par,

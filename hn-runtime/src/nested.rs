@@ -368,7 +368,8 @@ mod test {
 
     #[test]
     fn zip_of_unequal_lengths_names_both() {
-        let error = Grid::new(MapMode::Zip, ["a", "b", "c"], [Some(3), Some(3), Some(2)]).unwrap_err();
+        let error =
+            Grid::new(MapMode::Zip, ["a", "b", "c"], [Some(3), Some(3), Some(2)]).unwrap_err();
         assert_eq!(
             error,
             MapOverError::UnequalLengths {
@@ -391,8 +392,12 @@ mod test {
 
     #[test]
     fn empty_inputs_make_no_items_and_nothing_mapped_is_an_error() {
-        assert!(Grid::new(MapMode::Product, ["a", "b"], [Some(2), Some(0)]).unwrap().is_empty());
-        assert!(Grid::new(MapMode::Zip, ["a"], [Some(0)]).unwrap().is_empty());
+        assert!(Grid::new(MapMode::Product, ["a", "b"], [Some(2), Some(0)])
+            .unwrap()
+            .is_empty());
+        assert!(Grid::new(MapMode::Zip, ["a"], [Some(0)])
+            .unwrap()
+            .is_empty());
         assert_eq!(
             Grid::new(MapMode::Zip, ["a"], [None]).unwrap_err(),
             MapOverError::NothingMapped
@@ -401,7 +406,8 @@ mod test {
 
     #[test]
     fn product_overflow_is_an_error() {
-        let error = Grid::new(MapMode::Product, ["a", "b"], [Some(usize::MAX), Some(2)]).unwrap_err();
+        let error =
+            Grid::new(MapMode::Product, ["a", "b"], [Some(usize::MAX), Some(2)]).unwrap_err();
         assert_eq!(error, MapOverError::TooManyItems);
     }
 }

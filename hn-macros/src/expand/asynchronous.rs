@@ -32,6 +32,7 @@ pub fn expand(model: &Model) -> TokenStream {
     quote! {
         #private::cfg_tokio! {
             #[allow(clippy::future_not_send, reason = "the futures are `Send` exactly when the pipeline's values are")]
+            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
             impl #ident {
                 #run_async
                 #maps
@@ -201,7 +202,14 @@ pub fn node_call_in(
     let node = &model.nodes[model.plan.steps[step_index].node];
     let observer = observer_ident();
     if let NodeKind::Mapped(group) = &node.kind {
-        return mapped::call(model, group, node.sig.fails(), args, &quote!(#observer), Items::Async);
+        return mapped::call(
+            model,
+            group,
+            node.sig.fails(),
+            args,
+            &quote!(#observer),
+            Items::Async,
+        );
     }
     let (path, name) = (node.callee(), node.path_name());
     if node.sig.blocking && borrowed {
@@ -365,6 +373,7 @@ fn sync_stubs(model: &Model) -> TokenStream {
     let (run, run_parallel) = (stub("run"), stub("run_parallel"));
     quote! {
         #[allow(unused_lifetimes, reason = "`for<'hn>` defers the bound to the call")]
+        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
         impl #ident {
             #run
             #run_parallel

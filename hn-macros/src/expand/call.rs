@@ -2,8 +2,8 @@
 //! says, the call wrapped in the run's observer, and a fallible node's error
 //! turned into the pipeline's error.
 
-use crate::graph::Passing;
 use crate::expand::mapped::{self, Items};
+use crate::graph::Passing;
 use crate::model::{Model, Node, NodeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -44,7 +44,9 @@ pub fn sync_call(
     items: Items,
 ) -> TokenStream {
     match &node.kind {
-        NodeKind::Mapped(group) => mapped::call(model, group, node.sig.fails(), args, observer, items),
+        NodeKind::Mapped(group) => {
+            mapped::call(model, group, node.sig.fails(), args, observer, items)
+        }
         _ => observed(node, args, observer),
     }
 }

@@ -95,7 +95,10 @@ fn write_edges(out: &mut String, model: &Model, from: &dyn Fn(Source) -> String)
     for step in &model.plan.steps {
         let consumer = model.nodes[step.node].path_name();
         for (index, (source, _)) in step.args.iter().enumerate() {
-            let value = model.nodes[step.node].sig.params[index].ident.unraw().to_string();
+            let value = model.nodes[step.node].sig.params[index]
+                .ident
+                .unraw()
+                .to_string();
             let _ = writeln!(
                 out,
                 "  \"{}\" -> \"node:{consumer}\" [label=\"{value}\"];",

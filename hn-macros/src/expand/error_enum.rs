@@ -86,15 +86,18 @@ pub fn expand(model: &Model) -> TokenStream {
         });
         quote!(match *self { #(#arms)* })
     };
-    let node = arms(&|name, _| quote!(#name), &|_, _| {
-        quote!(#private::NodeError::node(error))
-    });
-    let path = arms(&|name, _| quote!(#name), &|_, _| {
-        quote!(#private::NodeError::path(error))
-    });
-    let items = arms(&|_, _| quote!(::core::result::Result::Ok(())), &|_, _| {
-        quote!(#private::NodeError::__fmt_items(error, f))
-    });
+    let node = arms(
+        &|name, _| quote!(#name),
+        &|_, _| quote!(#private::NodeError::node(error)),
+    );
+    let path = arms(
+        &|name, _| quote!(#name),
+        &|_, _| quote!(#private::NodeError::path(error)),
+    );
+    let items = arms(
+        &|_, _| quote!(::core::result::Result::Ok(())),
+        &|_, _| quote!(#private::NodeError::__fmt_items(error, f)),
+    );
     let detail = arms(
         &|_, _| quote!(#private::write_detail(f, (&&&#private::Probe(error)).hn_display())),
         &|_, _| quote!(#private::NodeError::__fmt_detail(error, f)),

@@ -51,7 +51,10 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let names = model.plan.inputs.iter().map(|input| input.name.as_str());
     let definitions = fields.iter().enumerate().map(|(input, field)| {
         let ty = model.type_of(Source::Input(input));
-        let doc = format!("`{}`: one value per item, or one for all.", model.plan.inputs[input].name);
+        let doc = format!(
+            "`{}`: one value per item, or one for all.",
+            model.plan.inputs[input].name
+        );
         quote!(#[doc = #doc] pub #field: #private::MapInput<'a, #ty>,)
     });
     let binds = fields.iter().enumerate().map(|(position, field)| {
@@ -95,6 +98,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             #(#definitions)*
         }
 
+        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+
         impl #ident {
             /// The items of a map over `inputs`.
             #[doc(hidden)]
@@ -110,6 +115,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         quote! {
             #private::cfg_tokio! {
                 #[allow(clippy::future_not_send, reason = "the futures are `Send` exactly when the pipeline's values are")]
+                #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
                 impl #ident {
                     /// One item of `map_over_async`.
                     #[doc(hidden)]
@@ -172,6 +178,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         }
     } else {
         quote! {
+            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
             impl #ident {
                 /// One item of `map_over`.
                 #[doc(hidden)]
@@ -188,6 +195,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 
             #private::cfg_rayon! {
                 #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+                #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
                 impl #ident {
                     /// Runs the pipeline once per item formed from `inputs`
                     /// (`MapMode::Zip`: the `Each` inputs side by side;
@@ -260,5 +268,9 @@ pub fn map_inputs_ident(model: &Model) -> Ident {
 /// The field of input `index`, named like the `Inputs` field.
 fn field(model: &Model, index: usize) -> Ident {
     let (node, param) = model.plan.inputs[index].consumers[0];
-    input_field(model, index, model.nodes[node].sig.params[param].ident.span())
+    input_field(
+        model,
+        index,
+        model.nodes[node].sig.params[param].ident.span(),
+    )
 }

@@ -67,16 +67,26 @@ pub fn call(
         Ident::new("__hn_index", Span::mixed_site()),
     );
     // One item: its inputs as references, the nested nodes, its outputs.
-    let bind_inputs = group.inputs.iter().zip(&arg_locals).enumerate().filter_map(|(position, (input, arg))| {
-        // A mapped input no taken output needs only counts the items.
-        let used = inner.plan.inputs.iter().position(|used| used.name == input.name)?;
-        let local = inner.local(Source::Input(used));
-        Some(if input.mapped {
-            quote!(let #local = &#arg[#grid.position(#index, #position)];)
-        } else {
-            quote!(let #local = #arg;)
-        })
-    });
+    let bind_inputs =
+        group
+            .inputs
+            .iter()
+            .zip(&arg_locals)
+            .enumerate()
+            .filter_map(|(position, (input, arg))| {
+                // A mapped input no taken output needs only counts the items.
+                let used = inner
+                    .plan
+                    .inputs
+                    .iter()
+                    .position(|used| used.name == input.name)?;
+                let local = inner.local(Source::Input(used));
+                Some(if input.mapped {
+                    quote!(let #local = &#arg[#grid.position(#index, #position)];)
+                } else {
+                    quote!(let #local = #arg;)
+                })
+            });
     let steps = (0..inner.plan.steps.len()).map(|step| {
         call_step(
             inner,

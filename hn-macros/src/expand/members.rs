@@ -27,7 +27,10 @@ pub fn expand(model: &Model) -> TokenStream {
             .map(|(name, _)| ident(name, Span::call_site()))
             .collect(),
         unnestable: reason.map(|reason| LitStr::new(&reason, Span::call_site())),
-        members: members.iter().map(|node| member_description(node)).collect(),
+        members: members
+            .iter()
+            .map(|node| member_description(node))
+            .collect(),
     };
     let describing = describe::pipeline_macro(
         &skeleton.ident,
@@ -89,7 +92,12 @@ fn member_description(node: &Node) -> MemberDescription {
     path.push(LitStr::new(&node.name(), Span::call_site()));
     MemberDescription {
         path,
-        params: node.sig.params.iter().map(|param| param.ident.clone()).collect(),
+        params: node
+            .sig
+            .params
+            .iter()
+            .map(|param| param.ident.clone())
+            .collect(),
         outputs: node.sig.outputs.clone(),
         node: node
             .described
@@ -111,14 +119,20 @@ fn member_interface(model: &Model, index: usize, node: &Node) -> TokenStream {
     let params: Vec<Ident> = (0..node.sig.params.len())
         .map(|param| format_ident!("p{}", param, span = Span::mixed_site()))
         .collect();
-    let typed = node.sig.params.iter().zip(&params).enumerate().map(|(k, (param, name))| {
-        let ty = node.param_type(krate, k);
-        if param.by_ref {
-            quote!(#name: &'hn #ty)
-        } else {
-            quote!(#name: #ty)
-        }
-    });
+    let typed = node
+        .sig
+        .params
+        .iter()
+        .zip(&params)
+        .enumerate()
+        .map(|(k, (param, name))| {
+            let ty = node.param_type(krate, k);
+            if param.by_ref {
+                quote!(#name: &'hn #ty)
+            } else {
+                quote!(#name: #ty)
+            }
+        });
     let ret = quote!(<#marker as #private::NodeReturn>::Type);
     let ret = if node.sig.is_async {
         let bound = borrows.then(|| quote!(+ 'hn));

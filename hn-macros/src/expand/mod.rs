@@ -79,6 +79,7 @@ fn expand(model: &Model) -> TokenStream {
         #structs
         #error_enum
         #info
+        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
         impl #ident {
             #run
         }

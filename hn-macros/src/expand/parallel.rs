@@ -10,9 +10,9 @@
 //! `Plan::dependencies`: a node's producers, and for a value it moves, the
 //! other consumers of that value.
 
-use crate::expand::call::{sync_call, observer_ident, value};
-use crate::expand::mapped::Items;
+use crate::expand::call::{observer_ident, sync_call, value};
 use crate::expand::errors_doc;
+use crate::expand::mapped::Items;
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
     value_sources, Declaration,
@@ -71,6 +71,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     Some(quote! {
         #private::cfg_rayon! {
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
             impl #ident {
                 #[doc = #doc]
                 #[doc = ""]

@@ -2,8 +2,8 @@
 //! function would make them.
 
 use crate::expand::call::{argument, observer_ident, sync_call, value};
-use crate::expand::mapped::Items;
 use crate::expand::errors_doc;
+use crate::expand::mapped::Items;
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Names};
@@ -103,8 +103,19 @@ pub fn call_step(
             let mut local = model.local(source);
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
             if borrowed_inputs && matches!(source, Source::Input(_)) {
-                let passing = if passing == Passing::Move { Passing::Clone } else { passing };
-                return argument(model, node, index, passing, &quote!((*#local)), &quote!(#local));
+                let passing = if passing == Passing::Move {
+                    Passing::Clone
+                } else {
+                    passing
+                };
+                return argument(
+                    model,
+                    node,
+                    index,
+                    passing,
+                    &quote!((*#local)),
+                    &quote!(#local),
+                );
             }
             let local = quote!(#local);
             argument(model, node, index, passing, &local, &local)

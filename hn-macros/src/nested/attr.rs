@@ -91,7 +91,10 @@ impl NestedAttr {
             cx.syn_error(error);
         }
         if let (Some(span), true) = (attr.map_mode_span, attr.map_over.is_empty()) {
-            cx.error_at(span, "`map_mode` needs `map_over = ..`: it says how the mapped inputs form items");
+            cx.error_at(
+                span,
+                "`map_mode` needs `map_over = ..`: it says how the mapped inputs form items",
+            );
         }
         attr
     }
@@ -103,7 +106,10 @@ impl NestedAttr {
                 self.name = Some(input.parse()?);
             }
             "inputs" => self.inputs.extend(pairs(input)?),
-            "outputs" => self.outputs.get_or_insert_with(Vec::new).extend(pairs(input)?),
+            "outputs" => self
+                .outputs
+                .get_or_insert_with(Vec::new)
+                .extend(pairs(input)?),
             "map_over" => {
                 input.parse::<Token![=]>()?;
                 if input.peek(syn::token::Paren) {
@@ -111,7 +117,10 @@ impl NestedAttr {
                     parenthesized!(content in input);
                     let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
                     if names.is_empty() {
-                        cx.error_at(name.span(), "`map_over = ()` maps over nothing; name at least one input");
+                        cx.error_at(
+                            name.span(),
+                            "`map_over = ()` maps over nothing; name at least one input",
+                        );
                     }
                     self.map_over.extend(names);
                 } else {
@@ -148,12 +157,13 @@ impl NestedAttr {
 fn pairs(input: ParseStream) -> syn::Result<Vec<(Ident, Ident)>> {
     let content;
     let parens = parenthesized!(content in input);
-    let pairs = Punctuated::<(Ident, Ident), Token![,]>::parse_terminated_with(&content, |input| {
-        let left = input.call(syn::ext::IdentExt::parse_any)?;
-        input.parse::<Token![=]>()?;
-        let right = input.call(syn::ext::IdentExt::parse_any)?;
-        Ok((left, right))
-    })?;
+    let pairs =
+        Punctuated::<(Ident, Ident), Token![,]>::parse_terminated_with(&content, |input| {
+            let left = input.call(syn::ext::IdentExt::parse_any)?;
+            input.parse::<Token![=]>()?;
+            let right = input.call(syn::ext::IdentExt::parse_any)?;
+            Ok((left, right))
+        })?;
     if pairs.is_empty() {
         return Err(syn::Error::new(
             parens.span.join().span(),
