@@ -130,8 +130,6 @@ pub fn finished(dependents: &[&AtomicUsize], waker: &RunWaker) {
 }
 
 /// Runs one item's future, turning its error or panic into a [`MapError`].
-/// Called when the item starts (a buffered stream creates its futures as
-/// slots free up), so a fail-fast stop seen here means "not run".
 ///
 /// A combinator rather than an `async fn`: an `async fn` would keep both
 /// its argument and the wrapped future in its state, and every item's
@@ -145,16 +143,30 @@ where
     O: 'a,
     E: 'a,
 {
-    if stopped(stop) {
+    AssertUnwindSafe(item)
+        .catch_unwind()
+        .map(move |caught| outcome(index, caught, stop))
+}
+
+/// [`run_one`] under a fail-fast engine: called when the item starts (a
+/// buffered stream creates its futures as slots free up), so a stop seen
+/// here means "not run". (A separate function so that maps without
+/// fail-fast carry no `Either` in every item's future.)
+fn run_one_unless_stopped<'a, O, E>(
+    index: usize,
+    item: impl Future<Output = Result<O, E>> + 'a,
+    stop: &'a AtomicBool,
+) -> impl Future<Output = Result<O, MapError<E>>> + 'a
+where
+    O: 'a,
+    E: 'a,
+{
+    if stopped(Some(stop)) {
         return futures::future::Either::Left(core::future::ready(Err(MapError::NotRun {
             item: index,
         })));
     }
-    futures::future::Either::Right(
-        AssertUnwindSafe(item)
-            .catch_unwind()
-            .map(move |caught| outcome(index, caught, stop)),
-    )
+    futures::future::Either::Right(run_one(index, item, Some(stop)))
 }
 
 /// How many items an engine's async map keeps in flight.
@@ -174,20 +186,22 @@ where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<O, E>>,
 {
-    let stop = AtomicBool::new(false);
-    let stop = engine.is_fail_fast().then_some(&stop);
-    let items = items.into_iter();
-    // The results are larger than most outputs (room for a `MapError`):
-    // reserve once rather than grow and copy.
-    let results = Vec::with_capacity(items.size_hint().0);
-    futures::stream::iter(items.enumerate())
-        .map(|(index, item)| run_one(index, run(item), stop))
-        .buffered(in_flight(engine))
-        .fold(results, |mut results, result| {
-            results.push(result);
-            core::future::ready(results)
-        })
-        .await
+    let items = futures::stream::iter(items.into_iter().enumerate());
+    // `collect` measured faster than a `fold` into a reserved `Vec`.
+    if engine.is_fail_fast() {
+        let stop = AtomicBool::new(false);
+        items
+            .map(|(index, item)| run_one_unless_stopped(index, run(item), &stop))
+            .buffered(in_flight(engine))
+            .collect()
+            .await
+    } else {
+        items
+            .map(|(index, item)| run_one(index, run(item), None))
+            .buffered(in_flight(engine))
+            .collect()
+            .await
+    }
 }
 
 /// The streaming async map: a stream of inputs in, a stream of results out,
@@ -212,7 +226,12 @@ where
         .enumerate()
         .map(move |(index, item)| {
             let (item, stop) = (run(item), stop.clone());
-            async move { run_one(index, item, stop.as_deref()).await }
+            async move {
+                match stop.as_deref() {
+                    Some(stop) => run_one_unless_stopped(index, item, stop).await,
+                    None => run_one(index, item, None).await,
+                }
+            }
         })
         .buffered(in_flight(engine))
         .take_while(|result| core::future::ready(!matches!(result, Err(MapError::NotRun { .. }))))
