@@ -300,3 +300,43 @@ fn mapped_nodes_no_used_output_needs_are_pruned() {
         .unwrap();
     assert_eq!(out.total_length, 5);
 }
+
+mod parallel_items {
+    use hypernodes::__private::rayon;
+    use hypernodes::prelude::*;
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    use std::thread::{self, ThreadId};
+    use std::time::Duration;
+
+    static THREADS: Mutex<Option<HashSet<ThreadId>>> = Mutex::new(None);
+
+    pipeline! {
+        struct Slow {
+            fn slept(ms: &u64) -> u64 {
+                THREADS.lock().unwrap().get_or_insert_with(HashSet::new).insert(thread::current().id());
+                thread::sleep(Duration::from_millis(*ms));
+                *ms
+            }
+        }
+    }
+
+    pipeline! {
+        struct SlowAll {
+            #[nested(map_over = ms, inputs(all_ms = ms), outputs(slept = slept_ms))]
+            Slow,
+        }
+    }
+
+    #[test]
+    fn run_parallel_spreads_the_items_over_the_pool() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let out = pool
+            .install(|| SlowAll.run_parallel(SlowAllInputs { all_ms: vec![20; 16] }))
+            .unwrap();
+        assert_eq!(out.slept_ms, vec![20; 16]);
+        let threads = THREADS.lock().unwrap().take().unwrap_or_default();
+        assert!(threads.len() > 1, "the items ran on {} thread(s)", threads.len());
+        assert!(threads.len() <= 4, "{} threads", threads.len());
+    }
+}
