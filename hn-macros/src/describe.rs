@@ -202,6 +202,7 @@ impl ToTokens for NodeDescription {
 /// inputs(file_path);                         its inputs
 /// outputs(text, count);                      the outputs it exposes
 /// unnestable("why");                         optional: it cannot be nested
+/// through(__hn_private_nodes_of_TextStats);         optional: the members are reached through this sibling
 /// member path("load_text") params(file_path) outputs(text) vis(pub) #[node] fn load_text(..) -> ..;
 /// ```
 ///
@@ -215,6 +216,10 @@ pub struct PipelineDescription {
     pub inputs: Vec<Ident>,
     pub outputs: Vec<Ident>,
     pub unnestable: Option<LitStr>,
+    /// A private item beside the pipeline that carries the members instead
+    /// of the pipeline, when its nodes are less visible than the pipeline
+    /// (so only the pipeline's own module can nest it).
+    pub through: Option<Ident>,
     pub members: Vec<MemberDescription>,
 }
 
@@ -243,6 +248,13 @@ impl Parse for PipelineDescription {
         } else {
             None
         };
+        let through = if input.peek(Ident) && input.fork().parse::<Ident>()? == "through" {
+            let proxy = parenthesized_after(input, "through")?.parse()?;
+            input.parse::<Token![;]>()?;
+            Some(proxy)
+        } else {
+            None
+        };
         let mut members = Vec::new();
         while !input.is_empty() {
             let keyword: Ident = input.parse()?;
@@ -263,6 +275,7 @@ impl Parse for PipelineDescription {
             inputs,
             outputs,
             unnestable,
+            through,
             members,
         })
     }
@@ -275,8 +288,10 @@ impl ToTokens for PipelineDescription {
             inputs,
             outputs,
             unnestable,
+            through,
             members,
         } = self;
+        let through = through.as_ref().map(|proxy| quote!(through(#proxy);));
         let unnestable = unnestable
             .as_ref()
             .map(|reason| quote!(unnestable(#reason);));
@@ -294,6 +309,7 @@ impl ToTokens for PipelineDescription {
             inputs(#(#inputs),*);
             outputs(#(#outputs),*);
             #unnestable
+            #through
             #(#members)*
         });
     }

@@ -44,6 +44,8 @@ pub struct NestedEntry {
     /// Its name in paths, errors and `NODES`: `name = ..`, else the struct's
     /// name in snake_case.
     pub name: String,
+    /// The nested pipeline, as the entry names it.
+    pub pipeline: Path,
 }
 
 /// A nested pipeline mapped over some inputs, as one node of the outer graph.
@@ -213,10 +215,24 @@ impl Join<'_> {
         if !self.check_options(cx, &names) {
             return None;
         }
+        // Members carried by a private sibling of the pipeline are reached
+        // through it, and are private to its module.
+        let carrier = description.through.as_ref().map(|carrier| {
+            let mut path = self.path.clone();
+            if let Some(last) = path.segments.last_mut() {
+                // At the entry: "`__hn_private_nodes_of_P` is private" is
+                // reported where the pipeline is nested.
+                *last = syn::PathSegment::from(Ident::new(&carrier.to_string(), self.span));
+            }
+            path
+        });
         let members = (description.members.iter().enumerate())
-            .map(|(index, member)| self.member(cx, member, index, &name))
+            .map(|(index, member)| self.member(cx, member, index, &name, carrier.as_ref()))
             .collect::<Option<Vec<Node>>>()?;
-        let entry = NestedEntry { name: name.clone() };
+        let entry = NestedEntry {
+            name: name.clone(),
+            pipeline: self.path.clone(),
+        };
         if self.attr.map_over.is_empty() {
             let nodes = members
                 .into_iter()
@@ -235,6 +251,7 @@ impl Join<'_> {
         member: &MemberDescription,
         index: usize,
         entry: &str,
+        carrier: Option<&Path>,
     ) -> Option<Node> {
         let mut attrs = member.node.item.attrs.clone();
         let node_attr = crate::attr::take_node_attr(cx, &mut attrs);
@@ -246,15 +263,19 @@ impl Join<'_> {
         let mut scope = vec![entry.to_owned()];
         let within = member.path.len().saturating_sub(1);
         scope.extend(member.path[..within].iter().map(syn::LitStr::value));
+        let mut described = member.node.clone();
+        if carrier.is_some() {
+            described.vis = Visibility::Inherited;
+        }
         Some(Node {
             kind: NodeKind::Member {
-                pipeline: self.path.clone(),
+                pipeline: carrier.unwrap_or(self.path).clone(),
                 index,
             },
             sig,
             entry_span: self.span,
             inline: false,
-            described: Some(member.node.clone()),
+            described: Some(described),
             scope,
             nested: Some(self.index),
         })

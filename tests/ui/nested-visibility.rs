@@ -1,5 +1,5 @@
-// A pipeline whose nodes are less visible than itself cannot be nested: the
-// outer pipeline calls the nodes.
+// A pipeline whose nodes are less visible than itself can be nested only in
+// its own module: the outer pipeline calls the nodes.
 mod text {
     use hypernodes::prelude::*;
 

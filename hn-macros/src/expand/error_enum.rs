@@ -1,7 +1,7 @@
 //! `<Name>Error`: one variant per fallible node, holding that node's error,
 //! and one per nested pipeline that can fail, holding its `NestedError`.
 
-use crate::model::{Model, Node, NodeKind};
+use crate::model::{Model, Node};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Ident;
@@ -39,12 +39,8 @@ pub fn expand(model: &Model) -> TokenStream {
     let definitions = variants.iter().map(|variant| {
         let ident = &variant.ident;
         if variant.nested {
-            let pipeline = match &variant.node.kind {
-                NodeKind::Member { pipeline, .. } => pipeline,
-                NodeKind::Mapped(group) => &group.pipeline,
-                NodeKind::Function(_) => unreachable!("a nested node is a member or a group"),
-            };
-            let entry = &model.nested[variant.node.nested.unwrap_or_default()].name;
+            let nested = &model.nested[variant.node.nested.unwrap_or_default()];
+            let (pipeline, entry) = (&nested.pipeline, &nested.name);
             let doc = format!("A node of the nested pipeline `{entry}` failed.");
             quote!(#[doc = #doc] #ident(#private::NestedError<<#pipeline as #private::Pipeline>::Error>),)
         } else {

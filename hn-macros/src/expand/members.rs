@@ -13,6 +13,11 @@ use syn::{Ident, LitStr, Visibility};
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
     let reason = unnestable(model);
+    // Rust forbids a private type in a public impl: when a node is less
+    // visible than the pipeline, a private sibling carries the members, and
+    // only the pipeline's own module can nest it.
+    let carrier = (reason.is_none() && !nodes_cover_pipeline(model))
+        .then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
     let members: Vec<&Node> = if reason.is_some() {
         Vec::new()
     } else {
@@ -27,46 +32,56 @@ pub fn expand(model: &Model) -> TokenStream {
             .map(|(name, _)| ident(name, Span::call_site()))
             .collect(),
         unnestable: reason.map(|reason| LitStr::new(&reason, Span::call_site())),
-        members: members
-            .iter()
-            .map(|node| member_description(node))
-            .collect(),
+        through: carrier.clone(),
+        members: members.iter().map(|node| member_description(node)).collect(),
     };
     let describing = describe::pipeline_macro(
         &skeleton.ident,
         &skeleton.vis,
         description.to_token_stream(),
     );
+    let (target, vis) = match &carrier {
+        Some(carrier) => (carrier, Visibility::Inherited),
+        None => (&skeleton.ident, skeleton.vis.clone()),
+    };
     let interface = members
         .iter()
         .enumerate()
-        .map(|(index, node)| member_interface(model, index, node));
+        .map(|(index, node)| member_interface(model, index, node, target, &vis));
+    let carrier = carrier.as_ref().map(|carrier| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code, reason = "named only by pipelines that nest this one")]
+            struct #carrier;
+        }
+    });
     quote! {
         #describing
+        #carrier
         #(#interface)*
     }
 }
 
 /// Why the pipeline cannot be nested, if it cannot.
 fn unnestable(model: &Model) -> Option<String> {
-    let vis = &model.skeleton.vis;
-    for node in model.running_nodes() {
-        if matches!(node.kind, NodeKind::Mapped(_)) {
-            return Some(format!(
+    model
+        .running_nodes()
+        .find(|node| matches!(node.kind, NodeKind::Mapped(_)))
+        .map(|node| {
+            format!(
                 "it maps the nested pipeline `{}` (`map_over`); a pipeline that maps a nested one cannot be nested yet",
                 node.name()
-            ));
-        }
+            )
+        })
+}
+
+/// Whether every node is visible wherever the pipeline is.
+fn nodes_cover_pipeline(model: &Model) -> bool {
+    let vis = &model.skeleton.vis;
+    model.running_nodes().all(|node| {
         let node_vis = node.described.as_ref().map(|described| &described.vis);
-        if !node_vis.is_some_and(|node_vis| covers(node_vis, vis, node.scope.is_empty())) {
-            return Some(format!(
-                "its node `{}` is less visible than the pipeline; nesting calls the nodes from the outer pipeline, so declare it as visible as the pipeline (`{}`)",
-                node.path_name(),
-                vis.to_token_stream()
-            ));
-        }
-    }
-    None
+        node_vis.is_some_and(|node_vis| covers(node_vis, vis, node.scope.is_empty()))
+    })
 }
 
 /// Whether a node declared with `node` is visible wherever a pipeline
@@ -106,10 +121,17 @@ fn member_description(node: &Node) -> MemberDescription {
     }
 }
 
-/// `Member<index>`, `__hn_member_index` and `__hn_error_index` for `node`.
-fn member_interface(model: &Model, index: usize, node: &Node) -> TokenStream {
+/// `Member<index>`, `__hn_member_index` and `__hn_error_index` for `node`,
+/// on `target` (the pipeline, or the private carrier) with visibility `vis`.
+fn member_interface(
+    model: &Model,
+    index: usize,
+    node: &Node,
+    target: &Ident,
+    vis: &Visibility,
+) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (ident, vis, private) = (&skeleton.ident, &skeleton.vis, model.private());
+    let (ident, private) = (target, model.private());
     let krate = model.krate();
     let marker = node.marker(krate);
     let callee = node.callee();
@@ -159,7 +181,7 @@ fn member_interface(model: &Model, index: usize, node: &Node) -> TokenStream {
             type Node = #marker;
         }
 
-        #[allow(clippy::inline_always, clippy::too_many_arguments, reason = "a wrapper: the call and its parameters are the node's")]
+        #[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "a wrapper, used by pipelines nesting this one: the call and its parameters are the node's")]
         impl #ident {
             #[doc(hidden)]
             #[inline(always)]

@@ -66,3 +66,14 @@ pub fn read(raw: u16, reference_mv: u32, window: [u32; 4]) -> Result<ReadingOutp
         window,
     })
 }
+
+pipeline! {
+    /// `Reading` nested in another pipeline: its nodes join this graph, and
+    /// its errors keep their path, without an allocator.
+    pub struct Calibrated {
+        #[nested(outputs(millivolts = measured))]
+        Reading,
+        /// The measurement corrected by a fixed offset.
+        pub fn corrected(measured: u32, offset_mv: &u32) -> u32 { measured + offset_mv }
+    }
+}

@@ -1,7 +1,9 @@
 //! Runs the `#![no_std]` library's pipeline from a std test harness.
 
 use hypernodes::Pipeline;
-use hypernodes_no_std_check::{read, Reading, ReadingError, SensorError};
+use hypernodes_no_std_check::{
+    read, Calibrated, CalibratedInputs, Reading, ReadingError, SensorError,
+};
 
 #[test]
 fn runs_without_std() {
@@ -29,4 +31,26 @@ fn describes_the_graph() {
     assert_eq!(Reading::INPUTS, ["raw", "reference_mv", "window"]);
     let names: Vec<&str> = Reading::NODES.iter().map(|node| node.name).collect();
     assert_eq!(names, ["checked", "to_millivolts", "range", "spread"]);
+}
+
+#[test]
+fn nested_pipelines_need_no_allocator() {
+    // Only `millivolts` is taken from `Reading`: `range` and `spread` are
+    // pruned, so `window` is not an input.
+    let out = Calibrated
+        .run(CalibratedInputs {
+            raw: 2048,
+            reference_mv: 3300,
+            offset_mv: 10,
+        })
+        .unwrap();
+    assert_eq!(out.corrected, 1650 + 10);
+    let error = Calibrated
+        .run(CalibratedInputs {
+            raw: 5000,
+            reference_mv: 3300,
+            offset_mv: 0,
+        })
+        .unwrap_err();
+    assert_eq!(error.path(), "reading / checked");
 }
