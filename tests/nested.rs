@@ -235,3 +235,98 @@ mod three_levels {
         );
     }
 }
+
+mod mapped_inside_nested {
+    use hypernodes::prelude::*;
+    use hypernodes::NestedError;
+
+    pipeline! {
+        struct Words {
+            fn words(text: &str) -> Result<usize, String> {
+                if text.is_empty() { Err("no words".to_owned()) } else { Ok(text.split_whitespace().count()) }
+            }
+        }
+    }
+
+    pipeline! {
+        struct Corpus {
+            #[nested(map_over = text, inputs(texts = text), outputs(words = counts))]
+            Words,
+            fn total(counts: &[usize]) -> usize { counts.iter().sum() }
+        }
+    }
+
+    pipeline! {
+        struct Library {
+            Corpus,
+            fn report(total: usize, counts: &[usize]) -> String { format!("{total} words in {} texts", counts.len()) }
+        }
+    }
+
+    pipeline! {
+        struct Shelves {
+            #[nested(map_over = texts, inputs(shelves = texts), outputs(total = totals))]
+            Corpus,
+        }
+    }
+
+    fn texts() -> Vec<String> {
+        vec!["a b".into(), "c d e".into()]
+    }
+
+    #[test]
+    fn a_pipeline_that_maps_can_be_nested() {
+        for out in [
+            Library.run(LibraryInputs { texts: texts() }).unwrap(),
+            Library
+                .run_parallel(LibraryInputs { texts: texts() })
+                .unwrap(),
+        ] {
+            assert_eq!(out.report, "5 words in 2 texts");
+        }
+        let paths: Vec<&str> = Library::NODES.iter().map(|node| node.path).collect();
+        assert_eq!(paths, ["corpus / words", "corpus / total", "report"]);
+        let error = Library
+            .run(LibraryInputs {
+                texts: vec!["a".into(), String::new()],
+            })
+            .unwrap_err();
+        assert_eq!(error.path(), "corpus / words");
+        assert_eq!(
+            error.to_string(),
+            "node `corpus / words` failed on item 1 of `words`: no words"
+        );
+        let LibraryError::Corpus(NestedError::Failed { error: inner, .. }) = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(inner.path(), "words / words");
+    }
+
+    #[test]
+    fn a_pipeline_that_maps_can_be_mapped() {
+        let shelves = vec![texts(), vec!["f".into()], Vec::new()];
+        for out in [
+            Shelves
+                .run(ShelvesInputs {
+                    shelves: shelves.clone(),
+                })
+                .unwrap(),
+            Shelves
+                .run_parallel(ShelvesInputs {
+                    shelves: shelves.clone(),
+                })
+                .unwrap(),
+        ] {
+            assert_eq!(out.totals, [5, 1, 0]);
+        }
+        let error = Shelves
+            .run(ShelvesInputs {
+                shelves: vec![texts(), vec!["g".into(), String::new()]],
+            })
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "node `corpus / words` failed on item 1 of `corpus` on item 1 of `words`: no words"
+        );
+    }
+}

@@ -141,3 +141,25 @@ fn blocking_nodes_with_borrowed_arguments_run_on_both_runtime_flavors() {
         assert_eq!(doubled, expected);
     }
 }
+
+pipeline! {
+    struct Site {
+        Crawl,
+        fn summary(total: usize, sizes: &[usize]) -> String { format!("{total} bytes in {} pages", sizes.len()) }
+    }
+}
+
+#[test]
+fn a_pipeline_that_maps_async_items_can_be_nested() {
+    let urls: Vec<String> = (0..20).map(|i| format!("u{i:02}")).collect();
+    let started = Instant::now();
+    let out = runtime()
+        .block_on(Site.run_async(SiteInputs { urls, delay_ms: 50 }))
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.summary, "100 bytes in 20 pages");
+}

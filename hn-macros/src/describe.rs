@@ -204,6 +204,7 @@ impl ToTokens for NodeDescription {
 /// unnestable("why");                         optional: it cannot be nested
 /// through(__hn_private_nodes_of_TextStats);         optional: the members are reached through this sibling
 /// member path("load_text") params(file_path) outputs(text) vis(pub) #[node] fn load_text(..) -> ..;
+/// member group path("stats") ..                 a mapped nested pipeline, as one node
 /// ```
 ///
 /// Member `i` is reached as `<TextStats as Member<i>>::Node` and
@@ -226,6 +227,10 @@ pub struct PipelineDescription {
 /// One node of a described pipeline.
 #[derive(Clone)]
 pub struct MemberDescription {
+    /// A mapped nested pipeline of the described one, as one node: besides
+    /// `__hn_member_i` (items one after another), it has
+    /// `__hn_member_i_parallel` (on rayon) or only `__hn_member_i_async`.
+    pub group: bool,
     pub path: Vec<LitStr>,
     pub params: Vec<Ident>,
     pub outputs: Vec<Ident>,
@@ -261,9 +266,14 @@ impl Parse for PipelineDescription {
             if keyword != "member" {
                 return Err(syn::Error::new(keyword.span(), "expected `member`"));
             }
+            let group = input.peek(Ident) && input.fork().parse::<Ident>()? == "group";
+            if group {
+                input.parse::<Ident>()?;
+            }
             let path = parenthesized_after(input, "path")?;
             let path = Punctuated::<LitStr, Token![,]>::parse_terminated(&path)?;
             members.push(MemberDescription {
+                group,
                 path: path.into_iter().collect(),
                 params: idents_after(input, "params")?,
                 outputs: idents_after(input, "outputs")?,
@@ -297,12 +307,14 @@ impl ToTokens for PipelineDescription {
             .map(|reason| quote!(unnestable(#reason);));
         let members = members.iter().map(|member| {
             let MemberDescription {
+                group,
                 path,
                 params,
                 outputs,
                 node,
             } = member;
-            quote!(member path(#(#path),*) params(#(#params),*) outputs(#(#outputs),*) #node)
+            let group = group.then(|| quote!(group));
+            quote!(member #group path(#(#path),*) params(#(#params),*) outputs(#(#outputs),*) #node)
         });
         tokens.extend(quote! {
             struct #ident;

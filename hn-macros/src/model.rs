@@ -8,6 +8,7 @@ use crate::ast::{Entry, PipelineInput};
 use crate::attr::{take_node_attr, PipelineAttrs, NODE_ATTR};
 use crate::ctxt::Ctxt;
 use crate::describe::{Answer, Described, NodeDescription};
+use crate::expand::mapped::Items;
 use crate::graph::{self, NodeSpec, ParamSpec, Plan, Source};
 use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::sig::NodeSig;
@@ -45,7 +46,13 @@ pub enum NodeKind {
     Function(Path),
     /// Node `index` of the nested pipeline `pipeline`, reached through the
     /// pipeline (`<P as Member<index>>::Node`, `P::__hn_member_index`).
-    Member { pipeline: Path, index: usize },
+    /// `group`: a mapped nested pipeline of that pipeline, whose items the
+    /// wrapper runs (with `_parallel` and `_async` variants).
+    Member {
+        pipeline: Path,
+        index: usize,
+        group: bool,
+    },
     /// A nested pipeline mapped over some inputs: one node of the outer
     /// graph that runs the nested nodes once per item.
     Mapped(Box<Group>),
@@ -95,7 +102,9 @@ impl Node {
     pub fn marker(&self, krate: &TokenStream) -> TokenStream {
         match &self.kind {
             NodeKind::Function(path) => quote!(#path),
-            NodeKind::Member { pipeline, index } => {
+            NodeKind::Member {
+                pipeline, index, ..
+            } => {
                 quote!(<#pipeline as #krate::__private::Member<#index>>::Node)
             }
             NodeKind::Mapped(_) => unreachable!("a mapped pipeline has no marker type"),
@@ -104,10 +113,24 @@ impl Node {
 
     /// What a call names: the function, or the nested pipeline's wrapper.
     pub fn callee(&self) -> TokenStream {
+        self.callee_for(Items::Sequential)
+    }
+
+    /// What a call names in a runner whose mapped items run as `items` say:
+    /// a mapped pipeline nested in a nested one has a wrapper per way.
+    pub fn callee_for(&self, items: Items) -> TokenStream {
         match &self.kind {
             NodeKind::Function(path) => quote!(#path),
-            NodeKind::Member { pipeline, index } => {
-                let wrapper = format_ident!("__hn_member_{}", index);
+            NodeKind::Member {
+                pipeline,
+                index,
+                group,
+            } => {
+                let wrapper = match (group, items) {
+                    (true, Items::Parallel) => format_ident!("__hn_member_{}_parallel", index),
+                    (true, Items::Async) => format_ident!("__hn_member_{}_async", index),
+                    _ => format_ident!("__hn_member_{}", index),
+                };
                 quote!(#pipeline::#wrapper)
             }
             NodeKind::Mapped(_) => unreachable!("a mapped pipeline is called by its own runner"),
@@ -392,7 +415,10 @@ impl Model {
     pub fn error_value(&self, node: &Node, error: &Ident) -> TokenStream {
         let private = self.private();
         let (error_enum, variant) = (self.skeleton.error_ident(), node.variant());
-        let NodeKind::Member { pipeline, index } = &node.kind else {
+        let NodeKind::Member {
+            pipeline, index, ..
+        } = &node.kind
+        else {
             return quote!(#error_enum::#variant(#error));
         };
         let constructor = format_ident!("__hn_error_{}", index);

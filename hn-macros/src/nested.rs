@@ -271,6 +271,7 @@ impl Join<'_> {
             kind: NodeKind::Member {
                 pipeline: carrier.unwrap_or(self.path).clone(),
                 index,
+                group: member.group,
             },
             sig,
             entry_span: self.span,

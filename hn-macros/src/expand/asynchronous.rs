@@ -211,7 +211,7 @@ pub fn node_call_in(
             Items::Async,
         );
     }
-    let (path, name) = (node.callee(), node.path_name());
+    let (path, name) = (node.callee_for(Items::Async), node.path_name());
     if node.sig.blocking && borrowed {
         return quote!(#observer.call(#name, || #private::blocking_in_place(|| #path(#(#args),*))));
     }

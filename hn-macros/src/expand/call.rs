@@ -57,7 +57,16 @@ pub fn observed(
     args: impl IntoIterator<Item = TokenStream>,
     observer: &TokenStream,
 ) -> TokenStream {
-    let callee = node.callee();
+    observed_with(node, &node.callee(), args, observer)
+}
+
+/// `observed` with the callee given.
+fn observed_with(
+    node: &Node,
+    callee: &TokenStream,
+    args: impl IntoIterator<Item = TokenStream>,
+    observer: &TokenStream,
+) -> TokenStream {
     let name = node.path_name();
     let args = args.into_iter();
     quote!(#observer.call(#name, || #callee(#(#args),*)))

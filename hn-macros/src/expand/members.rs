@@ -4,24 +4,27 @@
 //! turning its error into this pipeline's error enum. Through these an outer
 //! pipeline in any module reaches nodes that are not in scope there.
 
-use crate::describe::{self, MemberDescription, PipelineDescription};
+use crate::describe::{self, MemberDescription, NodeDescription, PipelineDescription};
+use crate::expand::call::observer_ident;
+use crate::expand::mapped::{self, Items};
+use crate::expand::parallel::thread_bounds;
 use crate::model::{ident, Model, Node, NodeKind};
+use crate::nested::Group;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use syn::{Ident, LitStr, Visibility};
 
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
-    let reason = unnestable(model);
     // Rust forbids a private type in a public impl: when a node is less
     // visible than the pipeline, a private sibling carries the members, and
     // only the pipeline's own module can nest it.
-    let carrier = (reason.is_none() && !nodes_cover_pipeline(model))
+    let carrier = (!nodes_cover_pipeline(model))
         .then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
-    let members: Vec<&Node> = if reason.is_some() {
-        Vec::new()
-    } else {
-        model.running_nodes().collect()
+    let members: Vec<&Node> = model.running_nodes().collect();
+    let (target, vis) = match &carrier {
+        Some(carrier) => (carrier.clone(), Visibility::Inherited),
+        None => (skeleton.ident.clone(), skeleton.vis.clone()),
     };
     let description = PipelineDescription {
         ident: skeleton.ident.clone(),
@@ -31,23 +34,21 @@ pub fn expand(model: &Model) -> TokenStream {
         outputs: (model.plan.returned.iter())
             .map(|(name, _)| ident(name, Span::call_site()))
             .collect(),
-        unnestable: reason.map(|reason| LitStr::new(&reason, Span::call_site())),
+        unnestable: None,
         through: carrier.clone(),
-        members: members.iter().map(|node| member_description(node)).collect(),
+        members: (members.iter())
+            .map(|node| member_description(node, &vis))
+            .collect(),
     };
     let describing = describe::pipeline_macro(
         &skeleton.ident,
         &skeleton.vis,
         description.to_token_stream(),
     );
-    let (target, vis) = match &carrier {
-        Some(carrier) => (carrier, Visibility::Inherited),
-        None => (&skeleton.ident, skeleton.vis.clone()),
-    };
     let interface = members
         .iter()
         .enumerate()
-        .map(|(index, node)| member_interface(model, index, node, target, &vis));
+        .map(|(index, node)| member_interface(model, index, node, &target, &vis));
     let carrier = carrier.as_ref().map(|carrier| {
         quote! {
             #[doc(hidden)]
@@ -62,25 +63,17 @@ pub fn expand(model: &Model) -> TokenStream {
     }
 }
 
-/// Why the pipeline cannot be nested, if it cannot.
-fn unnestable(model: &Model) -> Option<String> {
-    model
-        .running_nodes()
-        .find(|node| matches!(node.kind, NodeKind::Mapped(_)))
-        .map(|node| {
-            format!(
-                "it maps the nested pipeline `{}` (`map_over`); a pipeline that maps a nested one cannot be nested yet",
-                node.name()
-            )
-        })
-}
-
-/// Whether every node is visible wherever the pipeline is.
+/// Whether every node is visible wherever the pipeline is (for a mapped
+/// nested pipeline, every node of it).
 fn nodes_cover_pipeline(model: &Model) -> bool {
     let vis = &model.skeleton.vis;
-    model.running_nodes().all(|node| {
+    let covered = |node: &Node| {
         let node_vis = node.described.as_ref().map(|described| &described.vis);
         node_vis.is_some_and(|node_vis| covers(node_vis, vis, node.scope.is_empty()))
+    };
+    model.running_nodes().all(|node| match &node.kind {
+        NodeKind::Mapped(group) => group.model.running_nodes().all(&covered),
+        _ => covered(node),
     })
 }
 
@@ -100,29 +93,103 @@ fn covers(node: &Visibility, pipeline: &Visibility, same_module: bool) -> bool {
     }
 }
 
-fn member_description(node: &Node) -> MemberDescription {
+fn member_description(node: &Node, vis: &Visibility) -> MemberDescription {
     let mut path: Vec<LitStr> = (node.scope.iter())
         .map(|part| LitStr::new(part, Span::call_site()))
         .collect();
     path.push(LitStr::new(&node.name(), Span::call_site()));
+    let described = match &node.kind {
+        NodeKind::Mapped(_) => group_description(node, vis),
+        _ => node
+            .described
+            .clone()
+            .expect("function and member nodes keep their description"),
+    };
     MemberDescription {
+        group: match &node.kind {
+            NodeKind::Mapped(_) => true,
+            NodeKind::Member { group, .. } => *group,
+            NodeKind::Function(_) => false,
+        },
         path,
-        params: node
-            .sig
-            .params
-            .iter()
+        params: (node.sig.params.iter())
             .map(|param| param.ident.clone())
             .collect(),
         outputs: node.sig.outputs.clone(),
-        node: node
-            .described
-            .clone()
-            .expect("only function and member nodes are described"),
+        node: described,
     }
 }
 
-/// `Member<index>`, `__hn_member_index` and `__hn_error_index` for `node`,
-/// on `target` (the pipeline, or the private carrier) with visibility `vis`.
+/// A mapped nested pipeline described as a node: its parameters, outputs,
+/// fallibility and asyncness; the types are placeholders (the outer pipeline
+/// names them through the group's marker type).
+fn group_description(node: &Node, vis: &Visibility) -> NodeDescription {
+    let sig = &node.sig;
+    let name = &sig.ident;
+    let params = sig.params.iter().map(|param| {
+        let ident = &param.ident;
+        quote!(#ident: &__HnValue)
+    });
+    let outputs = &sig.outputs;
+    let (output, value) = match outputs.as_slice() {
+        [single] => (quote!(#single), quote!(__HnValues)),
+        many => {
+            let values = many.iter().map(|_| quote!(__HnValues));
+            (quote!((#(#many),*)), quote!((#(#values),*)))
+        }
+    };
+    let ret = if sig.fails() {
+        quote!(Result<#value, __HnError>)
+    } else {
+        value
+    };
+    let asyncness = sig.is_async.then(|| quote!(async));
+    NodeDescription {
+        vis: vis.clone(),
+        item: syn::parse_quote!(#[node(output = #output)] #asyncness fn #name(#(#params),*) -> #ret;),
+    }
+}
+
+/// The parts of a wrapper's signature: its lifetime, its typed parameters,
+/// their names, and its return type (sync, or a future's output when async).
+struct Signature {
+    lifetime: Option<TokenStream>,
+    typed: Vec<TokenStream>,
+    params: Vec<Ident>,
+    ret: TokenStream,
+    ret_async: TokenStream,
+}
+
+fn signature(model: &Model, node: &Node, marker: &TokenStream) -> Signature {
+    let (krate, private) = (model.krate(), model.private());
+    let borrows = node.sig.params.iter().any(|param| param.by_ref);
+    let params: Vec<Ident> = (0..node.sig.params.len())
+        .map(|param| format_ident!("p{}", param, span = Span::mixed_site()))
+        .collect();
+    let typed = (node.sig.params.iter().zip(&params).enumerate())
+        .map(|(k, (param, name))| {
+            let ty = quote!(<#marker as #krate::__private::NodeParam<#k>>::Type);
+            if param.by_ref {
+                quote!(#name: &'hn_member #ty)
+            } else {
+                quote!(#name: #ty)
+            }
+        })
+        .collect();
+    let ret = quote!(<#marker as #private::NodeReturn>::Type);
+    let bound = borrows.then(|| quote!(+ 'hn_member));
+    Signature {
+        lifetime: borrows.then(|| quote!(<'hn_member>)),
+        typed,
+        params,
+        ret_async: quote!(impl ::core::future::Future<Output = #ret> #bound),
+        ret,
+    }
+}
+
+/// `Member<index>`, the wrappers `__hn_member_index(_parallel, _async)` and
+/// `__hn_error_index` for `node`, on `target` (the pipeline, or the private
+/// carrier) with visibility `vis`.
 fn member_interface(
     model: &Model,
     index: usize,
@@ -131,37 +198,24 @@ fn member_interface(
     vis: &Visibility,
 ) -> TokenStream {
     let skeleton = &model.skeleton;
-    let (ident, private) = (target, model.private());
+    let private = model.private();
     let krate = model.krate();
-    let marker = node.marker(krate);
-    let callee = node.callee();
-    let wrapper = format_ident!("__hn_member_{}", index);
-    let borrows = node.sig.params.iter().any(|param| param.by_ref);
-    let lifetime = borrows.then(|| quote!(<'hn>));
-    let params: Vec<Ident> = (0..node.sig.params.len())
-        .map(|param| format_ident!("p{}", param, span = Span::mixed_site()))
-        .collect();
-    let typed = node
-        .sig
-        .params
-        .iter()
-        .zip(&params)
-        .enumerate()
-        .map(|(k, (param, name))| {
-            let ty = node.param_type(krate, k);
-            if param.by_ref {
-                quote!(#name: &'hn #ty)
-            } else {
-                quote!(#name: #ty)
-            }
-        });
-    let ret = quote!(<#marker as #private::NodeReturn>::Type);
-    let ret = if node.sig.is_async {
-        let bound = borrows.then(|| quote!(+ 'hn));
-        quote!(impl ::core::future::Future<Output = #ret> #bound)
-    } else {
-        ret
+    let (marker_impls, marker) = match &node.kind {
+        NodeKind::Mapped(group) => (
+            group_marker(model, index, node, group, target, vis),
+            quote!(<#target as #private::Member<#index>>::Node),
+        ),
+        _ => {
+            let marker = node.marker(krate);
+            let member = quote! {
+                impl #private::Member<#index> for #target {
+                    type Node = #marker;
+                }
+            };
+            (member, marker)
+        }
     };
+    let wrappers = wrappers(model, index, node, &marker, target, vis);
     let error_constructor = node.sig.fails().then(|| {
         let constructor = format_ident!("__hn_error_{}", index);
         let error = Ident::new("error", Span::mixed_site());
@@ -176,20 +230,184 @@ fn member_interface(
             }
         }
     });
+    let allow = quote!(#[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "wrappers, used by pipelines nesting this one: the calls and their parameters are the nodes'")]);
     quote! {
-        impl #private::Member<#index> for #ident {
-            type Node = #marker;
-        }
+        #marker_impls
 
-        #[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "a wrapper, used by pipelines nesting this one: the call and its parameters are the node's")]
-        impl #ident {
-            #[doc(hidden)]
-            #[inline(always)]
-            #vis fn #wrapper #lifetime(#(#typed),*) -> #ret {
-                #callee(#(#params),*)
-            }
-
+        #allow
+        impl #target {
             #error_constructor
         }
+
+        #wrappers
+    }
+}
+
+/// The wrappers through which an outer pipeline calls member `index`: for
+/// a node, `__hn_member_i` calling it; for a mapped nested pipeline (here,
+/// or in a nested pipeline), `__hn_member_i` running its items one after
+/// another and `__hn_member_i_parallel` on rayon, or, when it awaits, only
+/// `__hn_member_i_async`.
+fn wrappers(
+    model: &Model,
+    index: usize,
+    node: &Node,
+    marker: &TokenStream,
+    target: &Ident,
+    vis: &Visibility,
+) -> TokenStream {
+    let private = model.private();
+    let Signature {
+        lifetime,
+        typed,
+        params,
+        ret,
+        ret_async,
+    } = signature(model, node, marker);
+    let allow = quote!(#[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "wrappers, used by pipelines nesting this one: the calls and their parameters are the nodes'")]);
+    let name = |suffix: &str| format_ident!("__hn_member_{}{}", index, suffix);
+    let (sequential, parallel, asynchronous) = (name(""), name("_parallel"), name("_async"));
+    let observer = observer_ident();
+    let (group, forwarded) = match &node.kind {
+        NodeKind::Mapped(group) => (Some(group), false),
+        NodeKind::Member { group: true, .. } => (None, true),
+        _ => (None, false),
+    };
+    if group.is_none() && !forwarded {
+        let callee = node.callee();
+        let ret = if node.sig.is_async { ret_async } else { ret };
+        return quote! {
+            #allow
+            impl #target {
+                #[doc(hidden)]
+                #[inline(always)]
+                #vis fn #sequential #lifetime(#(#typed),*) -> #ret {
+                    #callee(#(#params),*)
+                }
+            }
+        };
+    }
+    let args: Vec<TokenStream> = params.iter().map(|param| quote!(#param)).collect();
+    let body = |items: Items| match group {
+        Some(group) => {
+            let call = mapped::call(
+                model,
+                group,
+                node.sig.fails(),
+                args.clone(),
+                &quote!(#observer),
+                items,
+            );
+            quote! {
+                use #private::Observer as _;
+                let #observer = &();
+                #call
+            }
+        }
+        None => {
+            let callee = node.callee_for(items);
+            quote!(#callee(#(#params),*))
+        }
+    };
+    if node.sig.is_async {
+        let body = body(Items::Async);
+        let body = if forwarded {
+            body
+        } else {
+            quote!(async move { #body })
+        };
+        return quote! {
+            #private::cfg_tokio! {
+                #allow
+                impl #target {
+                    #[doc(hidden)]
+                    #vis fn #asynchronous #lifetime(#(#typed),*) -> #ret_async {
+                        #body
+                    }
+                }
+            }
+        };
+    }
+    let bounds = group.map(|group| {
+        let krate = model.krate();
+        let pipeline = &group.pipeline;
+        let values = thread_bounds(&group.model);
+        quote!(#values for<'hn> <#pipeline as #krate::__private::Pipeline>::Error: ::core::marker::Send,)
+    });
+    let (sequential_body, parallel_body) = (body(Items::Sequential), body(Items::Parallel));
+    quote! {
+        #allow
+        impl #target {
+            #[doc(hidden)]
+            #vis fn #sequential #lifetime(#(#typed),*) -> #ret {
+                #sequential_body
+            }
+        }
+
+        #private::cfg_rayon! {
+            #allow
+            #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+            impl #target {
+                #[doc(hidden)]
+                #vis fn #parallel #lifetime(#(#typed),*) -> #ret
+                where
+                    #bounds
+                {
+                    #parallel_body
+                }
+            }
+        }
+    }
+}
+
+/// The marker type of a mapped nested pipeline seen as one node, defined
+/// here, with its parameter, output, return and error types.
+fn group_marker(
+    model: &Model,
+    index: usize,
+    node: &Node,
+    group: &Group,
+    target: &Ident,
+    vis: &Visibility,
+) -> TokenStream {
+    let (krate, private) = (model.krate(), model.private());
+    let marker = format_ident!("__hn_group_{}", index);
+    let params = (0..group.inputs.len()).map(|k| {
+        let ty = group.param_owned_type(krate, k);
+        quote!(impl #private::NodeParam<#k> for #marker { type Type = #ty; })
+    });
+    let output_types: Vec<TokenStream> = (0..node.sig.outputs.len())
+        .map(|k| group.output_type(krate, k))
+        .collect();
+    let outputs = output_types
+        .iter()
+        .enumerate()
+        .map(|(k, ty)| quote!(impl #private::NodeOutput<#k> for #marker { type Type = #ty; }));
+    let value = match output_types.as_slice() {
+        [single] => quote!(#single),
+        many => quote!((#(#many),*)),
+    };
+    let error = node.error_type(krate);
+    let (ret, fallible) = if node.sig.fails() {
+        (
+            quote!(::core::result::Result<#value, #error>),
+            Some(quote!(impl #private::NodeFallible for #marker { type Error = #error; })),
+        )
+    } else {
+        (value, None)
+    };
+    quote! {
+        const _: () = {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code, unreachable_pub, reason = "a mapped nested pipeline as one node, named by pipelines nesting this one")]
+            #vis enum #marker {}
+            #(#params)*
+            #(#outputs)*
+            impl #private::NodeReturn for #marker { type Type = #ret; }
+            #fallible
+            impl #private::Member<#index> for #target {
+                type Node = #marker;
+            }
+        };
     }
 }

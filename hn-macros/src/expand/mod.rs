@@ -8,7 +8,7 @@ mod error_enum;
 mod info;
 mod map;
 mod map_over;
-mod mapped;
+pub mod mapped;
 mod members;
 pub mod node;
 mod parallel;
