@@ -330,13 +330,24 @@ mod parallel_items {
 
     #[test]
     fn run_parallel_spreads_the_items_over_the_pool() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
         let out = pool
-            .install(|| SlowAll.run_parallel(SlowAllInputs { all_ms: vec![20; 16] }))
+            .install(|| {
+                SlowAll.run_parallel(SlowAllInputs {
+                    all_ms: vec![20; 16],
+                })
+            })
             .unwrap();
         assert_eq!(out.slept_ms, vec![20; 16]);
         let threads = THREADS.lock().unwrap().take().unwrap_or_default();
-        assert!(threads.len() > 1, "the items ran on {} thread(s)", threads.len());
+        assert!(
+            threads.len() > 1,
+            "the items ran on {} thread(s)",
+            threads.len()
+        );
         assert!(threads.len() <= 4, "{} threads", threads.len());
     }
 }
