@@ -193,10 +193,8 @@ impl TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "hypernodes-corpus-{}-{nanos}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("hypernodes-corpus-{}-{nanos}", std::process::id()));
         std::fs::create_dir(&path)?;
         Ok(TempDir(path))
     }
@@ -212,13 +210,11 @@ impl Drop for TempDir {
 /// vocabulary (a few words far more often than the rest), with capitals and
 /// punctuation for `clean` to remove.
 fn write_corpus(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    const VOCABULARY: &[&str] = &[
-        "the", "of", "pipeline", "node", "graph", "and", "data", "file", "map", "rust", "a",
-        "parallel", "item", "summary", "word", "text", "clean", "load", "analyze", "run",
-        "thread", "pool", "schedule", "dependency", "output", "input", "error", "result",
-        "nested", "corpus", "statistics", "compile", "macro", "function", "value", "borrow",
-        "extraordinarily", "incomprehensibilities",
-    ];
+    const VOCABULARY: &str = "the of pipeline node graph and data file map rust a parallel \
+        item summary word text clean load analyze run thread pool schedule dependency output \
+        input error result nested corpus statistics compile macro function value borrow \
+        extraordinarily incomprehensibilities";
+    let vocabulary: Vec<&str> = VOCABULARY.split_whitespace().collect();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
         state ^= state << 13;
@@ -231,8 +227,8 @@ fn write_corpus(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             let mut text = String::with_capacity(WORDS_PER_FILE * 8);
             for position in 0..WORDS_PER_FILE {
                 // The minimum of two draws favours the first words.
-                let index = (next() % VOCABULARY.len() as u64).min(next() % VOCABULARY.len() as u64);
-                let word = VOCABULARY[index as usize];
+                let len = vocabulary.len() as u64;
+                let word = vocabulary[(next() % len).min(next() % len) as usize];
                 if position % 12 == 0 {
                     let mut chars = word.chars();
                     text.extend(chars.next().map(|c| c.to_ascii_uppercase()));
@@ -310,7 +306,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             "AsyncCorpus.run_async  (tokio)",
             median_ms(|| {
-                runtime.block_on(AsyncCorpus.run_async(async_inputs())).unwrap();
+                runtime
+                    .block_on(AsyncCorpus.run_async(async_inputs()))
+                    .unwrap();
             }),
         ),
     ];
