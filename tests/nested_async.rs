@@ -163,3 +163,37 @@ fn a_pipeline_that_maps_async_items_can_be_nested() {
     );
     assert_eq!(out.summary, "100 bytes in 20 pages");
 }
+
+pipeline! {
+    struct Read {
+        #[node(blocking)]
+        fn read(name: &str) -> Result<String, String> {
+            std::thread::sleep(Duration::from_millis(50));
+            if name.is_empty() { Err("no name".to_owned()) } else { Ok(name.to_uppercase()) }
+        }
+    }
+}
+
+pipeline! {
+    struct ReadAll {
+        #[nested(map_over = name, inputs(names = name), outputs(read = contents))]
+        Read,
+    }
+}
+
+#[test]
+fn blocking_items_overlap_in_an_async_run() {
+    let names: Vec<String> = (0..8).map(|i| format!("f{i}")).collect();
+    let started = Instant::now();
+    let out = runtime()
+        .block_on(ReadAll.run_async(ReadAllInputs { names }))
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(out.contents[7], "F7");
+    // One after another: 8 × 50 ms = 400 ms.
+    assert!(elapsed < Duration::from_millis(250), "{elapsed:?}");
+    let error = runtime()
+        .block_on(ReadAll.run_async(ReadAllInputs { names: vec!["a".into(), String::new()] }))
+        .unwrap_err();
+    assert_eq!(error.to_string(), "node `read / read` failed on item 1 of `read`: no name");
+}

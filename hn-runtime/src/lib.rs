@@ -99,11 +99,14 @@ pub mod __private {
         run_blocking, AsyncSlot, CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
     };
     #[cfg(feature = "rayon")]
-    pub use crate::executor::items::items_parallel;
+    pub use crate::executor::items::{items_parallel, items_parallel_infallible};
     #[cfg(feature = "alloc")]
-    pub use crate::executor::items::items_sequential;
+    pub use crate::executor::items::{items_sequential, items_sequential_infallible};
     #[cfg(feature = "tokio")]
-    pub use crate::executor::{asynchronous::DEFAULT_IN_FLIGHT, items::items_async};
+    pub use crate::executor::{
+        asynchronous::DEFAULT_IN_FLIGHT,
+        items::{items_async, items_blocking},
+    };
     #[cfg(feature = "std")]
     pub use crate::executor::{failure::Failure, map::map_with};
     #[cfg(feature = "rayon")]

@@ -25,6 +25,9 @@ pub enum Items {
     Sequential,
     Parallel,
     Async,
+    /// In an async run, items whose nodes block but do not await: on the
+    /// I/O pool, through `block_in_place`.
+    Blocking,
 }
 
 /// The expression of a group's call from its arguments (borrowed `Vec`s of
@@ -41,12 +44,18 @@ pub fn call(
 ) -> TokenStream {
     let private = model.private();
     let inner = &group.model;
+    let blocks = inner.running_nodes().any(|node| node.sig.blocking);
     let items = match items {
+        Items::Async if !inner.has_async_nodes() && blocks => Items::Blocking,
         Items::Async if !inner.has_async_nodes() => Items::Sequential,
-        Items::Async => Items::Async,
-        _ if inner.has_async_nodes() => unreachable!("async nodes only run in run_async"),
+        _ if inner.has_async_nodes() && items != Items::Async => {
+            unreachable!("async nodes only run in run_async")
+        }
         other => other,
     };
+    // Without a fallible node, an item is its outputs (no `Result`), and
+    // the items are gathered as a hand-written loop would.
+    let infallible = inner.fallible_nodes().next().is_none() && items != Items::Async && items != Items::Blocking;
     let arg_locals: Vec<Ident> = (0..args.len())
         .map(|index| format_ident!("__hn_arg_{}", index, span = Span::mixed_site()))
         .collect();
@@ -107,19 +116,33 @@ pub fn call(
     let item_value = tuple(&outputs);
     let pipeline = &group.pipeline;
     let item_error = quote!((&'static str, <#pipeline as #private::Pipeline>::Error));
+    let value = if infallible {
+        quote!(#item_value)
+    } else {
+        quote!(::core::result::Result::<_, #item_error>::Ok(#item_value))
+    };
     let body = quote! {
         #(#bind_inputs)*
         #(#steps)*
-        ::core::result::Result::<_, #item_error>::Ok(#item_value)
+        #value
     };
-    let run_items = match items {
-        Items::Sequential => quote! {
+    let run_items = match (items, infallible) {
+        (Items::Sequential, true) => quote! {
+            #private::items_sequential_infallible(#grid.len(), |#index: usize| { #body })
+        },
+        (Items::Sequential, false) => quote! {
             #private::items_sequential(#grid.len(), |#index: usize| { #body })
         },
-        Items::Parallel => quote! {
+        (Items::Parallel, true) => quote! {
+            #private::items_parallel_infallible(#grid.len(), |#index: usize| { #body })
+        },
+        (Items::Parallel, false) => quote! {
             #private::items_parallel(#grid.len(), |#index: usize| { #body })
         },
-        Items::Async => quote! {
+        (Items::Blocking, _) => quote! {
+            #private::items_blocking(#grid.len(), |#index: usize| { #body })
+        },
+        (Items::Async, _) => quote! {
             #private::items_async(#grid.len(), #private::DEFAULT_IN_FLIGHT, |#index: usize| async move { #body }).await
         },
     };
@@ -145,24 +168,34 @@ pub fn call(
         Ident::new("__hn_item", Span::mixed_site()),
         Ident::new("__hn_path", Span::mixed_site()),
     );
+    let gather = if infallible {
+        quote! {{
+            let #gathered = #run_items;
+            ::core::result::Result::Ok(#split)
+        }}
+    } else {
+        quote! {
+            match #run_items {
+                ::core::result::Result::Ok(#gathered) => ::core::result::Result::Ok(#split),
+                ::core::result::Result::Err((#item, #path, #error)) => ::core::result::Result::Err(
+                    #private::NestedError::Failed {
+                        entry: #entry,
+                        item: ::core::option::Option::Some(#item),
+                        path: #path,
+                        error: #error,
+                    }
+                ),
+            }
+        }
+    };
     let result = quote! {
         match #private::Grid::new(#mode, [#(#names),*], [#(#lens),*]) {
             ::core::result::Result::Err(#error) => ::core::result::Result::Err(
-                #private::NestedError::Items { entry: #entry, error: #error }
+                #private::NestedError::<<#pipeline as #private::Pipeline>::Error>::Items { entry: #entry, error: #error }
             ),
             ::core::result::Result::Ok(#grid) => {
                 let #grid = &#grid;
-                match #run_items {
-                    ::core::result::Result::Ok(#gathered) => ::core::result::Result::Ok(#split),
-                    ::core::result::Result::Err((#item, #path, #error)) => ::core::result::Result::Err(
-                        #private::NestedError::Failed {
-                            entry: #entry,
-                            item: ::core::option::Option::Some(#item),
-                            path: #path,
-                            error: #error,
-                        }
-                    ),
-                }
+                #gather
             }
         }
     };

@@ -28,6 +28,11 @@ pub fn items_sequential<T, E>(
     Ok(outputs)
 }
 
+/// Items `0..len` that cannot fail, one after another.
+pub fn items_sequential_infallible<T>(len: usize, item: impl FnMut(usize) -> T) -> Vec<T> {
+    (0..len).map(item).collect()
+}
+
 /// Items `0..len` in parallel on the current rayon pool. Every item runs;
 /// the first failure in input order is returned.
 #[cfg(feature = "rayon")]
@@ -35,30 +40,66 @@ pub fn items_parallel<T: Send, E: Send>(
     len: usize,
     item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
 ) -> Result<Vec<T>, ItemFailure<E>> {
-    use core::sync::atomic::{AtomicBool, Ordering};
+    items_parallel_in_pieces(len, usize::MAX, item)
+}
+
+/// [`items_parallel`] in pieces of at most `max_len` items.
+#[cfg(feature = "rayon")]
+fn items_parallel_in_pieces<T: Send, E: Send>(
+    len: usize,
+    max_len: usize,
+    item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
+) -> Result<Vec<T>, ItemFailure<E>> {
     use rayon::prelude::*;
-    let failed = AtomicBool::new(false);
-    let results: Vec<Result<T, (&'static str, E)>> = (0..len)
+    let mut results: Vec<Result<T, (&'static str, E)>> = (0..len)
         .into_par_iter()
-        .map(|index| {
-            let result = item(index);
-            if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
-            }
-            result
-        })
+        .with_max_len(max_len)
+        .map(&item)
         .collect();
-    if !failed.into_inner() {
-        return Ok(results.into_iter().flatten().collect());
-    }
-    let mut outputs = Vec::with_capacity(len);
-    for (index, result) in results.into_iter().enumerate() {
-        match result {
-            Ok(output) => outputs.push(output),
-            Err((path, error)) => return Err((index, path, error)),
+    if let Some(index) = results.iter().position(Result::is_err) {
+        if let Err((path, error)) = results.swap_remove(index) {
+            return Err((index, path, error));
         }
     }
-    Ok(outputs)
+    // A map of known length: one allocation (or none, reusing the results'),
+    // where `flatten` would grow the vector step by step.
+    Ok(results
+        .into_iter()
+        .map(|result| match result {
+            Ok(output) => output,
+            Err(_) => unreachable!("no item failed"),
+        })
+        .collect())
+}
+
+/// Items `0..len` that cannot fail, in parallel on the current rayon pool:
+/// a plain indexed `collect`, as a hand-written loop would do.
+#[cfg(feature = "rayon")]
+pub fn items_parallel_infallible<T: Send>(len: usize, item: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
+    (0..len).into_par_iter().map(&item).collect()
+}
+
+/// Items `0..len` whose nodes block (`#[node(blocking)]`, no `async fn`),
+/// in an async run: on the pool of threads sized for I/O, one item per
+/// thread, the calling worker handing its other tasks over meanwhile
+/// (`block_in_place`). Without the `rayon` feature, one after another.
+#[cfg(feature = "tokio")]
+pub fn items_blocking<T: Send, E: Send>(
+    len: usize,
+    item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
+) -> Result<Vec<T>, ItemFailure<E>> {
+    super::asynchronous::blocking_in_place(|| {
+        #[cfg(feature = "rayon")]
+        {
+            let item = &item;
+            return super::pools::on_io_pool(&crate::Engine::new(), move || {
+                items_parallel_in_pieces(len, 1, item)
+            });
+        }
+        #[cfg(not(feature = "rayon"))]
+        return items_sequential(len, item);
+    })
 }
 
 /// Items `0..len` as futures of the calling task, at most `in_flight` at
