@@ -14,11 +14,10 @@
 //! - with `run`: the files one after another;
 //! - with `run_parallel`: the files at once on rayon's pool (one thread per
 //!   CPU);
-//! - with `run_async`, through `AsyncCorpus`, whose per-file pipeline reads
-//!   with an `async fn` node: up to 128 files in flight in the calling task.
-//!   The reads overlap, but `clean` and `analyze` are sync nodes and run on
-//!   the calling task one item at a time, so on files in the page cache
-//!   this is about as fast as `run`.
+//! - with `run_async`: `load_text` is a `#[node(blocking)]` node, so in an
+//!   async run the files go to the pool of threads sized for I/O (the
+//!   calling worker hands its other tasks over meanwhile), where the reads
+//!   overlap. One pipeline serves all three runners.
 //!
 //! Then a missing file shows how an item's error names the item and the
 //! node.
@@ -57,20 +56,10 @@ mod text {
         pub counts: HashMap<String, usize>,
     }
 
-    /// Reads one file.
-    #[node(output = text)]
+    /// Reads one file. `blocking`: an async run keeps it off the executor.
+    #[node(output = text, blocking)]
     pub fn load_text(file_path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(file_path)
-    }
-
-    /// Reads one file without blocking the task: `tokio::fs` does the same
-    /// (`spawn_blocking` of the std call).
-    #[node(output = text)]
-    pub async fn load_text_async(file_path: &Path) -> std::io::Result<String> {
-        let file_path = file_path.to_owned();
-        tokio::task::spawn_blocking(move || std::fs::read_to_string(file_path))
-            .await
-            .map_err(std::io::Error::other)?
     }
 
     /// The words of a text, lowercased, without punctuation.
@@ -106,16 +95,6 @@ mod text {
         #[outputs(analysis)]
         pub struct FileStats {
             load_text,
-            clean,
-            analyze,
-        }
-    }
-
-    pipeline! {
-        /// The same with an `async fn` reading the file.
-        #[outputs(analysis)]
-        pub struct AsyncFileStats {
-            load_text_async,
             clean,
             analyze,
         }
@@ -172,15 +151,6 @@ pipeline! {
     pub struct Corpus {
         #[nested(map_over = file_path, inputs(file_paths = file_path), outputs(analysis = analyses))]
         text::FileStats,
-        summarize,
-    }
-}
-
-pipeline! {
-    /// The same with the async per-file pipeline: `run_async` only.
-    pub struct AsyncCorpus {
-        #[nested(map_over = file_path, inputs(file_paths = file_path), outputs(analysis = analyses))]
-        text::AsyncFileStats,
         summarize,
     }
 }
@@ -273,14 +243,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inputs = || CorpusInputs {
         file_paths: file_paths.clone(),
     };
-    let async_inputs = || AsyncCorpusInputs {
-        file_paths: file_paths.clone(),
-    };
 
     // The three runners give the same summary.
     let sequential = Corpus.run(inputs())?;
     let parallel = Corpus.run_parallel(inputs())?;
-    let asynchronous = runtime.block_on(AsyncCorpus.run_async(async_inputs()))?;
+    let asynchronous = runtime.block_on(Corpus.run_async(inputs()))?;
     assert_eq!(sequential.summary, parallel.summary);
     assert_eq!(sequential.summary, asynchronous.summary);
     assert_eq!(sequential.analyses.len(), FILES);
@@ -304,11 +271,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         ),
         (
-            "AsyncCorpus.run_async  (tokio)",
+            "Corpus.run_async  (tokio, I/O pool)",
             median_ms(|| {
-                runtime
-                    .block_on(AsyncCorpus.run_async(async_inputs()))
-                    .unwrap();
+                runtime.block_on(Corpus.run_async(inputs())).unwrap();
             }),
         ),
     ];
