@@ -89,17 +89,28 @@ pub fn items_blocking<T: Send, E: Send>(
     len: usize,
     item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
 ) -> Result<Vec<T>, ItemFailure<E>> {
-    super::asynchronous::blocking_in_place(|| {
-        #[cfg(feature = "rayon")]
-        {
-            let item = &item;
-            return super::pools::on_io_pool(&crate::Engine::new(), move || {
-                items_parallel_in_pieces(len, 1, item)
-            });
-        }
-        #[cfg(not(feature = "rayon"))]
-        return items_sequential(len, item);
+    super::asynchronous::blocking_in_place(|| on_io_threads(len, item))
+}
+
+/// The items one per thread of the I/O pool.
+#[cfg(all(feature = "tokio", feature = "rayon"))]
+fn on_io_threads<T: Send, E: Send>(
+    len: usize,
+    item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
+) -> Result<Vec<T>, ItemFailure<E>> {
+    let item = &item;
+    super::pools::on_io_pool(&crate::Engine::new(), move || {
+        items_parallel_in_pieces(len, 1, item)
     })
+}
+
+/// Without rayon there is no I/O pool: one after another.
+#[cfg(all(feature = "tokio", not(feature = "rayon")))]
+fn on_io_threads<T: Send, E: Send>(
+    len: usize,
+    item: impl Fn(usize) -> Result<T, (&'static str, E)> + Sync,
+) -> Result<Vec<T>, ItemFailure<E>> {
+    items_sequential(len, item)
 }
 
 /// Items `0..len` as futures of the calling task, at most `in_flight` at
