@@ -193,7 +193,12 @@ fn blocking_items_overlap_in_an_async_run() {
     // One after another: 8 × 50 ms = 400 ms.
     assert!(elapsed < Duration::from_millis(250), "{elapsed:?}");
     let error = runtime()
-        .block_on(ReadAll.run_async(ReadAllInputs { names: vec!["a".into(), String::new()] }))
+        .block_on(ReadAll.run_async(ReadAllInputs {
+            names: vec!["a".into(), String::new()],
+        }))
         .unwrap_err();
-    assert_eq!(error.to_string(), "node `read / read` failed on item 1 of `read`: no name");
+    assert_eq!(
+        error.to_string(),
+        "node `read / read` failed on item 1 of `read`: no name"
+    );
 }

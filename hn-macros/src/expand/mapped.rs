@@ -55,7 +55,9 @@ pub fn call(
     };
     // Without a fallible node, an item is its outputs (no `Result`), and
     // the items are gathered as a hand-written loop would.
-    let infallible = inner.fallible_nodes().next().is_none() && items != Items::Async && items != Items::Blocking;
+    let infallible = inner.fallible_nodes().next().is_none()
+        && items != Items::Async
+        && items != Items::Blocking;
     let arg_locals: Vec<Ident> = (0..args.len())
         .map(|index| format_ident!("__hn_arg_{}", index, span = Span::mixed_site()))
         .collect();
