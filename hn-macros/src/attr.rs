@@ -52,19 +52,7 @@ impl NodeAttr {
     /// Parses the tokens inside `#[node(...)]`, recording every mistake.
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> NodeAttr {
         let mut attr = NodeAttr::default();
-        let parser = |input: ParseStream| {
-            while !input.is_empty() {
-                let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-                attr.option(cx, &name, input)?;
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-            Ok(())
-        };
-        if let Err(error) = parser.parse2(tokens) {
-            cx.syn_error(error);
-        }
+        parse_options(cx, tokens, |name, input| attr.option(cx, name, input));
         attr
     }
 
@@ -142,6 +130,28 @@ fn parse_output(input: ParseStream) -> syn::Result<OutputSpec> {
         ))
     } else {
         Ok(OutputSpec::Single(input.parse()?))
+    }
+}
+
+/// Parses `name ..., name ...` options, each by `option` after its name
+/// (a keyword is a name too: `crate = ..`), recording a syntax error in `cx`.
+pub fn parse_options(
+    cx: &Ctxt,
+    tokens: TokenStream,
+    mut option: impl FnMut(&Ident, ParseStream) -> syn::Result<()>,
+) {
+    let parser = |input: ParseStream| {
+        while !input.is_empty() {
+            let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            option(&name, input)?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(error) = parser.parse2(tokens) {
+        cx.syn_error(error);
     }
 }
 

@@ -553,9 +553,7 @@ fn path_node(
     description: &NodeDescription,
     entry_span: Span,
 ) -> Option<Node> {
-    let mut attrs = description.item.attrs.clone();
-    let attr = take_node_attr(cx, &mut attrs);
-    let sig = NodeSig::from_syn(cx, &attr, &description.item.sig)?;
+    let sig = NodeSig::from_description(cx, description)?;
     Some(Node {
         kind: NodeKind::Function(path),
         sig,

@@ -253,9 +253,7 @@ impl Join<'_> {
         entry: &str,
         carrier: Option<&Path>,
     ) -> Option<Node> {
-        let mut attrs = member.node.item.attrs.clone();
-        let node_attr = crate::attr::take_node_attr(cx, &mut attrs);
-        let mut sig = NodeSig::from_syn(cx, &node_attr, &member.node.item.sig)?;
+        let mut sig = NodeSig::from_description(cx, &member.node)?;
         for (param, name) in sig.params.iter_mut().zip(&member.params) {
             param.ident = name.clone();
         }

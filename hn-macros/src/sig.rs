@@ -4,8 +4,9 @@
 //! by `#[node]` for the function itself and by `pipeline!` for inline nodes
 //! and for the signatures that `#[node]` functions describe to it.
 
-use crate::attr::{NodeAttr, OutputSpec};
+use crate::attr::{take_node_attr, NodeAttr, OutputSpec};
 use crate::ctxt::Ctxt;
+use crate::describe::NodeDescription;
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -65,6 +66,14 @@ impl NodeSig {
 }
 
 impl NodeSig {
+    /// The signature a `#[node]` function (or a nested pipeline's member)
+    /// described: its `#[node(..)]` options and its signature.
+    pub fn from_description(cx: &Ctxt, description: &NodeDescription) -> Option<NodeSig> {
+        let mut attrs = description.item.attrs.clone();
+        let attr = take_node_attr(cx, &mut attrs);
+        NodeSig::from_syn(cx, &attr, &description.item.sig)
+    }
+
     /// Checks a signature, recording every problem. Returns `None` when the
     /// signature cannot be used as a node at all.
     pub fn from_syn(cx: &Ctxt, attr: &NodeAttr, sig: &Signature) -> Option<NodeSig> {

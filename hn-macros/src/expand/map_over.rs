@@ -219,11 +219,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         for<'hn> #outputs: ::core::marker::Send,
                         for<'hn> #error: ::core::marker::Send,
                     {
-                        let #grid = #grid_of;
-                        let pipeline = *self;
-                        ::core::result::Result::Ok(#private::map_par(0..#grid.len(), |#index| {
-                            pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
-                        }))
+                        self.map_over_with(&#private::Engine::new(), #public_inputs, #mode)
                     }
 
                     /// `map_over` with an explicit `Engine` (sequential,

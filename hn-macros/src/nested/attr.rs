@@ -12,7 +12,7 @@
 
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream};
-use syn::parse::{ParseStream, Parser};
+use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{parenthesized, Attribute, Ident, Token};
@@ -77,19 +77,7 @@ impl NestedAttr {
 
     fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> NestedAttr {
         let mut attr = NestedAttr::default();
-        let parser = |input: ParseStream| {
-            while !input.is_empty() {
-                let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-                attr.option(cx, &name, input)?;
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-            Ok(())
-        };
-        if let Err(error) = parser.parse2(tokens) {
-            cx.syn_error(error);
-        }
+        crate::attr::parse_options(cx, tokens, |name, input| attr.option(cx, name, input));
         if let (Some(span), true) = (attr.map_mode_span, attr.map_over.is_empty()) {
             cx.error_at(
                 span,
