@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Instruction counts of the generated `run` against the hand-written calls,
-# under valgrind's callgrind (deterministic, unlike wall-clock time).
+# Instruction counts under valgrind's callgrind (deterministic, unlike
+# wall-clock time), against a hand-written baseline:
+#   benches/callgrind.sh        the generated `run` against the hand-written calls
+#   benches/callgrind.sh async  `map_async` over 10,000 no-op items against a
+#                               hand-written `buffered` stream (per map)
 #
-# Usage, from anywhere (no arguments needed):
-#   benches/callgrind.sh
+# Usage, from anywhere.
 # Environment:
-#   ITERS             iterations of the measured run (default 1000000)
-#   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it (default 1.01)
+#   ITERS             iterations of the measured run (default 1000000; 20 maps for `async`)
+#   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it
+#                     (default 1.01; none for `async`)
 #   CARGO_TARGET_DIR  honoured as usual by cargo
 #   CALLGRIND_OUT     where callgrind's output files go (default: a temporary directory)
 #
@@ -16,21 +19,24 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ITERS="${ITERS:-1000000}"
-MAX_RATIO="${MAX_RATIO:-1.01}"
+case "${1:-run}" in
+    run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
+    async) target=callgrind_async variants=(map_async hand) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
+    *) echo "usage: callgrind.sh [run|async]" >&2; exit 2 ;;
+esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
 
 # Build in release (the bench profile) and take the executable's path from
 # cargo's own report rather than guessing the hash in its file name.
 bin="$(
-    cargo build --release --bench callgrind_target --message-format=json-render-diagnostics \
+    cargo build --release --bench "$target" --message-format=json-render-diagnostics \
         | grep '"reason":"compiler-artifact"' \
-        | grep '"name":"callgrind_target"' \
+        | grep "\"name\":\"$target\"" \
         | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' \
         | tail -n 1
 )"
-[[ -n "$bin" && -x "$bin" ]] || { echo "callgrind.sh: could not find the callgrind_target executable" >&2; exit 2; }
+[[ -n "$bin" && -x "$bin" ]] || { echo "callgrind.sh: could not find the $target executable" >&2; exit 2; }
 
 if [[ -n "${CALLGRIND_OUT:-}" ]]; then
     out="$CALLGRIND_OUT"
@@ -54,7 +60,7 @@ instructions() {
 echo "binary: $bin"
 echo "iterations: $ITERS (minus a run with 0 iterations)"
 declare -A per_call
-for variant in generated hand; do
+for variant in "${variants[@]}"; do
     base="$(instructions "$variant" 0)"
     full="$(instructions "$variant" "$ITERS")"
     per_call[$variant]="$(awk -v a="$full" -v b="$base" -v n="$ITERS" 'BEGIN { printf "%.3f", (a - b) / n }')"
@@ -62,8 +68,8 @@ for variant in generated hand; do
         "$variant" "$full" "$base" "${per_call[$variant]}" "$(cat "$out/stdout.$variant.$ITERS.txt")"
 done
 
-ratio="$(awk -v g="${per_call[generated]}" -v h="${per_call[hand]}" 'BEGIN { printf "%.4f", g / h }')"
-echo "ratio generated / hand-written: $ratio (goal <= $MAX_RATIO)"
+ratio="$(awk -v g="${per_call[${variants[0]}]}" -v h="${per_call[hand]}" 'BEGIN { printf "%.4f", g / h }')"
+echo "ratio ${variants[0]} / hand-written: $ratio (goal <= $MAX_RATIO)"
 if awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN { exit !(r > m) }'; then
     echo "FAIL: the generated run costs more than the hand-written calls" >&2
     exit 1

@@ -24,6 +24,19 @@ pub trait Observer {
         let _ = node;
         run
     }
+
+    /// [`call_async`](Observer::call_async) in a run where no other node
+    /// of the same run is polled until this one is done (a straight-line
+    /// run), so that an observer can record the node once instead of around
+    /// every poll.
+    #[inline(always)]
+    fn call_async_alone<F: core::future::Future>(
+        &self,
+        node: &'static str,
+        run: F,
+    ) -> impl core::future::Future<Output = F::Output> {
+        self.call_async(node, run)
+    }
 }
 
 /// Observes nothing: plain `run`.
@@ -66,6 +79,27 @@ impl Observer for LocatePanics {
         })
         .await
     }
+
+    /// Records the node for the item's future ([`Item`](crate::executor::asynchronous::Item)),
+    /// which puts it back in the thread-local around each of its polls.
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    fn call_async_alone<F: core::future::Future>(
+        &self,
+        node: &'static str,
+        run: F,
+    ) -> impl core::future::Future<Output = F::Output> {
+        POLLING.with(|polling| polling.set(Some(node)));
+        run
+    }
+}
+
+/// Puts `node` as the async node being polled on this thread, returning
+/// the one that was.
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn set_polled_node(node: Option<&'static str>) -> Option<&'static str> {
+    POLLING.with(|polling| polling.replace(node))
 }
 
 #[cfg(feature = "tokio")]

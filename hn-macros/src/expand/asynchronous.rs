@@ -76,7 +76,17 @@ fn run_async(model: &Model) -> TokenStream {
     });
     let destructure = destructure_inputs(model, &inputs_arg);
     let body = if straight_line(model) {
-        sequential::body(model, |step, args| node_call(model, step, args))
+        sequential::body(model, |step, args| {
+            node_call_in(
+                model,
+                step,
+                args,
+                CallSite {
+                    borrowed: false,
+                    alone: true,
+                },
+            )
+        })
     } else {
         quote! {
             #destructure
@@ -186,17 +196,28 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
 /// `attempt` if it has a timeout or retries), a `blocking` sync node on the
 /// blocking pool, any other sync node called inline.
 pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
-    node_call_in(model, step_index, args, false)
+    node_call_in(model, step_index, args, CallSite::default())
 }
 
-/// `node_call`; with `borrowed`, the arguments are borrowed from the caller
-/// (`map_over_async`, mapped nested pipelines), so a `blocking` node cannot
-/// move them to the blocking pool and runs through `blocking_in_place`.
+/// Where a node call is made, for [`node_call_in`].
+#[derive(Clone, Copy, Default)]
+pub struct CallSite {
+    /// The arguments are borrowed from the caller (`map_over_async`, mapped
+    /// nested pipelines), so a `blocking` node cannot move them to the
+    /// blocking pool and runs through `blocking_in_place`.
+    pub borrowed: bool,
+    /// No other node of the run is polled until this one is done (a
+    /// straight-line run, one item of a map): the observer records the node
+    /// once (`call_async_alone`), not around every poll.
+    pub alone: bool,
+}
+
+/// `node_call` at a given call site.
 pub fn node_call_in(
     model: &Model,
     step_index: usize,
     args: Vec<TokenStream>,
-    borrowed: bool,
+    site: CallSite,
 ) -> TokenStream {
     let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
@@ -212,7 +233,12 @@ pub fn node_call_in(
         );
     }
     let (path, name) = (node.callee_for(Items::Async), node.path_name());
-    if node.sig.blocking && borrowed {
+    let call_async = if site.alone {
+        quote!(call_async_alone)
+    } else {
+        quote!(call_async)
+    };
+    if node.sig.blocking && site.borrowed {
         return quote!(#observer.call(#name, || #private::blocking_in_place(|| #path(#(#args),*))));
     }
     if node.sig.blocking {
@@ -222,7 +248,7 @@ pub fn node_call_in(
         return observed(node, args, &quote!(#observer));
     }
     let Some(retry) = node.sig.retry else {
-        return quote!(#observer.call_async(#name, #path(#(#args),*)).await);
+        return quote!(#observer.#call_async(#name, #path(#(#args),*)).await);
     };
     // By-value arguments are cloned for every attempt but the last.
     let step = &model.plan.steps[step_index];
@@ -243,7 +269,7 @@ pub fn node_call_in(
             quote!(#holder.for_attempt(#last))
         })
         .collect::<Vec<_>>();
-    let attempt = quote!(#observer.call_async(#name, #path(#(#args),*)));
+    let attempt = quote!(#observer.#call_async(#name, #path(#(#args),*)));
     let attempt = if node.sig.fallible {
         attempt
     } else {

@@ -8,7 +8,7 @@
 //! caller's slices and values: nothing is cloned unless a node takes an
 //! input by value, and no `Vec` of full `Inputs` is built.
 
-use crate::expand::asynchronous::node_call_in;
+use crate::expand::asynchronous::{node_call_in, CallSite};
 use crate::expand::call::{observer_ident, sync_call};
 use crate::expand::mapped::Items;
 use crate::expand::sequential::call_step;
@@ -68,7 +68,15 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             step,
             &|step, args| {
                 if is_async {
-                    node_call_in(model, step, args, true)
+                    node_call_in(
+                        model,
+                        step,
+                        args,
+                        CallSite {
+                            borrowed: true,
+                            alone: true,
+                        },
+                    )
                 } else {
                     let node = &model.nodes[model.plan.steps[step].node];
                     sync_call(model, node, args, &quote!(#observer), Items::Sequential)

@@ -9,7 +9,7 @@
 //! its `Vec` and a shared one is the outer value itself: neither is cloned,
 //! unless a nested node takes it by value.
 
-use crate::expand::asynchronous::node_call_in;
+use crate::expand::asynchronous::{node_call_in, CallSite};
 use crate::expand::call::observed;
 use crate::expand::sequential::call_step;
 use crate::graph::Source;
@@ -104,7 +104,15 @@ pub fn call(
             step,
             &|step, args| {
                 if items == Items::Async {
-                    node_call_in(inner, step, args, true)
+                    node_call_in(
+                        inner,
+                        step,
+                        args,
+                        CallSite {
+                            borrowed: true,
+                            alone: false,
+                        },
+                    )
                 } else {
                     observed(&inner.nodes[inner.plan.steps[step].node], args, observer)
                 }

@@ -9,13 +9,13 @@
 //! other nodes' futures are dropped, which cancels them.
 
 use crate::executor::map::{outcome, stopped};
+use crate::observe::set_polled_node;
 use crate::{Engine, MapError};
 use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use core::time::Duration;
-use futures::future::FutureExt;
 use futures::stream::{Stream, StreamExt};
 use futures::task::AtomicWaker;
 use std::panic::AssertUnwindSafe;
@@ -130,22 +130,56 @@ pub fn finished(dependents: &[&AtomicUsize], waker: &RunWaker) {
 }
 
 /// Runs one item's future, turning its error or panic into a [`MapError`].
-///
-/// A combinator rather than an `async fn`: an `async fn` would keep both
-/// its argument and the wrapped future in its state, and every item's
-/// future is moved into the stream's task list.
-fn run_one<'a, O, E>(
-    index: usize,
-    item: impl Future<Output = Result<O, E>> + 'a,
-    stop: Option<&'a AtomicBool>,
-) -> impl Future<Output = Result<O, MapError<E>>> + 'a
+fn run_one<'a, O, E, F>(index: usize, item: F, stop: Option<&'a AtomicBool>) -> Item<'a, F>
 where
-    O: 'a,
-    E: 'a,
+    F: Future<Output = Result<O, E>> + 'a,
 {
-    AssertUnwindSafe(item)
-        .catch_unwind()
-        .map(move |caught| outcome(index, caught, stop))
+    Item {
+        item,
+        index,
+        stop,
+        polled: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One item of an async map: polls the item's future inside
+    /// `catch_unwind`, and keeps the async node it is in (which a
+    /// straight-line runner records in a thread-local when it starts a node,
+    /// `Observer::call_async_alone`), putting it back around each poll, since
+    /// other items run on the thread in between. A panic then names its node
+    /// with no wrapper around every node's future, and the whole item is one
+    /// future: no combinators, so less to move into the map's task list.
+    pub struct Item<'a, F> {
+        #[pin]
+        item: F,
+        index: usize,
+        stop: Option<&'a AtomicBool>,
+        polled: Option<&'static str>,
+    }
+}
+
+impl<O, E, F: Future<Output = Result<O, E>>> Future for Item<'_, F> {
+    type Output = Result<O, MapError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let outer = set_polled_node(*this.polled);
+        let item = this.item;
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| item.poll(cx)));
+        let caught = match caught {
+            Ok(Poll::Pending) => {
+                *this.polled = set_polled_node(outer);
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(result)) => Ok(result),
+            // `outcome` reads the node from the thread-local.
+            Err(payload) => Err(payload),
+        };
+        let result = outcome(*this.index, caught, *this.stop);
+        set_polled_node(outer);
+        Poll::Ready(result)
+    }
 }
 
 /// [`run_one`] under a fail-fast engine: called when the item starts (a
