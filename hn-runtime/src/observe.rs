@@ -24,19 +24,6 @@ pub trait Observer {
         let _ = node;
         run
     }
-
-    /// [`call_async`](Observer::call_async) in a run where no other node
-    /// of the same run is polled until this one is done (a straight-line
-    /// run), so that an observer can record the node once instead of around
-    /// every poll.
-    #[inline(always)]
-    fn call_async_alone<F: core::future::Future>(
-        &self,
-        node: &'static str,
-        run: F,
-    ) -> impl core::future::Future<Output = F::Output> {
-        self.call_async(node, run)
-    }
 }
 
 /// Observes nothing: plain `run`.
@@ -69,28 +56,42 @@ impl Observer for LocatePanics {
     /// (cheaper than a `catch_unwind` per node): a panic leaves it set for
     /// the map's `catch_unwind` around the whole item to read.
     #[cfg(feature = "tokio")]
-    async fn call_async<F: core::future::Future>(&self, node: &'static str, run: F) -> F::Output {
-        let mut run = core::pin::pin!(run);
-        core::future::poll_fn(|cx| {
-            let outer = POLLING.with(|polling| polling.replace(Some(node)));
-            let poll = run.as_mut().poll(cx);
-            POLLING.with(|polling| polling.set(outer));
-            poll
-        })
-        .await
-    }
-
-    /// Records the node for the item's future ([`Item`](crate::executor::asynchronous::Item)),
-    /// which puts it back in the thread-local around each of its polls.
-    #[cfg(feature = "tokio")]
     #[inline(always)]
-    fn call_async_alone<F: core::future::Future>(
+    fn call_async<F: core::future::Future>(
         &self,
         node: &'static str,
         run: F,
     ) -> impl core::future::Future<Output = F::Output> {
-        POLLING.with(|polling| polling.set(Some(node)));
-        run
+        Polled { run, node }
+    }
+}
+
+#[cfg(feature = "tokio")]
+pin_project_lite::pin_project! {
+    /// An async node's future that records the node in the thread-local
+    /// while it is polled, and puts back what was there after each poll (a
+    /// node may run a nested map whose nodes record themselves).
+    pub struct Polled<F> {
+        #[pin]
+        run: F,
+        node: &'static str,
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<F: core::future::Future> core::future::Future for Polled<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        let this = self.project();
+        let outer = set_polled_node(Some(*this.node));
+        let poll = this.run.poll(cx);
+        set_polled_node(outer);
+        poll
     }
 }
 

@@ -76,17 +76,7 @@ fn run_async(model: &Model) -> TokenStream {
     });
     let destructure = destructure_inputs(model, &inputs_arg);
     let body = if straight_line(model) {
-        sequential::body(model, |step, args| {
-            node_call_in(
-                model,
-                step,
-                args,
-                CallSite {
-                    borrowed: false,
-                    alone: true,
-                },
-            )
-        })
+        sequential::body(model, |step, args| node_call(model, step, args))
     } else {
         quote! {
             #destructure
@@ -206,10 +196,6 @@ pub struct CallSite {
     /// nested pipelines), so a `blocking` node cannot move them to the
     /// blocking pool and runs through `blocking_in_place`.
     pub borrowed: bool,
-    /// No other node of the run is polled until this one is done (a
-    /// straight-line run, one item of a map): the observer records the node
-    /// once (`call_async_alone`), not around every poll.
-    pub alone: bool,
 }
 
 /// `node_call` at a given call site.
@@ -233,11 +219,6 @@ pub fn node_call_in(
         );
     }
     let (path, name) = (node.callee_for(Items::Async), node.path_name());
-    let call_async = if site.alone {
-        quote!(call_async_alone)
-    } else {
-        quote!(call_async)
-    };
     if node.sig.blocking && site.borrowed {
         return quote!(#observer.call(#name, || #private::blocking_in_place(|| #path(#(#args),*))));
     }
@@ -248,7 +229,7 @@ pub fn node_call_in(
         return observed(node, args, &quote!(#observer));
     }
     let Some(retry) = node.sig.retry else {
-        return quote!(#observer.#call_async(#name, #path(#(#args),*)).await);
+        return quote!(#observer.call_async(#name, #path(#(#args),*)).await);
     };
     // By-value arguments are cloned for every attempt but the last.
     let step = &model.plan.steps[step_index];
@@ -269,7 +250,7 @@ pub fn node_call_in(
             quote!(#holder.for_attempt(#last))
         })
         .collect::<Vec<_>>();
-    let attempt = quote!(#observer.#call_async(#name, #path(#(#args),*)));
+    let attempt = quote!(#observer.call_async(#name, #path(#(#args),*)));
     let attempt = if node.sig.fallible {
         attempt
     } else {

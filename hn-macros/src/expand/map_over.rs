@@ -68,15 +68,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             step,
             &|step, args| {
                 if is_async {
-                    node_call_in(
-                        model,
-                        step,
-                        args,
-                        CallSite {
-                            borrowed: true,
-                            alone: true,
-                        },
-                    )
+                    node_call_in(model, step, args, CallSite { borrowed: true })
                 } else {
                     let node = &model.nodes[model.plan.steps[step].node];
                     sync_call(model, node, args, &quote!(#observer), Items::Sequential)

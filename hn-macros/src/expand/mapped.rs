@@ -104,15 +104,7 @@ pub fn call(
             step,
             &|step, args| {
                 if items == Items::Async {
-                    node_call_in(
-                        inner,
-                        step,
-                        args,
-                        CallSite {
-                            borrowed: true,
-                            alone: false,
-                        },
-                    )
+                    node_call_in(inner, step, args, CallSite { borrowed: true })
                 } else {
                     observed(&inner.nodes[inner.plan.steps[step].node], args, observer)
                 }

@@ -9,7 +9,6 @@
 //! other nodes' futures are dropped, which cancels them.
 
 use crate::executor::map::{outcome, stopped};
-use crate::observe::set_polled_node;
 use crate::{Engine, MapError};
 use core::future::Future;
 use core::pin::Pin;
@@ -134,28 +133,20 @@ fn run_one<'a, O, E, F>(index: usize, item: F, stop: Option<&'a AtomicBool>) -> 
 where
     F: Future<Output = Result<O, E>> + 'a,
 {
-    Item {
-        item,
-        index,
-        stop,
-        polled: None,
-    }
+    Item { item, index, stop }
 }
 
 pin_project_lite::pin_project! {
     /// One item of an async map: polls the item's future inside
-    /// `catch_unwind`, and keeps the async node it is in (which a
-    /// straight-line runner records in a thread-local when it starts a node,
-    /// `Observer::call_async_alone`), putting it back around each poll, since
-    /// other items run on the thread in between. A panic then names its node
-    /// with no wrapper around every node's future, and the whole item is one
-    /// future: no combinators, so less to move into the map's task list.
+    /// `catch_unwind` and turns its result or panic into the map's result,
+    /// in one future (no combinators, so less to move into the map's task
+    /// list). A panicking async node is read from the thread-local its
+    /// `LocatePanics` wrapper sets while it is polled.
     pub struct Item<'a, F> {
         #[pin]
         item: F,
         index: usize,
         stop: Option<&'a AtomicBool>,
-        polled: Option<&'static str>,
     }
 }
 
@@ -164,21 +155,14 @@ impl<O, E, F: Future<Output = Result<O, E>>> Future for Item<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let outer = set_polled_node(*this.polled);
         let item = this.item;
-        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| item.poll(cx)));
-        let caught = match caught {
-            Ok(Poll::Pending) => {
-                *this.polled = set_polled_node(outer);
-                return Poll::Pending;
-            }
+        let caught = match std::panic::catch_unwind(AssertUnwindSafe(|| item.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(result)) => Ok(result),
             // `outcome` reads the node from the thread-local.
             Err(payload) => Err(payload),
         };
-        let result = outcome(*this.index, caught, *this.stop);
-        set_polled_node(outer);
-        Poll::Ready(result)
+        Poll::Ready(outcome(*this.index, caught, *this.stop))
     }
 }
 
