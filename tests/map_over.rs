@@ -351,3 +351,37 @@ mod parallel_items {
         assert!(threads.len() <= 4, "{} threads", threads.len());
     }
 }
+
+mod declared_inputs {
+    use hypernodes::prelude::*;
+    use std::fmt::Display;
+
+    pipeline! {
+        struct Show {
+            inputs { shown: Box<dyn Display> }
+            fn text(shown: &dyn Display, prefix: &str) -> String { format!("{prefix}{shown}") }
+        }
+    }
+
+    pipeline! {
+        struct ShowAll {
+            // The nested pipeline's declaration does not reach this module:
+            // the outer one declares the mapped input as a `Vec` of them.
+            inputs { all: Vec<Box<dyn Display>> }
+            #[nested(map_over = shown, inputs(all = shown), outputs(text = texts))]
+            Show,
+        }
+    }
+
+    #[test]
+    fn a_mapped_input_declared_in_the_outer_pipeline() {
+        let all: Vec<Box<dyn Display>> = vec![Box::new(1), Box::new("two")];
+        let out = ShowAll
+            .run(ShowAllInputs {
+                all,
+                prefix: "#".into(),
+            })
+            .unwrap();
+        assert_eq!(out.texts, ["#1", "#two"]);
+    }
+}

@@ -92,7 +92,7 @@ fn renames_and_pruning() {
             "summary"
         ]
     );
-    assert_eq!(Renamed::NODES[1].inputs, ["__hn_text_stats_text"]);
+    assert_eq!(Renamed::NODES[1].inputs, ["__hn_0_text"]);
     assert!(
         Renamed::DOT.contains("subgraph \"cluster_text_stats\""),
         "{}",
@@ -328,5 +328,43 @@ mod mapped_inside_nested {
             error.to_string(),
             "node `corpus / words` failed on item 1 of `corpus` on item 1 of `words`: no words"
         );
+    }
+}
+
+mod internal_names {
+    use hypernodes::prelude::*;
+
+    pipeline! {
+        #[outputs(out_a)]
+        struct P1 {
+            #[node(output = b_c)]
+            fn hidden_a(x: u32) -> u32 { x + 1 }
+            fn out_a(b_c: u32) -> u32 { b_c * 10 }
+        }
+    }
+
+    pipeline! {
+        #[outputs(out_b)]
+        struct P2 {
+            #[node(output = c)]
+            fn hidden_b(x: u32) -> u32 { x + 2 }
+            fn out_b(c: u32) -> u32 { c * 100 }
+        }
+    }
+
+    // `a`'s hidden `b_c` and `a_b`'s hidden `c` must stay apart.
+    pipeline! {
+        struct Both {
+            #[nested(name = a)]
+            P1,
+            #[nested(name = a_b)]
+            P2,
+        }
+    }
+
+    #[test]
+    fn hidden_values_of_two_entries_never_meet() {
+        let out = Both.run(BothInputs { x: 1 }).unwrap();
+        assert_eq!((out.out_a, out.out_b), (20, 300));
     }
 }

@@ -202,3 +202,31 @@ fn blocking_items_overlap_in_an_async_run() {
         "node `read / read` failed on item 1 of `read`: no name"
     );
 }
+
+pipeline! {
+    struct SlowOrQuick {
+        async fn slow(x: &u64) -> u64 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            x + 1
+        }
+        fn quick(x: &u64) -> u64 { x * 2 }
+    }
+}
+
+pipeline! {
+    // Only the sync output is taken: the mapped pipeline is cut down to
+    // `quick`, so this pipeline is sync and cannot fail.
+    struct OnlyQuick {
+        #[nested(map_over = x, inputs(xs = x), outputs(quick = doubled))]
+        SlowOrQuick,
+    }
+}
+
+#[test]
+fn a_mapped_pipeline_cut_down_to_sync_nodes_is_sync() {
+    let out = OnlyQuick.run(OnlyQuickInputs { xs: vec![1, 2] }).unwrap();
+    assert_eq!(out.doubled, [2, 4]);
+    assert!(OnlyQuick::NODES
+        .iter()
+        .all(|node| !node.is_async && !node.fallible));
+}

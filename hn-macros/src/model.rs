@@ -312,6 +312,7 @@ impl Model {
                                 span: entry_span,
                                 index: nested.len(),
                                 krate: &skeleton.krate,
+                                declared: &input.declared_inputs,
                             };
                             match join.join(cx) {
                                 Some((entry, members)) => {
@@ -522,9 +523,19 @@ impl Skeleton {
 pub fn ident(name: &str, span: Span) -> Ident {
     if syn::parse_str::<Ident>(name).is_ok() {
         Ident::new(name, span)
+    } else if is_path_keyword(name) {
+        // `self`, `super`, `crate`, `Self` cannot be raw: never a user's
+        // value name (a parameter cannot be called so), and an entry's name
+        // is checked before it gets here; stay out of the way.
+        Ident::new(&format!("{name}_"), span)
     } else {
         Ident::new_raw(name, span)
     }
+}
+
+/// The keywords that cannot be raw identifiers.
+pub fn is_path_keyword(name: &str) -> bool {
+    matches!(name, "self" | "super" | "crate" | "Self")
 }
 
 /// Analyzes the graph of `nodes`, reporting its mistakes. `requested` is

@@ -25,6 +25,7 @@ pub mod attr;
 
 pub use attr::{MapModeKind, NestedAttr};
 
+use crate::ast::DeclaredInput;
 use crate::ctxt::Ctxt;
 use crate::describe::{MemberDescription, PipelineDescription};
 use crate::graph::{closest, Plan, Source};
@@ -74,6 +75,18 @@ pub struct GroupInput {
 }
 
 impl Group {
+    /// Whether a call can fail: a nested node can, or the items cannot be
+    /// formed (zip over inputs of unequal lengths; a product too large to
+    /// count).
+    pub fn fails(&self) -> bool {
+        let mapped = self.inputs.iter().filter(|input| input.mapped).count();
+        let items_can_fail = match self.mode {
+            MapModeKind::Zip => mapped > 1,
+            MapModeKind::Product => true,
+        };
+        items_can_fail || self.model.fallible_nodes().next().is_some()
+    }
+
     /// Output `index`: a `Vec` of the nested output.
     pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
         let ty = self.model.type_of(self.model.plan.returned[index].1);
@@ -149,6 +162,8 @@ pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
         let mut kept = keep.iter();
         node.sig.outputs.retain(|_| *kept.next().unwrap_or(&true));
         node.sig.tuple_outputs = node.sig.outputs.len() > 1;
+        node.sig.fallible = group.fails();
+        node.sig.is_async = group.model.has_async_nodes();
         node.sig.params = (group.inputs.iter())
             .map(|input| Param {
                 ident: ident(&input.outer, node.entry_span),
@@ -185,6 +200,8 @@ pub struct Join<'a> {
     /// The entry's index among the nested entries.
     pub index: usize,
     pub krate: &'a TokenStream,
+    /// The outer pipeline's `inputs { .. }` declarations.
+    pub declared: &'a [DeclaredInput],
 }
 
 impl Join<'_> {
@@ -206,8 +223,16 @@ impl Join<'_> {
             Some(name) => name.unraw().to_string(),
             None => snake_case(&description.ident.unraw().to_string()),
         };
-        let names = Names {
+        if crate::model::is_path_keyword(&name) {
+            cx.error_at(
+                self.span,
+                format!("`{name}` cannot name a nested pipeline; give it a name with `#[nested(name = ..)]`"),
+            );
+            return None;
+        }
+        let names = Translation {
             entry: &name,
+            index: self.index,
             inputs: unraw_all(&description.inputs),
             exposed: unraw_all(&description.outputs),
             attr: &self.attr,
@@ -281,7 +306,7 @@ impl Join<'_> {
     }
 
     /// A member with the outer graph's names.
-    fn flattened(&self, mut node: Node, names: &Names) -> Node {
+    fn flattened(&self, mut node: Node, names: &Translation) -> Node {
         for param in &mut node.sig.params {
             param.ident = ident(&names.outer(&param.ident.unraw().to_string()), self.span);
         }
@@ -292,7 +317,7 @@ impl Join<'_> {
     }
 
     /// The nested nodes a mapped entry runs per item.
-    fn group(&self, cx: &Ctxt, members: Vec<Node>, names: &Names) -> Option<Group> {
+    fn group(&self, cx: &Ctxt, members: Vec<Node>, names: &Translation) -> Option<Group> {
         let taken: Vec<String> = match &self.attr.outputs {
             Some(renames) => renames
                 .iter()
@@ -302,7 +327,8 @@ impl Join<'_> {
         };
         let plan: Plan = model::analyze(cx, &members, Some(&taken), None)?;
         let specs: Vec<_> = members.iter().map(Node::spec).collect();
-        let input_types = valid::input_types(cx, &members, &specs, &plan, &[], self.krate);
+        let declared = self.declared_per_item(&plan, names);
+        let input_types = valid::input_types(cx, &members, &specs, &plan, &declared, self.krate);
         let mut inputs = Vec::new();
         for mapped in &self.attr.map_over {
             let name = mapped.unraw().to_string();
@@ -361,8 +387,38 @@ impl Join<'_> {
         })
     }
 
+    /// The outer pipeline's declared types of the group's inputs, per item:
+    /// a mapped input's element type (`Vec<T>` declares `T`), a shared
+    /// input's own. They stand where the nested nodes' types cannot say
+    /// (`&dyn Trait`), as the nested pipeline's own declarations did there.
+    fn declared_per_item(&self, plan: &Plan, names: &Translation) -> Vec<DeclaredInput> {
+        let krate = self.krate;
+        (plan.inputs.iter())
+            .filter_map(|input| {
+                let outer = names.outer(&input.name);
+                let declared =
+                    (self.declared.iter()).find(|declared| declared.ident.unraw() == outer)?;
+                let ty = &declared.ty;
+                let mapped = self
+                    .attr
+                    .map_over
+                    .iter()
+                    .any(|name| name.unraw() == input.name);
+                let ty: syn::Type = if mapped {
+                    syn::parse_quote!(<#ty as #krate::__private::Element>::Type)
+                } else {
+                    ty.clone()
+                };
+                Some(DeclaredInput {
+                    ident: ident(&input.name, declared.ident.span()),
+                    ty,
+                })
+            })
+            .collect()
+    }
+
     /// The outer graph's node for a mapped entry.
-    fn mapped_node(&self, group: Group, names: &Names) -> Node {
+    fn mapped_node(&self, group: Group, names: &Translation) -> Node {
         let span = self.span;
         let params = (group.inputs.iter())
             .map(|input| Param {
@@ -375,15 +431,13 @@ impl Join<'_> {
         let outputs: Vec<Ident> = (group.model.plan.returned.iter())
             .map(|(name, _)| ident(&names.outer(name), span))
             .collect();
-        let mapped = group.inputs.iter().filter(|input| input.mapped).count();
-        let unequal_lengths = group.mode == MapModeKind::Zip && mapped > 1;
         let sig = NodeSig {
             ident: ident(names.entry, span),
             params,
             tuple_outputs: outputs.len() > 1,
             outputs,
             ret: syn::parse_quote!(()),
-            fallible: unequal_lengths || group.model.fallible_nodes().next().is_some(),
+            fallible: group.fails(),
             is_async: group.model.has_async_nodes(),
             blocking: false,
             retry: None,
@@ -401,7 +455,7 @@ impl Join<'_> {
 
     /// Checks that the renames and `map_over` name inputs and outputs the
     /// nested pipeline has. Returns whether all do.
-    fn check_options(&self, cx: &Ctxt, names: &Names) -> bool {
+    fn check_options(&self, cx: &Ctxt, names: &Translation) -> bool {
         let errors_before = cx.error_count();
         let ident = &self.description.ident;
         let check = |name: &Ident, known: &[String], what: &str, seen: &mut Vec<String>| {
@@ -434,14 +488,17 @@ impl Join<'_> {
 }
 
 /// Translates a nested pipeline's names to the outer graph's.
-struct Names<'a> {
+struct Translation<'a> {
     entry: &'a str,
+    /// The entry's index among the nested entries: internal names carry it,
+    /// so that two entries never make the same one.
+    index: usize,
     inputs: Vec<String>,
     exposed: Vec<String>,
     attr: &'a NestedAttr,
 }
 
-impl Names<'_> {
+impl Translation<'_> {
     fn outer(&self, name: &str) -> String {
         if self.inputs.iter().any(|input| input == name) {
             let renamed = (self.attr.inputs.iter()).find(|(_, inner)| inner.unraw() == name);
@@ -455,7 +512,7 @@ impl Names<'_> {
                 return outer.unraw().to_string();
             }
         }
-        format!("{INTERNAL}{}_{name}", self.entry)
+        format!("{INTERNAL}{}_{name}", self.index)
     }
 }
 

@@ -116,7 +116,8 @@ pub mod __private {
         stream::{map_iter, MapIter},
     };
     pub use crate::types::{
-        Fallible, Member, NodeFallible, NodeOutput, NodeParam, NodeReturn, OwnedInput, TupleElement,
+        Element, Fallible, Member, NodeFallible, NodeOutput, NodeParam, NodeReturn, OwnedInput,
+        TupleElement,
     };
     pub use crate::{Engine, MapError, Mode};
     #[cfg(feature = "alloc")]

@@ -62,6 +62,22 @@ impl<T, E> Fallible for core::result::Result<T, E> {
     type Error = E;
 }
 
+/// The element type of a collection: a mapped nested pipeline's input
+/// declared as `Vec<T>` in the outer pipeline gives each item a `T`.
+#[diagnostic::on_unimplemented(
+    message = "a mapped input is declared as `{Self}`, not as a `Vec`",
+    note = "declare the mapped input as `Vec<T>`: each item gets a `T`"
+)]
+pub trait Element {
+    /// The element type.
+    type Type;
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Element for alloc::vec::Vec<T> {
+    type Type = T;
+}
+
 /// Element `I` of a tuple, for nodes with `output = (a, b, ...)`.
 pub trait TupleElement<const I: usize> {
     /// The element's type.
