@@ -37,6 +37,9 @@ pub struct Node {
     pub scope: Vec<String>,
     /// The nested entry it comes from, as an index into `Model::nested`.
     pub nested: Option<usize>,
+    /// For a node of a nested pipeline: its outputs' names in that pipeline
+    /// (what `#[nested(outputs(..))]` renames), for error messages.
+    pub inner_outputs: Vec<String>,
 }
 
 /// How generated code reaches a node.
@@ -315,6 +318,20 @@ impl Model {
                                 declared: &input.declared_inputs,
                             };
                             match join.join(cx) {
+                                Some((entry, _))
+                                    if nested.iter().any(|earlier: &NestedEntry| {
+                                        earlier.name == entry.name
+                                    }) =>
+                                {
+                                    cx.error_at(
+                                        entry_span,
+                                        format!(
+                                            "the pipeline already nests a pipeline named `{}`; give this one another name with `#[nested(name = ..)]`",
+                                            entry.name
+                                        ),
+                                    );
+                                    complete = false;
+                                }
                                 Some((entry, members)) => {
                                     nested.push(entry);
                                     nodes.extend(members);
@@ -346,6 +363,7 @@ impl Model {
                             described: Some(described),
                             scope: Vec::new(),
                             nested: None,
+                            inner_outputs: Vec::new(),
                         }),
                         None => complete = false,
                     }
@@ -573,5 +591,6 @@ fn path_node(
         described: Some(description.clone()),
         scope: Vec::new(),
         nested: None,
+        inner_outputs: Vec::new(),
     })
 }

@@ -302,11 +302,15 @@ impl Join<'_> {
             described: Some(described),
             scope,
             nested: Some(self.index),
+            inner_outputs: Vec::new(),
         })
     }
 
     /// A member with the outer graph's names.
     fn flattened(&self, mut node: Node, names: &Translation) -> Node {
+        node.inner_outputs = (node.sig.outputs.iter())
+            .map(|output| output.unraw().to_string())
+            .collect();
         for param in &mut node.sig.params {
             param.ident = ident(&names.outer(&param.ident.unraw().to_string()), self.span);
         }
@@ -420,6 +424,9 @@ impl Join<'_> {
     /// The outer graph's node for a mapped entry.
     fn mapped_node(&self, group: Group, names: &Translation) -> Node {
         let span = self.span;
+        let inner_outputs = (group.model.plan.returned.iter())
+            .map(|(name, _)| name.clone())
+            .collect();
         let params = (group.inputs.iter())
             .map(|input| Param {
                 ident: ident(&input.outer, span),
@@ -450,6 +457,7 @@ impl Join<'_> {
             described: None,
             scope: Vec::new(),
             nested: Some(self.index),
+            inner_outputs,
         }
     }
 

@@ -31,8 +31,14 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
             // `#[node(output = a)] fn b() -> u8` both produce `a`.
             GraphError::DuplicateOutput { first, second } => {
                 let output = nodes[second.0].sig.outputs[second.1].unraw();
-                let how = if nodes[second.0].nested.is_some() {
-                    format!("rename the nested pipeline's: `#[nested(outputs({output} = ..))]`")
+                // A nested pipeline's output is renamed by its inner name.
+                let rename = |(node, index): (usize, usize)| match nodes[node].inner_outputs.get(index) {
+                    Some(inner) => format!("`#[nested(outputs({inner} = ..))]` on `{}`", nodes[node].scope.first().map_or("", String::as_str)),
+                    None => format!("`#[node(output = ..)]` on `{}`", nodes[node].path_name()),
+                };
+                let nested = nodes[first.0].nested.is_some() || nodes[second.0].nested.is_some();
+                let how = if nested {
+                    format!("rename one: {} or {}", rename(*first), rename(*second))
                 } else {
                     "rename one output with `#[node(output = ..)]`".to_owned()
                 };
@@ -135,16 +141,10 @@ pub fn check_variants(cx: &Ctxt, nodes: &[Node], plan: &Plan) {
     }
 }
 
+/// What `#[outputs]` may name: the nodes' outputs, without the values
+/// nested pipelines keep to themselves.
 fn produced_names(nodes: &[Node]) -> String {
-    let names: Vec<String> = (nodes.iter())
-        .flat_map(|node| {
-            node.sig
-                .outputs
-                .iter()
-                .map(|output| output.unraw().to_string())
-        })
-        .collect();
-    quoted_list(&names)
+    quoted_list(&crate::nested::visible_outputs(nodes))
 }
 
 /// The field type of each input, with the checks on declared and inferred

@@ -212,8 +212,17 @@ pub fn call(
             }
         }
     };
+    // A mapped input must be a `Vec`: said here, rustc reports a mismatch
+    // rather than a failed index into whatever it got.
+    let arg_types = group.inputs.iter().map(|input| {
+        if input.mapped {
+            quote!(&#private::Vec<_>)
+        } else {
+            quote!(&_)
+        }
+    });
     quote! {{
-        let (#(#arg_locals,)*) = (#(#args,)*);
+        let (#(#arg_locals,)*): (#(#arg_types,)*) = (#(#args,)*);
         #value
     }}
 }

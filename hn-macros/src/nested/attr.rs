@@ -88,10 +88,13 @@ impl NestedAttr {
     }
 
     fn option(&mut self, cx: &Ctxt, name: &Ident, input: ParseStream) -> syn::Result<()> {
+        let duplicate = || cx.error_spanned_by(name, format!("duplicate `{name}` option"));
         match name.to_string().as_str() {
             "name" => {
                 input.parse::<Token![=]>()?;
-                self.name = Some(input.parse()?);
+                if self.name.replace(input.parse()?).is_some() {
+                    duplicate();
+                }
             }
             "inputs" => self.inputs.extend(pairs(input)?),
             "outputs" => self
@@ -99,6 +102,9 @@ impl NestedAttr {
                 .get_or_insert_with(Vec::new)
                 .extend(pairs(input)?),
             "map_over" => {
+                if !self.map_over.is_empty() {
+                    duplicate();
+                }
                 input.parse::<Token![=]>()?;
                 if input.peek(syn::token::Paren) {
                     let content;
@@ -118,7 +124,9 @@ impl NestedAttr {
             "map_mode" => {
                 input.parse::<Token![=]>()?;
                 let mode: Ident = input.parse()?;
-                self.map_mode_span = Some(mode.span());
+                if self.map_mode_span.replace(mode.span()).is_some() {
+                    duplicate();
+                }
                 self.map_mode = match mode.to_string().as_str() {
                     "zip" => MapModeKind::Zip,
                     "product" => MapModeKind::Product,
