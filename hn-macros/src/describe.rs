@@ -201,7 +201,6 @@ impl ToTokens for NodeDescription {
 /// struct TextStats;
 /// inputs(file_path);                         its inputs
 /// outputs(text, count);                      the outputs it exposes
-/// unnestable("why");                         optional: it cannot be nested
 /// through(__hn_private_nodes_of_TextStats);         optional: the members are reached through this sibling
 /// member path("load_text") params(file_path) outputs(text) vis(pub) #[node] fn load_text(..) -> ..;
 /// member group path("stats") ..                 a mapped nested pipeline, as one node
@@ -216,7 +215,6 @@ pub struct PipelineDescription {
     pub ident: Ident,
     pub inputs: Vec<Ident>,
     pub outputs: Vec<Ident>,
-    pub unnestable: Option<LitStr>,
     /// A private item beside the pipeline that carries the members instead
     /// of the pipeline, when its nodes are less visible than the pipeline
     /// (so only the pipeline's own module can nest it).
@@ -246,13 +244,6 @@ impl Parse for PipelineDescription {
         input.parse::<Token![;]>()?;
         let outputs = idents_after(input, "outputs")?;
         input.parse::<Token![;]>()?;
-        let unnestable = if input.peek(Ident) && input.fork().parse::<Ident>()? == "unnestable" {
-            let reason = parenthesized_after(input, "unnestable")?.parse()?;
-            input.parse::<Token![;]>()?;
-            Some(reason)
-        } else {
-            None
-        };
         let through = if input.peek(Ident) && input.fork().parse::<Ident>()? == "through" {
             let proxy = parenthesized_after(input, "through")?.parse()?;
             input.parse::<Token![;]>()?;
@@ -284,7 +275,6 @@ impl Parse for PipelineDescription {
             ident,
             inputs,
             outputs,
-            unnestable,
             through,
             members,
         })
@@ -297,14 +287,10 @@ impl ToTokens for PipelineDescription {
             ident,
             inputs,
             outputs,
-            unnestable,
             through,
             members,
         } = self;
         let through = through.as_ref().map(|proxy| quote!(through(#proxy);));
-        let unnestable = unnestable
-            .as_ref()
-            .map(|reason| quote!(unnestable(#reason);));
         let members = members.iter().map(|member| {
             let MemberDescription {
                 group,
@@ -320,7 +306,6 @@ impl ToTokens for PipelineDescription {
             struct #ident;
             inputs(#(#inputs),*);
             outputs(#(#outputs),*);
-            #unnestable
             #through
             #(#members)*
         });

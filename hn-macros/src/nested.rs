@@ -208,17 +208,6 @@ impl Join<'_> {
     /// The entry and the nodes it adds, or `None` after reporting why not.
     pub fn join(self, cx: &Ctxt) -> Option<(NestedEntry, Vec<Node>)> {
         let description = self.description;
-        if let Some(reason) = &description.unnestable {
-            cx.error_at(
-                self.span,
-                format!(
-                    "`{}` cannot be nested: {}",
-                    description.ident,
-                    reason.value()
-                ),
-            );
-            return None;
-        }
         let name = match &self.attr.name {
             Some(name) => name.unraw().to_string(),
             None => snake_case(&description.ident.unraw().to_string()),

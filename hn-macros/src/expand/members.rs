@@ -34,7 +34,6 @@ pub fn expand(model: &Model) -> TokenStream {
         outputs: (model.plan.returned.iter())
             .map(|(name, _)| ident(name, Span::call_site()))
             .collect(),
-        unnestable: None,
         through: carrier.clone(),
         members: (members.iter())
             .map(|node| member_description(node, &vis))
