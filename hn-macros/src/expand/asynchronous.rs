@@ -24,6 +24,7 @@ use quote::{format_ident, quote};
 use syn::Ident;
 
 pub fn expand(model: &Model) -> TokenStream {
+    let large_errors = crate::expand::allow_large_errors();
     let ident = &model.skeleton.ident;
     let private = model.private();
     let run_async = run_async(model);
@@ -32,7 +33,7 @@ pub fn expand(model: &Model) -> TokenStream {
     quote! {
         #private::cfg_tokio! {
             #[allow(clippy::future_not_send, reason = "the futures are `Send` exactly when the pipeline's values are")]
-            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+            #large_errors
             impl #ident {
                 #run_async
                 #maps
@@ -356,6 +357,7 @@ fn maps(model: &Model) -> TokenStream {
 /// A pipeline with async nodes has no blocking runners; these stand in for
 /// them so that a call gets a message that says what to use instead.
 fn sync_stubs(model: &Model) -> TokenStream {
+    let large_errors = crate::expand::allow_large_errors();
     let skeleton = &model.skeleton;
     let Names {
         ident,
@@ -380,7 +382,7 @@ fn sync_stubs(model: &Model) -> TokenStream {
     let (run, run_parallel) = (stub("run"), stub("run_parallel"));
     quote! {
         #[allow(unused_lifetimes, reason = "`for<'hn>` defers the bound to the call")]
-        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+        #large_errors
         impl #ident {
             #run
             #run_parallel

@@ -61,19 +61,20 @@ pub fn expand(model: &Model) -> TokenStream {
         )
     };
     // One arm per variant: `own` for a node's error, `nested` for a
-    // `NestedError`; each gets the node's name and the variant's label and
-    // may use `error`. `match *self {}` also covers the uninhabited enum.
+    // `NestedError`; each gets the node's name and the variant's label.
+    // `nested` always uses the variant's `error`, `own` when it says so.
+    // `match *self {}` also covers the uninhabited enum.
     type Arm<'a> = &'a dyn Fn(&str, &str) -> TokenStream;
-    let arms = |own: Arm, nested: Arm| {
+    let arms = |own: Arm, own_uses_error: bool, nested: Arm| {
         let arms = variants.iter().map(|variant| {
             let ident = &variant.ident;
             let (name, label) = (variant.node.name(), ident.to_string());
-            let body = if variant.nested {
-                nested(&name, &label)
+            let (body, uses_error) = if variant.nested {
+                (nested(&name, &label), true)
             } else {
-                own(&name, &label)
+                (own(&name, &label), own_uses_error)
             };
-            let binding = if body.to_string().contains("error") {
+            let binding = if uses_error {
                 quote!(ref error)
             } else {
                 quote!(_)
@@ -84,26 +85,32 @@ pub fn expand(model: &Model) -> TokenStream {
     };
     let node = arms(
         &|name, _| quote!(#name),
+        false,
         &|_, _| quote!(#private::NodeError::node(error)),
     );
     let path = arms(
         &|name, _| quote!(#name),
+        false,
         &|_, _| quote!(#private::NodeError::path(error)),
     );
     let items = arms(
         &|_, _| quote!(::core::result::Result::Ok(())),
+        false,
         &|_, _| quote!(#private::NodeError::__fmt_items(error, f)),
     );
     let detail = arms(
         &|_, _| quote!(#private::write_detail(f, (&&&#private::Probe(error)).hn_display())),
+        true,
         &|_, _| quote!(#private::NodeError::__fmt_detail(error, f)),
     );
     let source = arms(
         &|_, _| quote!((&&&&#private::Probe(error)).hn_source()),
+        true,
         &|_, _| quote!(::core::error::Error::source(error)),
     );
     let debug = arms(
         &|_, label| quote!(f.debug_tuple(#label).field(&(&&#private::Probe(error)).hn_debug()).finish()),
+        true,
         &|_, label| quote!(f.debug_tuple(#label).field(error).finish()),
     );
     let display = if variants.is_empty() {

@@ -10,6 +10,7 @@ use quote::quote;
 use syn::Ident;
 
 pub fn expand(model: &Model) -> Option<TokenStream> {
+    let large_errors = crate::expand::allow_large_errors();
     if model.has_async_nodes() {
         return None;
     }
@@ -45,7 +46,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     Some(quote! {
         #private::cfg_rayon! {
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
-            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+            #large_errors
             impl #ident {
                 /// Runs the pipeline on every item, in parallel on the current rayon
                 /// pool (the one the calling thread belongs to, else the global pool).

@@ -8,10 +8,8 @@
 //! caller's slices and values: nothing is cloned unless a node takes an
 //! input by value, and no `Vec` of full `Inputs` is built.
 
-use crate::expand::asynchronous::{node_call_in, CallSite};
-use crate::expand::call::{observer_ident, sync_call};
-use crate::expand::mapped::Items;
-use crate::expand::sequential::call_step;
+use crate::expand::call::observer_ident;
+use crate::expand::mapped::item_steps;
 use crate::expand::structs::{input_field, returned_outputs};
 use crate::graph::Source;
 use crate::model::{Model, Names};
@@ -20,6 +18,7 @@ use quote::{format_ident, quote};
 use syn::Ident;
 
 pub fn expand(model: &Model) -> Option<TokenStream> {
+    let large_errors = crate::expand::allow_large_errors();
     if model.plan.inputs.is_empty() {
         return None;
     }
@@ -62,28 +61,14 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         quote!(let #local = #inputs.#field.__at(#grid.position(#index, #position));)
     });
     let is_async = model.has_async_nodes();
-    let steps = (0..model.plan.steps.len()).map(|step| {
-        call_step(
-            model,
-            step,
-            &|step, args| {
-                if is_async {
-                    node_call_in(model, step, args, CallSite { borrowed: true })
-                } else {
-                    let node = &model.nodes[model.plan.steps[step].node];
-                    sync_call(model, node, args, &quote!(#observer), Items::Sequential)
-                }
-            },
-            true,
-        )
-    });
+    let steps = item_steps(model, is_async, &quote!(#observer));
     let returned = returned_outputs(model, |source| {
         let local = model.local(source);
         quote!(#local)
     });
     let item_body = quote! {
         #(#binds)*
-        #(#steps)*
+        #steps
         ::core::result::Result::Ok(#outputs { #(#returned),* })
     };
     let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
@@ -98,7 +83,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             #(#definitions)*
         }
 
-        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+        #large_errors
 
         impl #ident {
             /// The items of a map over `inputs`.
@@ -115,7 +100,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         quote! {
             #private::cfg_tokio! {
                 #[allow(clippy::future_not_send, reason = "the futures are `Send` exactly when the pipeline's values are")]
-                #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+                #large_errors
                 impl #ident {
                     /// One item of `map_over_async`.
                     #[doc(hidden)]
@@ -178,7 +163,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         }
     } else {
         quote! {
-            #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+            #large_errors
             impl #ident {
                 /// One item of `map_over`.
                 #[doc(hidden)]
@@ -195,7 +180,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 
             #private::cfg_rayon! {
                 #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
-                #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+                #large_errors
                 impl #ident {
                     /// Runs the pipeline once per item formed from `inputs`
                     /// (`MapMode::Zip`: the `Each` inputs side by side;

@@ -10,7 +10,7 @@
 //! unless a nested node takes it by value.
 
 use crate::expand::asynchronous::{node_call_in, CallSite};
-use crate::expand::call::observed;
+use crate::expand::call::sync_call;
 use crate::expand::sequential::call_step;
 use crate::graph::Source;
 use crate::model::Model;
@@ -98,20 +98,7 @@ pub fn call(
                     quote!(let #local = #arg;)
                 })
             });
-    let steps = (0..inner.plan.steps.len()).map(|step| {
-        call_step(
-            inner,
-            step,
-            &|step, args| {
-                if items == Items::Async {
-                    node_call_in(inner, step, args, CallSite { borrowed: true })
-                } else {
-                    observed(&inner.nodes[inner.plan.steps[step].node], args, observer)
-                }
-            },
-            true,
-        )
-    });
+    let steps = item_steps(inner, items == Items::Async, observer);
     let outputs: Vec<Ident> = (inner.plan.returned.iter())
         .map(|(_, source)| inner.local(*source))
         .collect();
@@ -125,7 +112,7 @@ pub fn call(
     };
     let body = quote! {
         #(#bind_inputs)*
-        #(#steps)*
+        #steps
         #value
     };
     let run_items = match (items, infallible) {
@@ -225,6 +212,28 @@ pub fn call(
         let (#(#arg_locals,)*): (#(#arg_types,)*) = (#(#args,)*);
         #value
     }}
+}
+
+/// The node calls of one item whose input locals are references (into the
+/// mapped `Vec`s, or the shared values): as `run` makes them, a by-value
+/// use cloning; awaited (`awaits`) or called through `observer`.
+pub fn item_steps(model: &Model, awaits: bool, observer: &TokenStream) -> TokenStream {
+    let steps = (0..model.plan.steps.len()).map(|step| {
+        call_step(
+            model,
+            step,
+            &|step, args| {
+                if awaits {
+                    node_call_in(model, step, args, CallSite { borrowed: true })
+                } else {
+                    let node = &model.nodes[model.plan.steps[step].node];
+                    sync_call(model, node, args, observer, Items::Sequential)
+                }
+            },
+            true,
+        )
+    });
+    quote!(#(#steps)*)
 }
 
 /// `a`, or `(a, b, ..)`.

@@ -229,7 +229,7 @@ fn member_interface(
             }
         }
     });
-    let allow = quote!(#[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "wrappers, used by pipelines nesting this one: the calls and their parameters are the nodes'")]);
+    let allow = allow_wrappers();
     quote! {
         #marker_impls
 
@@ -240,6 +240,12 @@ fn member_interface(
 
         #wrappers
     }
+}
+
+/// On the wrappers: they are used only by pipelines nesting this one, and
+/// their calls and parameters are the nodes'.
+fn allow_wrappers() -> TokenStream {
+    quote!(#[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "wrappers, used by pipelines nesting this one: the calls and their parameters are the nodes'")])
 }
 
 /// The wrappers through which an outer pipeline calls member `index`: for
@@ -263,7 +269,7 @@ fn wrappers(
         ret,
         ret_async,
     } = signature(model, node, marker);
-    let allow = quote!(#[allow(clippy::inline_always, clippy::too_many_arguments, dead_code, reason = "wrappers, used by pipelines nesting this one: the calls and their parameters are the nodes'")]);
+    let allow = allow_wrappers();
     let name = |suffix: &str| format_ident!("__hn_member_{}{}", index, suffix);
     let (sequential, parallel, asynchronous) = (name(""), name("_parallel"), name("_async"));
     let observer = observer_ident();

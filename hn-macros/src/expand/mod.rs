@@ -63,6 +63,7 @@ pub fn pipeline(input: TokenStream) -> TokenStream {
 }
 
 fn expand(model: &Model) -> TokenStream {
+    let large_errors = crate::expand::allow_large_errors();
     let inline_fns = inline_nodes(model);
     let structs = structs::expand(model);
     let error_enum = error_enum::expand(model);
@@ -79,7 +80,7 @@ fn expand(model: &Model) -> TokenStream {
         #structs
         #error_enum
         #info
-        #[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")]
+        #large_errors
         impl #ident {
             #run
         }
@@ -89,6 +90,12 @@ fn expand(model: &Model) -> TokenStream {
         #members
         #map_over
     }
+}
+
+/// On the generated runners: a pipeline's error enum holds its nodes' own
+/// errors, which may be large; boxing them is the user's choice.
+fn allow_large_errors() -> TokenStream {
+    quote!(#[allow(clippy::result_large_err, reason = "the error enum holds the nodes' own errors; boxing them is the user's choice")])
 }
 
 /// The `# Errors` section of a runner's docs, if any node can fail.
