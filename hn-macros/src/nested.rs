@@ -480,6 +480,26 @@ impl Join<'_> {
         for mapped in &self.attr.map_over {
             check(mapped, &names.inputs, "input", &mut seen);
         }
+        // One outer value cannot be both a `Vec` of items and a shared value.
+        let is_mapped = |inner: &str| self.attr.map_over.iter().any(|name| name.unraw() == inner);
+        for (outer, inner) in &self.attr.inputs {
+            let shared = (self.attr.inputs.iter()).find(|(other, other_inner)| {
+                other.unraw() == outer.unraw()
+                    && is_mapped(&inner.unraw().to_string())
+                        != is_mapped(&other_inner.unraw().to_string())
+            });
+            if let (true, Some((_, other))) = (is_mapped(&inner.unraw().to_string()), shared) {
+                cx.error_spanned_by(
+                    outer,
+                    format!(
+                        "`{}` feeds the mapped input `{}` (a `Vec` of items) and the shared input `{}`; give them separate outer names",
+                        outer.unraw(),
+                        inner.unraw(),
+                        other.unraw()
+                    ),
+                );
+            }
+        }
         cx.error_count() == errors_before
     }
 }

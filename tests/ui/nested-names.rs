@@ -49,4 +49,19 @@ pipeline! {
     }
 }
 
+
+pipeline! {
+    struct Pair {
+        fn pair(a: &u32, b: &u32) -> u32 { a + b }
+    }
+}
+
+// One outer value as the mapped `a` and the shared `b`.
+pipeline! {
+    struct MappedAndShared {
+        #[nested(map_over = a, inputs(v = a, v = b))]
+        Pair,
+    }
+}
+
 fn main() {}
