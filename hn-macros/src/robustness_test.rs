@@ -38,6 +38,17 @@ const WORDS: &[&str] = &[
     "unsafe",
     "Path",
     "str",
+    "nested",
+    "map_over",
+    "map_mode",
+    "product",
+    "name",
+    "member",
+    "group",
+    "path",
+    "params",
+    "through",
+    "hn_pipeline_v1",
 ];
 const PUNCTS: &[char] = &[
     '&', ',', ':', '-', '>', '=', '#', '@', ';', '<', '!', '\'', '*',
@@ -95,8 +106,30 @@ const VALID: &str = r#"
     }
 "#;
 
+/// A correct pipeline nesting a described one: the answer its describing
+/// macro gave, then the pipeline (`expand::pipeline` sees both).
+const NESTED: &str = r#"
+    @hn_pipeline_v1 {
+        struct Inner;
+        inputs(text, factor);
+        outputs(count);
+        member path("count") params(text, factor) outputs(count) vis(pub) #[node] fn count(text: &str, factor: &u32) -> Result<usize, String>;
+        member group path("sub", "words") params(text) outputs(words) vis(pub) #[node(output = words)] fn sub(text: &__HnValue) -> Result<__HnValues, __HnError>;
+    }
+    pub struct Outer {
+        #[nested(map_over = text, map_mode = zip, inputs(texts = text), outputs(count = counts), name = inner)]
+        Inner,
+        fn total(counts: &[usize]) -> usize { counts.len() }
+    }
+"#;
+
 fn mutated() -> impl Strategy<Value = TokenStream> {
-    let base: Vec<TokenTree> = TokenStream::from_str(VALID).unwrap().into_iter().collect();
+    prop_oneof![mutated_from(VALID), mutated_from(NESTED)]
+}
+
+/// One token of `source` (at the top level) removed, inserted or replaced.
+fn mutated_from(source: &'static str) -> impl Strategy<Value = TokenStream> {
+    let base: Vec<TokenTree> = TokenStream::from_str(source).unwrap().into_iter().collect();
     let len = base.len();
     (0..len, token(2), 0..3u8).prop_map(move |(at, replacement, action)| {
         let mut tokens = base.clone();
@@ -111,13 +144,28 @@ fn mutated() -> impl Strategy<Value = TokenStream> {
     })
 }
 
-/// Replaces a token inside the struct body, where mutations matter most.
+/// Replaces a token inside the struct body, or inside the nested
+/// pipeline's answer, where mutations matter most.
 fn mutated_body() -> impl Strategy<Value = TokenStream> {
-    let base: Vec<TokenTree> = TokenStream::from_str(VALID).unwrap().into_iter().collect();
-    let body_at = base.len() - 1;
+    prop_oneof![
+        mutated_group(VALID, |base| base.len() - 1),
+        mutated_group(NESTED, |base| base.len() - 1),
+        mutated_group(NESTED, |_| 2),
+    ]
+}
+
+/// A token inside the group at `group_at(tokens)` of `source` removed or
+/// replaced.
+fn mutated_group(
+    source: &'static str,
+    group_at: fn(&[TokenTree]) -> usize,
+) -> impl Strategy<Value = TokenStream> {
+    let base: Vec<TokenTree> = TokenStream::from_str(source).unwrap().into_iter().collect();
+    let body_at = group_at(&base);
     let TokenTree::Group(body) = &base[body_at] else {
-        unreachable!("the body is the last token")
+        unreachable!("the mutated tokens are a group")
     };
+    let delimiter = body.delimiter();
     let inner: Vec<TokenTree> = body.stream().into_iter().collect();
     (0..inner.len(), token(2), any::<bool>()).prop_map(move |(at, replacement, remove)| {
         let mut inner = inner.clone();
@@ -127,7 +175,7 @@ fn mutated_body() -> impl Strategy<Value = TokenStream> {
             inner[at] = replacement;
         }
         let mut tokens = base.clone();
-        tokens[body_at] = Group::new(Delimiter::Brace, inner.into_iter().collect()).into();
+        tokens[body_at] = Group::new(delimiter, inner.into_iter().collect()).into();
         tokens.into_iter().collect()
     })
 }
@@ -162,6 +210,13 @@ proptest! {
             .collect();
         let _ = crate::expand::node::expand(attr, item);
     }
+}
+
+#[test]
+fn the_nested_sample_expands_without_errors() {
+    let output = crate::expand::pipeline(TokenStream::from_str(NESTED).unwrap()).to_string();
+    assert_eq!(output.matches("compile_error").count(), 1, "{output}");
+    assert!(output.contains("struct OuterOutputs"), "{output}");
 }
 
 #[test]
