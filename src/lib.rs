@@ -22,7 +22,7 @@
 /// | `crate = path` | where `hypernodes` is, if it was renamed |
 ///
 /// A node with `timeout_ms` or `retries` ends a run with
-/// [`Attempted`](crate::Attempted) (its last error or its timeout, with the
+/// [`Attempted`] (its last error or its timeout, with the
 /// number of attempts) in its variant of the pipeline's error enum; its
 /// by-value arguments are cloned for every attempt but the last.
 ///

@@ -192,7 +192,7 @@ pub fn in_flight(engine: &Engine) -> usize {
     engine.worker_limit().unwrap_or(DEFAULT_IN_FLIGHT)
 }
 
-/// The async map: at most [`in_flight`] items at once, all in the calling
+/// The async map: at most `in_flight` items at once, all in the calling
 /// task (nothing is spawned, so dropping the future cancels every item),
 /// results in input order.
 pub async fn map_async<I, O, E, F, Fut>(
@@ -223,7 +223,7 @@ where
 }
 
 /// The streaming async map: a stream of inputs in, a stream of results out,
-/// in order, with at most [`in_flight`] items between them, so that a fast
+/// in order, with at most `in_flight` items between them, so that a fast
 /// source waits for a slow pipeline. Under a fail-fast engine, items that
 /// start after a failure do not run, and the stream ends before the first
 /// of them.
