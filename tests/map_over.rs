@@ -310,6 +310,8 @@ mod parallel_items {
     use std::time::Duration;
 
     static THREADS: Mutex<Option<HashSet<ThreadId>>> = Mutex::new(None);
+    /// The tests below count threads in `THREADS`: one at a time.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
     pipeline! {
         struct Slow {
@@ -329,7 +331,41 @@ mod parallel_items {
     }
 
     #[test]
+    fn map_spreads_the_inner_items_too() {
+        let _serial = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        // Two outer items could only use two threads; their 16 inner items
+        // each spread over the pool.
+        let items = || {
+            (0..2)
+                .map(|_| SlowAllInputs {
+                    all_ms: vec![20; 16],
+                })
+                .collect::<Vec<_>>()
+        };
+        let threads = pool.install(|| {
+            let results = SlowAll.map(items());
+            assert!(results.iter().all(Result::is_ok));
+            THREADS.lock().unwrap().take().unwrap_or_default()
+        });
+        assert!(
+            threads.len() > 2,
+            "the items ran on {} thread(s)",
+            threads.len()
+        );
+        assert!(threads.len() <= 4, "{} threads", threads.len());
+    }
+
+    #[test]
     fn run_parallel_spreads_the_items_over_the_pool() {
+        let _serial = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()

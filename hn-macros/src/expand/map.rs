@@ -3,8 +3,11 @@
 //! per-item runner, with every node call wrapped so that a panic names its
 //! node.
 
+use crate::expand::call::{observer_ident, sync_call};
+use crate::expand::mapped::Items;
 use crate::expand::parallel::thread_bounds;
-use crate::model::{Model, Names};
+use crate::expand::sequential;
+use crate::model::{Model, Names, NodeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
@@ -35,14 +38,51 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let parallel_bounds = thread_bounds(model);
     // One item, with nodes one after another or at once as the engine says.
     let node_mode = Ident::new("node_mode", Span::mixed_site());
+    // A mapped nested pipeline's items run on rayon in the maps too: an
+    // item's runner of its own then, with the thread bounds.
+    let groups = model.running_nodes().any(|node| {
+        matches!(
+            node.kind,
+            NodeKind::Mapped(_) | NodeKind::Member { group: true, .. }
+        )
+    });
+    let item_runner = if groups {
+        quote!(__run_item_observed)
+    } else {
+        quote!(__run_observed)
+    };
     let run_item = quote! {
         move |inputs| match #node_mode {
             #private::Mode::Parallel | #private::Mode::Threads => {
                 #pipeline.__run_parallel_observed(inputs, &#private::LocatePanics)
             }
-            _ => #pipeline.__run_observed(inputs, &#private::LocatePanics),
+            _ => #pipeline.#item_runner(inputs, &#private::LocatePanics),
         }
     };
+    let map_bounds = groups.then(|| parallel_bounds.clone());
+    let item_runner_fn = groups.then(|| {
+        let inputs_arg = Ident::new("inputs", Span::mixed_site());
+        let observer = observer_ident();
+        let body = sequential::body(model, |step, args| {
+            let node = &model.nodes[model.plan.steps[step].node];
+            sync_call(model, node, args, &quote!(#observer), Items::Parallel)
+        });
+        quote! {
+            /// `run` for one item of a map: as `__run_observed`, but with
+            /// the items of mapped nested pipelines on rayon.
+            #[doc(hidden)]
+            #vis fn __run_item_observed<O: #private::Observer + ::core::marker::Sync>(
+                &self,
+                #inputs_arg: #inputs,
+                #observer: &O,
+            ) -> ::core::result::Result<#outputs, #error>
+            where
+                #parallel_bounds
+            {
+                #body
+            }
+        }
+    });
     Some(quote! {
         #private::cfg_rayon! {
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
@@ -58,10 +98,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 where
                     I: #private::rayon::iter::IntoParallelIterator<Item = #inputs>,
                     #item_bounds
+                    #map_bounds
                 {
                     let #pipeline = *self;
-                    #private::map_par(#items, move |inputs| #pipeline.__run_observed(inputs, &#private::LocatePanics))
+                    #private::map_par(#items, move |inputs| #pipeline.#item_runner(inputs, &#private::LocatePanics))
                 }
+
+                #item_runner_fn
 
                 /// Runs the pipeline on every item with an explicit
                 /// `Engine`: sequentially, in parallel on rayon

@@ -2,10 +2,11 @@
 //! the items from the mapped inputs (`Grid`), run the nested nodes once per
 //! item, gather each output into a `Vec`.
 //!
-//! The items run as the outer run runs its nodes: one after another in
-//! `run` (and in the maps' per-item runs, whose items already fill the
-//! pool), on rayon in `run_parallel`, as concurrent futures in `run_async`
-//! when a nested node is async. Per item, a mapped input is borrowed from
+//! The items run as the outer run runs: one after another in `run`, on
+//! rayon in `run_parallel` and in the items of the rayon maps (their
+//! `__run_item_observed`, see `map.rs`), as concurrent futures in
+//! `run_async` when a nested node is async, on the I/O pool there when
+//! nested nodes block. Per item, a mapped input is borrowed from
 //! its `Vec` and a shared one is the outer value itself: neither is cloned,
 //! unless a nested node takes it by value.
 
