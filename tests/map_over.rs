@@ -421,3 +421,89 @@ mod declared_inputs {
         assert_eq!(out.texts, ["#1", "#two"]);
     }
 }
+
+mod engines_and_pictures {
+    use hypernodes::prelude::*;
+    use hypernodes::MapInput::{Each, Shared};
+
+    pipeline! {
+        struct Check {
+            fn checked(x: &u32, limit: &u32) -> Result<u32, String> {
+                if x > limit { Err(format!("{x} > {limit}")) } else { Ok(*x) }
+            }
+        }
+    }
+
+    pipeline! {
+        struct CheckAll {
+            #[nested(map_over = x, inputs(xs = x), outputs(checked = ok))]
+            Check,
+            fn count(ok: &[u32]) -> usize { ok.len() }
+        }
+    }
+
+    #[test]
+    fn map_over_with_every_engine_mode_and_fail_fast() {
+        let xs: Vec<u32> = (0..40).collect();
+        for mode in [Mode::Sequential, Mode::Parallel, Mode::Threads] {
+            let engine = Engine::new().map(mode);
+            let results = Check
+                .map_over_with(
+                    &engine,
+                    CheckMapInputs {
+                        x: Each(&xs),
+                        limit: Shared(&100),
+                    },
+                    MapMode::Zip,
+                )
+                .unwrap();
+            let checked: Vec<u32> = results.into_iter().map(|r| r.unwrap().checked).collect();
+            assert_eq!(checked, xs, "{mode:?}");
+        }
+        let engine = Engine::new().map(Mode::Sequential).fail_fast(true);
+        let results = Check
+            .map_over_with(
+                &engine,
+                CheckMapInputs {
+                    x: Each(&xs),
+                    limit: Shared(&5),
+                },
+                MapMode::Zip,
+            )
+            .unwrap();
+        assert!(results[..6].iter().all(Result::is_ok));
+        assert!(matches!(results[6], Err(MapError::Failed { item: 6, .. })));
+        assert!(results[7..]
+            .iter()
+            .all(|r| matches!(r, Err(MapError::NotRun { .. }))));
+    }
+
+    #[test]
+    fn a_mapped_pipeline_is_a_cluster_of_its_nodes() {
+        let dot = CheckAll::DOT;
+        assert!(dot.contains("subgraph \"cluster_check\""), "{dot}");
+        assert!(dot.contains("\"node:check / checked\""), "{dot}");
+        assert!(dot.contains("map over x"), "{dot}");
+        assert!(dot.contains("\"in:xs\" -> \"node:check\""), "{dot}");
+        assert!(dot.contains("\"node:check\" -> \"node:count\""), "{dot}");
+    }
+
+    #[test]
+    fn nested_errors_debug_and_source() {
+        let error = CheckAll
+            .run(CheckAllInputs {
+                xs: vec![1, 9],
+                limit: 5,
+            })
+            .unwrap_err();
+        let debug = format!("{error:?}");
+        assert!(
+            debug.starts_with(
+                "Check(Failed { entry: \"check\", item: Some(1), path: \"check / checked\""
+            ),
+            "{debug}"
+        );
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(source, None, "a `String` error has no source");
+    }
+}
