@@ -87,6 +87,23 @@ impl Group {
         items_can_fail || self.model.fallible_nodes().next().is_some()
     }
 
+    /// What the group's node signature takes from the group: one borrowed
+    /// parameter per input (named as outside), whether its outputs are a
+    /// tuple, whether it can fail or awaits.
+    fn shape(&self, sig: &mut NodeSig, span: Span) {
+        sig.params = (self.inputs.iter())
+            .map(|input| Param {
+                ident: ident(&input.outer, span),
+                by_ref: true,
+                recorded: syn::parse_quote!(()),
+                span,
+            })
+            .collect();
+        sig.tuple_outputs = sig.outputs.len() > 1;
+        sig.fallible = self.fails();
+        sig.is_async = self.model.has_async_nodes();
+    }
+
     /// Output `index`: a `Vec` of the nested output.
     pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
         let ty = self.model.type_of(self.model.plan.returned[index].1);
@@ -161,17 +178,9 @@ pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
         }
         let mut kept = keep.iter();
         node.sig.outputs.retain(|_| *kept.next().unwrap_or(&true));
-        node.sig.tuple_outputs = node.sig.outputs.len() > 1;
-        node.sig.fallible = group.fails();
-        node.sig.is_async = group.model.has_async_nodes();
-        node.sig.params = (group.inputs.iter())
-            .map(|input| Param {
-                ident: ident(&input.outer, node.entry_span),
-                by_ref: true,
-                recorded: syn::parse_quote!(()),
-                span: node.entry_span,
-            })
-            .collect();
+        let mut kept = keep.iter();
+        node.inner_outputs.retain(|_| *kept.next().unwrap_or(&true));
+        group.shape(&mut node.sig, node.entry_span);
         changed = true;
     }
     changed
@@ -416,28 +425,21 @@ impl Join<'_> {
         let inner_outputs = (group.model.plan.returned.iter())
             .map(|(name, _)| name.clone())
             .collect();
-        let params = (group.inputs.iter())
-            .map(|input| Param {
-                ident: ident(&input.outer, span),
-                by_ref: true,
-                recorded: syn::parse_quote!(()),
-                span,
-            })
-            .collect();
         let outputs: Vec<Ident> = (group.model.plan.returned.iter())
             .map(|(name, _)| ident(&names.outer(name), span))
             .collect();
-        let sig = NodeSig {
+        let mut sig = NodeSig {
             ident: ident(names.entry, span),
-            params,
-            tuple_outputs: outputs.len() > 1,
+            params: Vec::new(),
+            tuple_outputs: false,
             outputs,
             ret: syn::parse_quote!(()),
-            fallible: group.fails(),
-            is_async: group.model.has_async_nodes(),
+            fallible: false,
+            is_async: false,
             blocking: false,
             retry: None,
         };
+        group.shape(&mut sig, span);
         Node {
             kind: NodeKind::Mapped(Box::new(group)),
             sig,
