@@ -4,12 +4,13 @@
 #   benches/callgrind.sh        the generated `run` against the hand-written calls
 #   benches/callgrind.sh async  `map_async` over 10,000 no-op items against a
 #                               hand-written `buffered` stream (per map)
+#   benches/callgrind.sh async-wake  the same with items that wait once
 #
 # Usage, from anywhere.
 # Environment:
-#   ITERS             iterations of the measured run (default 1000000; 20 maps for `async`)
+#   ITERS             iterations of the measured run (default 1000000; 20 maps for `async`, `async-wake`)
 #   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it
-#                     (default 1.01; none for `async`)
+#                     (default 1.01; none for `async`, `async-wake`)
 #   CARGO_TARGET_DIR  honoured as usual by cargo
 #   CALLGRIND_OUT     where callgrind's output files go (default: a temporary directory)
 #
@@ -22,7 +23,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 case "${1:-run}" in
     run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
     async) target=callgrind_async variants=(map_async hand) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
-    *) echo "usage: callgrind.sh [run|async]" >&2; exit 2 ;;
+    async-wake) target=callgrind_async variants=(map_async_wake hand_wake) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
+    *) echo "usage: callgrind.sh [run|async|async-wake]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
@@ -68,7 +70,7 @@ for variant in "${variants[@]}"; do
         "$variant" "$full" "$base" "${per_call[$variant]}" "$(cat "$out/stdout.$variant.$ITERS.txt")"
 done
 
-ratio="$(awk -v g="${per_call[${variants[0]}]}" -v h="${per_call[hand]}" 'BEGIN { printf "%.4f", g / h }')"
+ratio="$(awk -v g="${per_call[${variants[0]}]}" -v h="${per_call[${variants[1]}]}" 'BEGIN { printf "%.4f", g / h }')"
 echo "ratio ${variants[0]} / hand-written: $ratio (goal <= $MAX_RATIO)"
 if awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN { exit !(r > m) }'; then
     echo "FAIL: the generated run costs more than the hand-written calls" >&2

@@ -3,6 +3,9 @@
 //! times, on a current-thread runtime (deterministic), with `map_async` or
 //! with a hand-written `stream::iter(..).map(..).buffered(128)`, and prints
 //! a checksum. The per-item overhead of `map_async`, in instructions.
+//! `map_async_wake N` and `hand_wake N` do the same with a node that waits
+//! once (`tokio::task::yield_now`), so that every item is woken: the cost
+//! of the wake path (`benches/callgrind.sh async-wake`).
 
 use hypernodes::__private::futures::stream::{self, StreamExt};
 use hypernodes::prelude::*;
@@ -18,6 +21,13 @@ async fn no_op(x: u64) -> u64 {
     x + 1
 }
 
+/// Waits once: the item is woken before it finishes.
+#[node]
+async fn wake_once(x: u64) -> u64 {
+    tokio::task::yield_now().await;
+    x + 1
+}
+
 pipeline! {
     /// One no-op async node.
     struct NoOp {
@@ -25,29 +35,51 @@ pipeline! {
     }
 }
 
-#[inline(never)]
-fn loop_map_async(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
-    let mut checksum = 0u64;
-    for _ in 0..n {
-        let items: Vec<NoOpInputs> = (0..ITEMS).map(|x| NoOpInputs { x: black_box(x) }).collect();
-        let results = runtime.block_on(NoOp.map_async(items));
-        // Only what both variants do with their results is counted.
-        checksum = checksum.wrapping_add(black_box(&results).len() as u64);
+pipeline! {
+    /// One async node that waits once.
+    struct WakeOnce {
+        wake_once,
     }
-    checksum
 }
 
-#[inline(never)]
-fn loop_hand(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
-    let mut checksum = 0u64;
-    for _ in 0..n {
-        let items: Vec<u64> = (0..ITEMS).map(black_box).collect();
-        let results: Vec<u64> =
-            runtime.block_on(stream::iter(items).map(no_op).buffered(128).collect());
-        checksum = checksum.wrapping_add(black_box(&results).len() as u64);
-    }
-    checksum
+/// `n` maps of the pipeline `$pipeline` with `map_async`.
+macro_rules! loop_map_async {
+    ($name:ident, $pipeline:ident, $inputs:ident) => {
+        #[inline(never)]
+        fn $name(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
+            let mut checksum = 0u64;
+            for _ in 0..n {
+                let items: Vec<$inputs> = (0..ITEMS).map(|x| $inputs { x: black_box(x) }).collect();
+                let results = runtime.block_on($pipeline.map_async(items));
+                // Only what both variants do with their results is counted.
+                checksum = checksum.wrapping_add(black_box(&results).len() as u64);
+            }
+            checksum
+        }
+    };
 }
+
+/// `n` maps of the node `$node` with a hand-written buffered stream.
+macro_rules! loop_hand {
+    ($name:ident, $node:ident) => {
+        #[inline(never)]
+        fn $name(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
+            let mut checksum = 0u64;
+            for _ in 0..n {
+                let items: Vec<u64> = (0..ITEMS).map(black_box).collect();
+                let results: Vec<u64> =
+                    runtime.block_on(stream::iter(items).map($node).buffered(128).collect());
+                checksum = checksum.wrapping_add(black_box(&results).len() as u64);
+            }
+            checksum
+        }
+    };
+}
+
+loop_map_async!(loop_map_async, NoOp, NoOpInputs);
+loop_hand!(loop_hand, no_op);
+loop_map_async!(loop_map_async_wake, WakeOnce, WakeOnceInputs);
+loop_hand!(loop_hand_wake, wake_once);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,7 +92,9 @@ fn main() -> ExitCode {
             }
         },
         _ => {
-            eprintln!("usage: callgrind_async <map_async|hand> <maps of {ITEMS} items>");
+            eprintln!(
+                "usage: callgrind_async <map_async|hand|map_async_wake|hand_wake> <maps of {ITEMS} items>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -71,8 +105,10 @@ fn main() -> ExitCode {
     let checksum = match variant {
         "map_async" => loop_map_async(&runtime, black_box(n)),
         "hand" => loop_hand(&runtime, black_box(n)),
+        "map_async_wake" => loop_map_async_wake(&runtime, black_box(n)),
+        "hand_wake" => loop_hand_wake(&runtime, black_box(n)),
         other => {
-            eprintln!("callgrind_async: unknown variant {other:?}; expected `map_async` or `hand`");
+            eprintln!("callgrind_async: unknown variant {other:?}; expected `map_async`, `hand`, `map_async_wake` or `hand_wake`");
             return ExitCode::from(2);
         }
     };

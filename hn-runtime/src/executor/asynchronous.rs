@@ -8,8 +8,10 @@
 //! and wakes the task ([`finished`]). The first error ends the join: the
 //! other nodes' futures are dropped, which cancels them.
 
+use crate::executor::in_order::{in_order, Begin};
 use crate::executor::map::{outcome, stopped};
 use crate::{Engine, MapError};
+use core::borrow::Borrow;
 use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -128,29 +130,25 @@ pub fn finished(dependents: &[&AtomicUsize], waker: &RunWaker) {
     waker.wake();
 }
 
-/// Runs one item's future, turning its error or panic into a [`MapError`].
-fn run_one<'a, O, E, F>(index: usize, item: F, stop: Option<&'a AtomicBool>) -> Item<'a, F>
-where
-    F: Future<Output = Result<O, E>> + 'a,
-{
-    Item { item, index, stop }
-}
-
 pin_project_lite::pin_project! {
     /// One item of an async map: polls the item's future inside
     /// `catch_unwind` and turns its result or panic into the map's result,
-    /// in one future (no combinators, so less to move into the map's task
-    /// list). A panicking async node is read from the thread-local its
-    /// `LocatePanics` wrapper sets while it is polled.
-    pub struct Item<'a, F> {
+    /// in one future (no combinators). A panicking async node is read from
+    /// the thread-local its `LocatePanics` wrapper sets while it is polled.
+    /// `Stop` is the fail-fast flag, borrowed or shared.
+    pub struct Item<Stop, F> {
         #[pin]
         item: F,
         index: usize,
-        stop: Option<&'a AtomicBool>,
+        stop: Option<Stop>,
     }
 }
 
-impl<O, E, F: Future<Output = Result<O, E>>> Future for Item<'_, F> {
+impl<O, E, Stop, F> Future for Item<Stop, F>
+where
+    Stop: Borrow<AtomicBool>,
+    F: Future<Output = Result<O, E>>,
+{
     type Output = Result<O, MapError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -162,29 +160,26 @@ impl<O, E, F: Future<Output = Result<O, E>>> Future for Item<'_, F> {
             // `outcome` reads the node from the thread-local.
             Err(payload) => Err(payload),
         };
-        Poll::Ready(outcome(*this.index, caught, *this.stop))
+        Poll::Ready(outcome(
+            *this.index,
+            caught,
+            this.stop.as_ref().map(Borrow::borrow),
+        ))
     }
 }
 
-/// [`run_one`] under a fail-fast engine: called when the item starts (a
-/// buffered stream creates its futures as slots free up), so a stop seen
-/// here means "not run". (A separate function so that maps without
-/// fail-fast carry no `Either` in every item's future.)
-fn run_one_unless_stopped<'a, O, E>(
-    index: usize,
-    item: impl Future<Output = Result<O, E>> + 'a,
-    stop: &'a AtomicBool,
-) -> impl Future<Output = Result<O, MapError<E>>> + 'a
+/// How an item of an async map starts: not at all under a fail-fast engine
+/// that has seen a failure (a slot frees up only as results are taken in
+/// order, so a stop seen here means "not run"), else as an [`Item`].
+fn begin<O, E, Stop, F>(index: usize, item: F, stop: Option<Stop>) -> Begin<Item<Stop, F>>
 where
-    O: 'a,
-    E: 'a,
+    Stop: Borrow<AtomicBool>,
+    F: Future<Output = Result<O, E>>,
 {
-    if stopped(Some(stop)) {
-        return futures::future::Either::Left(core::future::ready(Err(MapError::NotRun {
-            item: index,
-        })));
+    if stopped(stop.as_ref().map(Borrow::borrow)) {
+        return Begin::Done(Err(MapError::NotRun { item: index }));
     }
-    futures::future::Either::Right(run_one(index, item, Some(stop)))
+    Begin::Run(Item { item, index, stop })
 }
 
 /// How many items an engine's async map keeps in flight.
@@ -204,22 +199,14 @@ where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<O, E>>,
 {
-    let items = futures::stream::iter(items.into_iter().enumerate());
-    // `collect` measured faster than a `fold` into a reserved `Vec`.
-    if engine.is_fail_fast() {
-        let stop = AtomicBool::new(false);
-        items
-            .map(|(index, item)| run_one_unless_stopped(index, run(item), &stop))
-            .buffered(in_flight(engine))
-            .collect()
-            .await
-    } else {
-        items
-            .map(|(index, item)| run_one(index, run(item), None))
-            .buffered(in_flight(engine))
-            .collect()
-            .await
-    }
+    let stop = AtomicBool::new(false);
+    let stop = engine.is_fail_fast().then_some(&stop);
+    let items = futures::stream::iter(items);
+    in_order(items, in_flight(engine), |index, item| {
+        begin(index, run(item), stop)
+    })
+    .collect()
+    .await
 }
 
 /// The streaming async map: a stream of inputs in, a stream of results out,
@@ -237,22 +224,14 @@ where
     F: Fn(S::Item) -> Fut,
     Fut: Future<Output = Result<O, E>>,
 {
+    // The stream owns its flag (it cannot borrow one from this frame).
     let stop = engine
         .is_fail_fast()
         .then(|| Arc::new(AtomicBool::new(false)));
-    items
-        .enumerate()
-        .map(move |(index, item)| {
-            let (item, stop) = (run(item), stop.clone());
-            async move {
-                match stop.as_deref() {
-                    Some(stop) => run_one_unless_stopped(index, item, stop).await,
-                    None => run_one(index, item, None).await,
-                }
-            }
-        })
-        .buffered(in_flight(engine))
-        .take_while(|result| core::future::ready(!matches!(result, Err(MapError::NotRun { .. }))))
+    in_order(items, in_flight(engine), move |index, item| {
+        begin(index, run(item), stop.clone())
+    })
+    .take_while(|result| core::future::ready(!matches!(result, Err(MapError::NotRun { .. }))))
 }
 
 /// Runs a sync `#[node(blocking)]` call on the tokio runtime's blocking

@@ -125,11 +125,11 @@ pub async fn items_async<T, E, F>(
 where
     F: core::future::Future<Output = Result<T, (&'static str, E)>>,
 {
+    use super::in_order::{in_order, Begin};
     use futures::StreamExt;
-    let mut results = futures::stream::iter(0..len)
-        .map(item)
-        .buffered(in_flight.max(1))
-        .enumerate();
+    let mut item = item;
+    let source = futures::stream::iter(0..len);
+    let mut results = in_order(source, in_flight, |_, index| Begin::Run(item(index))).enumerate();
     let mut outputs = Vec::with_capacity(len);
     while let Some((index, result)) = results.next().await {
         match result {

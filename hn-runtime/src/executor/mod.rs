@@ -5,6 +5,8 @@
 pub mod asynchronous;
 #[cfg(feature = "std")]
 pub mod failure;
+#[cfg(feature = "tokio")]
+mod in_order;
 #[cfg(feature = "alloc")]
 pub mod items;
 #[cfg(feature = "std")]
