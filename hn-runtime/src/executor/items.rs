@@ -120,14 +120,13 @@ fn on_io_threads<T: Send, E: Send>(
 pub async fn items_async<T, E, F>(
     len: usize,
     in_flight: usize,
-    item: impl FnMut(usize) -> F,
+    mut item: impl FnMut(usize) -> F,
 ) -> Result<Vec<T>, ItemFailure<E>>
 where
     F: core::future::Future<Output = Result<T, (&'static str, E)>>,
 {
     use super::in_order::{in_order, Begin};
     use futures::StreamExt;
-    let mut item = item;
     let source = futures::stream::iter(0..len);
     let mut results = in_order(source, in_flight, |_, index| Begin::Run(item(index))).enumerate();
     let mut outputs = Vec::with_capacity(len);
