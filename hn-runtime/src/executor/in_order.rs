@@ -476,6 +476,41 @@ mod tests {
         assert!(polls < 2 * ITEMS, "{polls} polls of {ITEMS} items");
     }
 
+    /// Timers firing on the runtime's threads while the stream is polled on
+    /// another: every output in order, never more than `limit` alive, and
+    /// a stream dropped halfway drops everything it started.
+    #[test]
+    fn timers_on_a_multi_thread_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        for (limit, seed) in [(1, 3), (7, 5), (64, 11), (1000, 13)] {
+            let counters = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+            // Pseudo-random waits of 0 to 2 ms, different from item to item.
+            let wait = |index: usize| (index * seed) % 3;
+            let start = |index: usize, _| {
+                let alive = Pends::new(0, index, &counters);
+                Begin::Run(async move {
+                    tokio::time::sleep(core::time::Duration::from_millis(wait(index) as u64)).await;
+                    alive.await
+                })
+            };
+            let outputs: Vec<usize> =
+                runtime.block_on(in_order(stream::iter(0..300usize), limit, start).collect());
+            assert_eq!(outputs, (0..300).collect::<Vec<_>>(), "limit {limit}");
+            assert!(counters.1.load(Ordering::SeqCst) <= limit, "limit {limit}");
+            let halfway = runtime.block_on(
+                in_order(stream::iter(0..300usize), limit, start)
+                    .take(150)
+                    .collect::<Vec<usize>>(),
+            );
+            assert_eq!(halfway, (0..150).collect::<Vec<_>>(), "limit {limit}");
+            assert_eq!(counters.0.load(Ordering::SeqCst), 0, "limit {limit}");
+        }
+    }
+
     /// A waker kept by an item that has finished is harmless when its slot
     /// runs a later item.
     #[test]
