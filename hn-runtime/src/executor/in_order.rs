@@ -64,8 +64,9 @@ impl Shared {
 /// The waker of one slot.
 struct SlotWaker {
     index: usize,
-    /// Whether `index` is in `Shared::woken` and not yet taken: a slot is
-    /// queued once however often it is woken.
+    /// Whether `index` waits to be polled (in `Shared::woken` or in the
+    /// running set's `polling`): a slot is queued once however often it is
+    /// woken.
     queued: AtomicBool,
     shared: Arc<Shared>,
 }
