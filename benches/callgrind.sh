@@ -5,6 +5,8 @@
 #   benches/callgrind.sh async  `map_async` over 10,000 no-op items against a
 #                               hand-written `buffered` stream (per map)
 #   benches/callgrind.sh async-wake  the same with items that wait once
+#   benches/callgrind.sh async-run   `run_async` of a diamond of four async nodes
+#                               against hand-written awaits and `join!` (per 10,000 runs)
 #
 # Usage, from anywhere.
 # Environment:
@@ -24,7 +26,8 @@ case "${1:-run}" in
     run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
     async) target=callgrind_async variants=(map_async hand) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     async-wake) target=callgrind_async variants=(map_async_wake hand_wake) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
-    *) echo "usage: callgrind.sh [run|async|async-wake]" >&2; exit 2 ;;
+    async-run) target=callgrind_async variants=(run_async hand_run) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
+    *) echo "usage: callgrind.sh [run|async|async-wake|async-run]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }

@@ -6,6 +6,9 @@
 //! `map_async_wake N` and `hand_wake N` do the same with a node that waits
 //! once (`tokio::task::yield_now`), so that every item is woken: the cost
 //! of the wake path (`benches/callgrind.sh async-wake`).
+//! `run_async N` and `hand_run N` run a diamond of four async nodes 10,000
+//! times, N times: the generated concurrent `run_async` against the same
+//! awaits and `join!` written by hand (`benches/callgrind.sh async-run`).
 
 use hypernodes::__private::futures::stream::{self, StreamExt};
 use hypernodes::prelude::*;
@@ -40,6 +43,70 @@ pipeline! {
     struct WakeOnce {
         wake_once,
     }
+}
+
+/// The diamond's source.
+#[node]
+async fn source(x: u64) -> u64 {
+    x + 1
+}
+
+/// One side of the diamond.
+#[node]
+async fn left(source: &u64) -> u64 {
+    source * 2
+}
+
+/// The other side.
+#[node]
+async fn right(source: &u64) -> u64 {
+    source * 3
+}
+
+/// Where the sides meet.
+#[node]
+async fn joined(left: u64, right: u64) -> u64 {
+    left + right
+}
+
+pipeline! {
+    /// Four async nodes: `left` and `right` at once, between `source` and
+    /// `joined`.
+    #[outputs(joined)]
+    struct Diamond {
+        source,
+        left,
+        right,
+        joined,
+    }
+}
+
+/// `n` × 10,000 runs of the diamond with `run_async`.
+#[inline(never)]
+fn loop_run_async(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
+    runtime.block_on(async {
+        let mut checksum = 0u64;
+        for x in 0..n * ITEMS {
+            let outputs = Diamond.run_async(DiamondInputs { x: black_box(x) }).await;
+            checksum = checksum.wrapping_add(black_box(outputs).map_or(0, |o| o.joined));
+        }
+        checksum
+    })
+}
+
+/// The same awaits written by hand.
+#[inline(never)]
+fn loop_hand_run(runtime: &tokio::runtime::Runtime, n: u64) -> u64 {
+    runtime.block_on(async {
+        let mut checksum = 0u64;
+        for x in 0..n * ITEMS {
+            let s = source(black_box(x)).await;
+            let (l, r) = hypernodes::__private::futures::join!(left(&s), right(&s));
+            let outputs: Result<u64, ()> = Ok(joined(l, r).await);
+            checksum = checksum.wrapping_add(black_box(outputs).map_or(0, |o| o));
+        }
+        checksum
+    })
 }
 
 /// `n` maps of the pipeline `$pipeline` with `map_async`.
@@ -107,6 +174,8 @@ fn main() -> ExitCode {
         "hand" => loop_hand(&runtime, black_box(n)),
         "map_async_wake" => loop_map_async_wake(&runtime, black_box(n)),
         "hand_wake" => loop_hand_wake(&runtime, black_box(n)),
+        "run_async" => loop_run_async(&runtime, black_box(n)),
+        "hand_run" => loop_hand_run(&runtime, black_box(n)),
         other => {
             eprintln!("callgrind_async: unknown variant {other:?}; expected `map_async`, `hand`, `map_async_wake` or `hand_wake`");
             return ExitCode::from(2);

@@ -553,5 +553,6 @@ fn plan(
     }
 }
 
+pub mod shape;
 #[cfg(test)]
 mod test;

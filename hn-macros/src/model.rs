@@ -490,6 +490,11 @@ impl Model {
         }
     }
 
+    /// The node of step `step` of the plan.
+    pub fn step_node(&self, step: usize) -> &Node {
+        &self.nodes[self.plan.steps[step].node]
+    }
+
     /// The local variable holding a value in generated code. Mixed-site
     /// hygiene keeps it from shadowing the user's functions and constants,
     /// whatever the value is called.

@@ -16,7 +16,8 @@ use crate::expand::slots::{
     Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
-use crate::expand::{errors_doc, sequential};
+use crate::expand::{errors_doc, joined, sequential};
+use crate::graph::shape::{series_parallel, Shape};
 use crate::graph::Passing;
 use crate::model::{Model, Names, NodeKind};
 use proc_macro2::{Span, TokenStream};
@@ -78,6 +79,8 @@ fn run_async(model: &Model) -> TokenStream {
     let destructure = destructure_inputs(model, &inputs_arg);
     let body = if straight_line(model) {
         sequential::body(model, |step, args| node_call(model, step, args))
+    } else if let Some(shape) = joinable(model) {
+        joined::body(model, &shape)
     } else {
         quote! {
             #destructure
@@ -140,6 +143,17 @@ fn straight_line(model: &Model) -> bool {
     let blocking = awaiting.iter().any(|&step| sig(step).blocking);
     let ancestors = model.plan.ancestors();
     !blocking && awaiting.windows(2).all(|pair| ancestors[pair[1]][pair[0]])
+}
+
+/// The plan's series-parallel shape, when `run_async` can be nested joins
+/// over locals (`joined.rs`): not with a `blocking` node, which needs its
+/// arguments behind an `Arc` to send them to the blocking pool.
+fn joinable(model: &Model) -> Option<Shape> {
+    let blocking = (model.plan.steps.iter()).any(|step| model.nodes[step.node].sig.blocking);
+    if blocking {
+        return None;
+    }
+    series_parallel(&model.plan)
 }
 
 /// The async block of one step.

@@ -6,6 +6,7 @@ mod call;
 mod dot;
 mod error_enum;
 mod info;
+mod joined;
 mod map;
 mod map_over;
 pub mod mapped;

@@ -8,7 +8,7 @@ use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use syn::Ident;
 
 pub fn expand(model: &Model) -> Option<TokenStream> {
@@ -93,6 +93,31 @@ pub fn call_step(
     call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
     borrowed_inputs: bool,
 ) -> TokenStream {
+    let binding = call_binding(model, step_index, call, borrowed_inputs, &[]);
+    let private = model.private();
+    let drops = model.plan.steps[step_index]
+        .drops_after
+        .iter()
+        .map(|&source| {
+            let local = model.local(source);
+            quote!(#private::drop_now(#local);)
+        });
+    quote! {
+        #binding
+        #(#drops)*
+    }
+}
+
+/// `let <outputs> = <call>;` alone (see [`call_step`]). The arguments at
+/// `cloned_before` were cloned into [`early_clone`] locals, which the call
+/// takes instead.
+pub fn call_binding(
+    model: &Model,
+    step_index: usize,
+    call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+    borrowed_inputs: bool,
+    cloned_before: &[usize],
+) -> TokenStream {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
     let args = step
@@ -100,6 +125,10 @@ pub fn call_step(
         .iter()
         .enumerate()
         .map(|(index, &(source, passing))| {
+            if cloned_before.contains(&index) {
+                let local = early_clone(step_index, index);
+                return quote!(#local);
+            }
             let mut local = model.local(source);
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
             if borrowed_inputs && matches!(source, Source::Input(_)) {
@@ -143,13 +172,16 @@ pub fn call_step(
     } else {
         quote!(#(#bindings)*)
     };
-    let private = model.private();
-    let drops = step.drops_after.iter().map(|&source| {
-        let local = model.local(source);
-        quote!(#private::drop_now(#local);)
-    });
-    quote! {
-        let #pattern = #call;
-        #(#drops)*
-    }
+    quote!(let #pattern = #call;)
+}
+
+/// The local holding the clone of argument `index` of step `step_index`,
+/// made before the step's turn (see `joined.rs`).
+pub fn early_clone(step_index: usize, index: usize) -> Ident {
+    format_ident!(
+        "__hn_clone_{}_{}",
+        step_index,
+        index,
+        span = Span::mixed_site()
+    )
 }
