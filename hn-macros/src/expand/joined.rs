@@ -15,8 +15,7 @@
 
 use crate::expand::asynchronous::node_call;
 use crate::expand::call::argument;
-use crate::expand::sequential::{call_binding, early_clone};
-use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::expand::sequential::{call_binding, early_clone, with_inputs_and_outputs};
 use crate::graph::shape::Shape;
 use crate::graph::{Passing, Source};
 use crate::model::Model;
@@ -26,19 +25,7 @@ use syn::Ident;
 
 /// The body of `__run_async_observed` for a plan of this shape.
 pub fn body(model: &Model, shape: &Shape) -> TokenStream {
-    let inputs_arg = Ident::new("inputs", Span::mixed_site());
-    let destructure = destructure_inputs(model, &inputs_arg);
-    let run = part(model, shape, &mut Vec::new());
-    let outputs = model.skeleton.outputs_ident();
-    let returned = returned_outputs(model, |source| {
-        let local = model.local(source);
-        quote!(#local)
-    });
-    quote! {
-        #destructure
-        #run
-        ::core::result::Result::Ok(#outputs { #(#returned),* })
-    }
+    with_inputs_and_outputs(model, part(model, shape, &mut Vec::new()))
 }
 
 /// The statements that run one part, binding the values it produces.

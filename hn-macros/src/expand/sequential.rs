@@ -69,9 +69,15 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 /// statement per node in topological order, return the outputs. `call`
 /// makes the (possibly awaited) call of a step from its arguments.
 pub fn body(model: &Model, call: impl Fn(usize, Vec<TokenStream>) -> TokenStream) -> TokenStream {
+    let steps = (0..model.plan.steps.len()).map(|step| call_step(model, step, &call, false));
+    with_inputs_and_outputs(model, quote!(#(#steps)*))
+}
+
+/// `run`, a runner's statements over the run's values as locals, between
+/// the destructured inputs and the returned outputs.
+pub fn with_inputs_and_outputs(model: &Model, run: TokenStream) -> TokenStream {
     let inputs_arg = Ident::new("inputs", Span::mixed_site());
     let destructure = destructure_inputs(model, &inputs_arg);
-    let steps = (0..model.plan.steps.len()).map(|step| call_step(model, step, &call, false));
     let outputs = model.skeleton.outputs_ident();
     let returned = returned_outputs(model, |source| {
         let local = model.local(source);
@@ -79,7 +85,7 @@ pub fn body(model: &Model, call: impl Fn(usize, Vec<TokenStream>) -> TokenStream
     });
     quote! {
         #destructure
-        #(#steps)*
+        #run
         ::core::result::Result::Ok(#outputs { #(#returned),* })
     }
 }

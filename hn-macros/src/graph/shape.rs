@@ -111,23 +111,10 @@ fn side_by_side(steps: &[usize], before: &[Vec<bool>]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::{series_parallel, Shape};
+    use crate::graph::test::node;
     use crate::graph::{analyze, NodeSpec, ParamSpec};
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
-
-    /// `fn name(params) -> outputs`; a parameter `&x` borrows.
-    fn node(name: &str, params: &[&str], outputs: &[&str]) -> NodeSpec {
-        NodeSpec {
-            name: name.to_owned(),
-            params: (params.iter())
-                .map(|param| ParamSpec {
-                    name: param.trim_start_matches('&').to_owned(),
-                    by_value: !param.starts_with('&'),
-                })
-                .collect(),
-            outputs: outputs.iter().map(|output| (*output).to_owned()).collect(),
-        }
-    }
 
     fn shape(nodes: &[NodeSpec]) -> Option<Shape> {
         series_parallel(&analyze(nodes, None).expect("a valid graph"))

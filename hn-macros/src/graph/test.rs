@@ -25,7 +25,7 @@ use Passing::{Borrow, Clone, Move};
 // ---------------------------------------------------------------------------
 
 /// A node; a parameter written `&name` is taken by reference.
-fn node(name: &str, params: &[&str], outputs: &[&str]) -> NodeSpec {
+pub(super) fn node(name: &str, params: &[&str], outputs: &[&str]) -> NodeSpec {
     NodeSpec {
         name: name.to_owned(),
         params: params
