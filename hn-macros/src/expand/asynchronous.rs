@@ -204,6 +204,27 @@ pub fn node_call(model: &Model, step_index: usize, args: Vec<TokenStream>) -> To
     node_call_in(model, step_index, args, CallSite::default())
 }
 
+/// Whether a step's node is a plain `async fn`: not `blocking`, no
+/// timeout or retries, not a nested pipeline. Its call is a future of its
+/// output ([`plain_future`]).
+pub fn is_plain_async(model: &Model, step_index: usize) -> bool {
+    let node = model.step_node(step_index);
+    let sig = &node.sig;
+    sig.is_async
+        && !sig.blocking
+        && sig.retry.is_none()
+        && !matches!(node.kind, NodeKind::Mapped(_))
+}
+
+/// The future of a plain async node's call (see [`is_plain_async`]),
+/// observed.
+pub fn plain_future(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
+    let node = model.step_node(step_index);
+    let (path, name) = (node.callee_for(Items::Async), node.path_name());
+    let observer = observer_ident();
+    quote!(#observer.call_async(#name, #path(#(#args),*)))
+}
+
 /// Where a node call is made, for [`node_call_in`].
 #[derive(Clone, Copy, Default)]
 pub struct CallSite {
@@ -244,7 +265,8 @@ pub fn node_call_in(
         return observed(node, args, &quote!(#observer));
     }
     let Some(retry) = node.sig.retry else {
-        return quote!(#observer.call_async(#name, #path(#(#args),*)).await);
+        let future = plain_future(model, step_index, args);
+        return quote!(#future.await);
     };
     // By-value arguments are cloned for every attempt but the last.
     let step = &model.plan.steps[step_index];

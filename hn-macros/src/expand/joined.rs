@@ -13,9 +13,9 @@
 //! it need not wait for a block that moves the value. An error returns from
 //! the block; `try_join!` then drops the other blocks, which cancels them.
 
-use crate::expand::asynchronous::node_call;
+use crate::expand::asynchronous::{is_plain_async, node_call, plain_future};
 use crate::expand::call::argument;
-use crate::expand::sequential::{call_binding, early_clone, with_inputs_and_outputs};
+use crate::expand::sequential::{call_binding, call_parts, early_clone, with_inputs_and_outputs};
 use crate::graph::shape::Shape;
 use crate::graph::{Passing, Source};
 use crate::model::Model;
@@ -34,12 +34,8 @@ pub fn body(model: &Model, shape: &Shape) -> TokenStream {
 fn part(model: &Model, shape: &Shape, cloned: &mut Vec<(usize, usize)>) -> TokenStream {
     match shape {
         Shape::Step(step) => {
-            let cloned_before: Vec<usize> = (cloned.iter())
-                .filter(|&&(cloned_step, _)| cloned_step == *step)
-                .map(|&(_, index)| index)
-                .collect();
             let call = |step, args| node_call(model, step, args);
-            call_binding(model, *step, &call, false, &cloned_before)
+            call_binding(model, *step, &call, false, &cloned_before(cloned, *step))
         }
         Shape::Series(parts) => parts.iter().map(|one| part(model, one, cloned)).collect(),
         Shape::Parallel(parts) => join(model, shape, parts, cloned),
@@ -71,6 +67,14 @@ fn join(
                 .into_iter()
                 .map(|source| model.local(source))
                 .collect();
+            // A plain async node that cannot fail joins as its own future.
+            if let Shape::Step(step) = *one {
+                if !fails && is_plain_async(model, step) {
+                    let future = |step, args| plain_future(model, step, args);
+                    let before = cloned_before(cloned, step);
+                    return call_parts(model, step, &future, false, &before);
+                }
+            }
             let run = part(model, one, cloned);
             let kept_tuple = quote!((#(#kept,)*));
             let returned = if fails {
@@ -95,6 +99,14 @@ fn join(
         #(#clones)*
         let (#(#patterns,)*) = #joined;
     }
+}
+
+/// The arguments of `step` cloned before an enclosing join.
+fn cloned_before(cloned: &[(usize, usize)], step: usize) -> Vec<usize> {
+    (cloned.iter())
+        .filter(|&&(cloned_step, _)| cloned_step == step)
+        .map(|&(_, index)| index)
+        .collect()
 }
 
 /// `let <early clone> = <clone>;` for each cloning use in the join of a

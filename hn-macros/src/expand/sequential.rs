@@ -124,6 +124,18 @@ pub fn call_binding(
     borrowed_inputs: bool,
     cloned_before: &[usize],
 ) -> TokenStream {
+    let (pattern, call) = call_parts(model, step_index, call, borrowed_inputs, cloned_before);
+    quote!(let #pattern = #call;)
+}
+
+/// The pattern and the call of [`call_binding`].
+pub fn call_parts(
+    model: &Model,
+    step_index: usize,
+    call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+    borrowed_inputs: bool,
+    cloned_before: &[usize],
+) -> (TokenStream, TokenStream) {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
     let args = step
@@ -178,7 +190,7 @@ pub fn call_binding(
     } else {
         quote!(#(#bindings)*)
     };
-    quote!(let #pattern = #call;)
+    (pattern, call)
 }
 
 /// The local holding the clone of argument `index` of step `step_index`,
