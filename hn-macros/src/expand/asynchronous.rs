@@ -1,13 +1,20 @@
 //! `run_async`, `map_async`, `map_async_with`, `map_stream`: the pipeline
 //! on an async runtime.
 //!
-//! `run_async` joins one async block per node in a single future: each
-//! block waits for its dependency counter (see `hn-runtime`'s
-//! `executor/asynchronous.rs`), so a node starts as soon as its own inputs
-//! are ready, and independent nodes run concurrently. `async fn` nodes are
-//! awaited, sync nodes called inline. Nothing is spawned: the future can
-//! borrow the run's values in place, runs in whatever runtime polls it, and
-//! dropping it cancels every node.
+//! `run_async` has three shapes, the cheapest that fits the graph; in
+//! each, a node starts as soon as its own inputs are ready, `async fn` nodes
+//! are awaited and sync nodes called inline:
+//!
+//! - at most one node awaits at a time: straight-line code, `run` with
+//!   `.await`s (`sequential::body`);
+//! - a series-parallel graph without `blocking` nodes: nested joins of
+//!   sequences over plain locals (`joined.rs`);
+//! - any other graph: one async block per node, all joined, each waiting for
+//!   its dependency counter, the values in shared slots (see `hn-runtime`'s
+//!   `executor/asynchronous.rs`).
+//!
+//! Nothing is spawned: the future borrows the run's values in place, runs in
+//! whatever runtime polls it, and dropping it cancels every node.
 
 use crate::expand::call::{observed, observer_ident, value};
 use crate::expand::mapped::{self, Items};

@@ -1,6 +1,8 @@
 //! The async runner's state, and the async maps.
 //!
-//! A generated `run_async` makes every node an async block of one future:
+//! A generated `run_async` whose graph is neither a chain nor
+//! series-parallel (or has `blocking` nodes) makes every node an async block
+//! of one future:
 //! the blocks are joined (`try_join!`), so they share one task and borrow
 //! the run's values in place. A block first waits until its dependency
 //! counter reaches zero ([`ready`]), runs its node (an `async fn` awaited, a
