@@ -5,14 +5,16 @@
 #   benches/callgrind.sh async  `map_async` over 10,000 no-op items against a
 #                               hand-written `buffered` stream (per map)
 #   benches/callgrind.sh async-wake  the same with items that wait once
+#   benches/callgrind.sh parallel    `run_parallel` of a diamond of four trivial nodes
+#                               against a hand-written `rayon::join`, on a pool of one thread
 #   benches/callgrind.sh async-run   `run_async` of a diamond of four async nodes
 #                               against hand-written awaits and `join!` (per 10,000 runs)
 #
 # Usage, from anywhere.
 # Environment:
-#   ITERS             iterations of the measured run (default 1000000; 20 maps for `async`, `async-wake`)
+#   ITERS             iterations of the measured run (default 1000000; 100000 runs for `parallel`; 20 for the async modes)
 #   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it
-#                     (default 1.01; none for `async`, `async-wake`)
+#                     (default 1.01; none for the other modes)
 #   CARGO_TARGET_DIR  honoured as usual by cargo
 #   CALLGRIND_OUT     where callgrind's output files go (default: a temporary directory)
 #
@@ -26,8 +28,9 @@ case "${1:-run}" in
     run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
     async) target=callgrind_async variants=(map_async hand) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     async-wake) target=callgrind_async variants=(map_async_wake hand_wake) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
+    parallel) target=callgrind_parallel variants=(run_parallel hand_join) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     async-run) target=callgrind_async variants=(run_async hand_run) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
-    *) echo "usage: callgrind.sh [run|async|async-wake|async-run]" >&2; exit 2 ;;
+    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }

@@ -87,7 +87,7 @@ fn run_async(model: &Model) -> TokenStream {
     let body = if straight_line(model) {
         sequential::body(model, |step, args| node_call(model, step, args))
     } else if let Some(shape) = joinable(model) {
-        joined::body(model, &shape)
+        joined::async_body(model, &shape)
     } else {
         quote! {
             #destructure

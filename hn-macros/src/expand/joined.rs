@@ -1,21 +1,30 @@
-//! `run_async` of a series-parallel plan (`graph::shape`): the parts of a
-//! series one after another, the parts of a join in one `try_join!` of
-//! async blocks, every value a local as in `run`. A node starts exactly when
-//! the counter-based runner would start it, but nothing is counted, locked
-//! or shared behind an `Arc`: the borrow checker sees the whole schedule.
+//! `run_async` and `run_parallel` of a series-parallel plan
+//! (`graph::shape`): the parts of a series one after another, the parts of a
+//! join side by side (async blocks in one `join!`/`try_join!`, or closures
+//! in nested `rayon::join`s), every value a local as in `run`. A node starts
+//! exactly when the counter-based runners would start it, but nothing is
+//! counted, locked or shared behind an `Arc`: the borrow checker sees the
+//! whole schedule, and the code is the joins one would write by hand.
 //!
-//! A block borrows the values it reads from the enclosing scope, moves the
+//! A branch borrows the values it reads from the enclosing scope, moves the
 //! ones it consumes last (the plan makes a step that moves a value wait for
-//! the steps that borrow it, so no other block holds it), and returns the
-//! values it produces that are used after the join. A step in a block that
+//! the steps that borrow it, so no other branch holds it), and returns the
+//! values it produces that are used after the join. A step in a branch that
 //! clones a value from outside the join gets a clone made before the join
-//! (as the counter-based runner clones when the value is produced), so that
-//! it need not wait for a block that moves the value. An error returns from
-//! the block; `try_join!` then drops the other blocks, which cancels them.
+//! (as the counter-based runners clone when the value is produced), so that
+//! it need not wait for a branch that moves the value.
+//!
+//! Errors: an async block returns the error, and `try_join!` drops the other
+//! blocks, which cancels them. A rayon branch cannot be cancelled: the first
+//! error is recorded in a `Failure`, the other branches start no further
+//! node, and the run returns that first error once the join is over.
 
 use crate::expand::asynchronous::{is_plain_async, node_call, plain_future};
-use crate::expand::call::argument;
-use crate::expand::sequential::{call_binding, call_parts, early_clone, with_inputs_and_outputs};
+use crate::expand::call::{argument, observer_ident, sync_call};
+use crate::expand::mapped::Items;
+use crate::expand::sequential::{
+    call_binding, call_parts, early_clone, return_error, with_inputs_and_outputs,
+};
 use crate::graph::shape::Shape;
 use crate::graph::{Passing, Source};
 use crate::model::Model;
@@ -24,150 +33,306 @@ use quote::quote;
 use syn::Ident;
 
 /// The body of `__run_async_observed` for a plan of this shape.
-pub fn body(model: &Model, shape: &Shape) -> TokenStream {
-    with_inputs_and_outputs(model, part(model, shape, &mut Vec::new()))
+pub fn async_body(model: &Model, shape: &Shape) -> TokenStream {
+    let mut writer = Writer::new(model, Flavor::Async);
+    let run = writer.part(shape, false);
+    with_inputs_and_outputs(model, run)
 }
 
-/// The statements that run one part, binding the values it produces.
-/// `cloned` lists the arguments `(step, index)` cloned before an enclosing
-/// join.
-fn part(model: &Model, shape: &Shape, cloned: &mut Vec<(usize, usize)>) -> TokenStream {
-    match shape {
-        Shape::Step(step) => {
-            let call = |step, args| node_call(model, step, args);
-            call_binding(model, *step, &call, false, &cloned_before(cloned, *step))
-        }
-        Shape::Series(parts) => parts.iter().map(|one| part(model, one, cloned)).collect(),
-        Shape::Parallel(parts) => join(model, shape, parts, cloned),
-    }
-}
-
-/// The clones made before a join, then
-/// `let (<kept>, ..) = try_join!(async { <part>; Ok((<kept>,)) }, ..)?;`
-fn join(
-    model: &Model,
-    shape: &Shape,
-    parts: &[Shape],
-    cloned: &mut Vec<(usize, usize)>,
-) -> TokenStream {
-    let private = model.private();
+/// The body of `__run_parallel_observed` for a plan of this shape.
+pub fn rayon_body(model: &Model, shape: &Shape) -> TokenStream {
+    let mut writer = Writer::new(model, Flavor::Rayon);
+    let run = writer.part(shape, false);
+    let failure = writer.failure_local();
     let error = &model.skeleton.names().error;
-    let (values, failure) = (
-        Ident::new("values", Span::mixed_site()),
-        Ident::new("failure", Span::mixed_site()),
+    let private = model.private();
+    // Only a join with a node that can fail uses the record of the first
+    // error.
+    let record = joins_that_fail(model, shape).then(
+        || quote!(let #failure: #private::Failure<#error> = ::core::default::Default::default();),
     );
-    let clones = early_clones(model, shape, cloned);
-    // Without a node that can fail, the blocks return their values as they
-    // are, joined by `join!`.
-    let fails = (shape.steps().into_iter()).any(|step| model.step_node(step).sig.fails());
-    let (patterns, blocks): (Vec<_>, Vec<_>) = parts
-        .iter()
-        .map(|one| {
-            let kept: Vec<Ident> = kept_values(model, one)
-                .into_iter()
-                .map(|source| model.local(source))
-                .collect();
-            // A plain async node that cannot fail joins as its own future.
-            if let Shape::Step(step) = *one {
-                if !fails && is_plain_async(model, step) {
-                    let future = |step, args| plain_future(model, step, args);
-                    let before = cloned_before(cloned, step);
-                    return call_parts(model, step, &future, false, &before);
+    with_inputs_and_outputs(model, quote!(#record #run))
+}
+
+/// How the branches of a join run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// Async blocks of one future.
+    Async,
+    /// Closures in nested `rayon::join`s.
+    Rayon,
+}
+
+/// Writes the code of a shape.
+struct Writer<'m> {
+    model: &'m Model,
+    flavor: Flavor,
+    /// The arguments `(step, index)` cloned before an enclosing join.
+    cloned: Vec<(usize, usize)>,
+}
+
+impl<'m> Writer<'m> {
+    fn new(model: &'m Model, flavor: Flavor) -> Self {
+        Writer {
+            model,
+            flavor,
+            cloned: Vec::new(),
+        }
+    }
+
+    fn failure_local(&self) -> Ident {
+        Ident::new("failure", Span::mixed_site())
+    }
+
+    /// The statements that run one part, binding the values it produces.
+    /// `in_branch`: inside a rayon branch, which gives way once a node has
+    /// failed elsewhere and reports its own error through the `Failure`.
+    fn part(&mut self, shape: &Shape, in_branch: bool) -> TokenStream {
+        match shape {
+            Shape::Step(step) => self.step(*step, in_branch),
+            Shape::Series(parts) => parts.iter().map(|one| self.part(one, in_branch)).collect(),
+            Shape::Parallel(parts) => self.join(shape, parts, in_branch),
+        }
+    }
+
+    /// `let <outputs> = <call>;`
+    fn step(&mut self, step: usize, in_branch: bool) -> TokenStream {
+        let model = self.model;
+        let cloned_before = self.cloned_before(step);
+        match self.flavor {
+            Flavor::Async => {
+                let call = |step, args| node_call(model, step, args);
+                call_binding(model, step, &call, false, &cloned_before)
+            }
+            Flavor::Rayon => {
+                let observer = observer_ident();
+                let call = |step, args| {
+                    let node = model.step_node(step);
+                    sync_call(model, node, args, &quote!(#observer), Items::Parallel)
+                };
+                if !in_branch {
+                    return call_binding(model, step, &call, false, &cloned_before);
+                }
+                let failure = self.failure_local();
+                let on_error = |error| quote!({ #failure.set(#error); return ::core::result::Result::Err(()); });
+                let (pattern, call) =
+                    call_parts(model, step, &call, false, &cloned_before, &on_error);
+                quote! {
+                    if #failure.is_set() {
+                        return ::core::result::Result::Err(());
+                    }
+                    let #pattern = #call;
                 }
             }
-            let run = part(model, one, cloned);
-            let kept_tuple = quote!((#(#kept,)*));
-            let returned = if fails {
-                quote!(::core::result::Result::<_, #error>::Ok(#kept_tuple))
-            } else {
-                kept_tuple.clone()
-            };
-            (kept_tuple, quote!(async { #run #returned }))
-        })
-        .unzip();
-    let joined = if fails {
+        }
+    }
+
+    /// The clones made before a join, then the join.
+    fn join(&mut self, shape: &Shape, parts: &[Shape], in_branch: bool) -> TokenStream {
+        let clones = self.early_clones(shape);
+        let fails = (shape.steps().into_iter()).any(|step| self.model.step_node(step).sig.fails());
+        let joined = match self.flavor {
+            Flavor::Async => self.async_join(parts, fails),
+            Flavor::Rayon => self.rayon_join(parts, fails, in_branch),
+        };
         quote! {
-            match #private::futures::try_join!(#(#blocks),*) {
-                ::core::result::Result::Ok(#values) => #values,
-                ::core::result::Result::Err(#failure) => return ::core::result::Result::Err(#failure),
+            #(#clones)*
+            #joined
+        }
+    }
+
+    /// `let (<kept>, ..) = try_join!(async { <part>; Ok((<kept>,)) }, ..)?;`,
+    /// or `join!` of blocks returning their values without a node that can
+    /// fail.
+    fn async_join(&mut self, parts: &[Shape], fails: bool) -> TokenStream {
+        let model = self.model;
+        let private = model.private();
+        let error = &model.skeleton.names().error;
+        let (values, failure) = (
+            Ident::new("values", Span::mixed_site()),
+            Ident::new("failure", Span::mixed_site()),
+        );
+        let (patterns, blocks): (Vec<_>, Vec<_>) = parts
+            .iter()
+            .map(|one| {
+                // A plain async node that cannot fail joins as its own future.
+                if let Shape::Step(step) = *one {
+                    if !fails && is_plain_async(model, step) {
+                        let future = |step, args| plain_future(model, step, args);
+                        let before = self.cloned_before(step);
+                        return call_parts(model, step, &future, false, &before, &return_error);
+                    }
+                }
+                let kept = self.kept_tuple(one);
+                let run = self.part(one, false);
+                let returned = if fails {
+                    quote!(::core::result::Result::<_, #error>::Ok(#kept))
+                } else {
+                    kept.clone()
+                };
+                (kept, quote!(async { #run #returned }))
+            })
+            .unzip();
+        let joined = if fails {
+            quote! {
+                match #private::futures::try_join!(#(#blocks),*) {
+                    ::core::result::Result::Ok(#values) => #values,
+                    ::core::result::Result::Err(#failure) => return ::core::result::Result::Err(#failure),
+                }
+            }
+        } else {
+            quote!(#private::futures::join!(#(#blocks),*))
+        };
+        quote!(let (#(#patterns,)*) = #joined;)
+    }
+
+    /// `let ((<kept>, <kept>), ..) = rayon::join(|| rayon::join(|| { <part>;
+    /// (<kept>,) }, ..), ..);`. With a node that can fail, or inside a branch
+    /// that can, each branch returns a `Result` and checks for a failure
+    /// before each node; a failed branch ends the enclosing branch, or the
+    /// run.
+    fn rayon_join(&mut self, parts: &[Shape], fails: bool, in_branch: bool) -> TokenStream {
+        let model = self.model;
+        let private = model.private();
+        // Inside a branch that may have to give way, every branch does.
+        let fails = fails || in_branch;
+        let branches: Vec<(TokenStream, TokenStream)> = parts
+            .iter()
+            .map(|one| {
+                let kept = self.kept_tuple(one);
+                let run = self.part(one, fails);
+                let returned = if fails {
+                    quote!(::core::result::Result::<_, ()>::Ok(#kept))
+                } else {
+                    kept.clone()
+                };
+                (kept, quote!(|| { #run #returned }))
+            })
+            .collect();
+        let (pattern, call) = balanced(&branches, fails, &private);
+        let all: Vec<&TokenStream> = branches.iter().map(|(pattern, _)| pattern).collect();
+        if !fails {
+            return quote!(let #pattern = #call;);
+        }
+        let failure = self.failure_local();
+        let failed = if in_branch {
+            quote!(return ::core::result::Result::Err(()))
+        } else {
+            quote! {
+                return ::core::result::Result::Err(
+                    #failure.into_inner().expect("hypernodes: a failed branch records its error"),
+                )
+            }
+        };
+        quote! {
+            let (#(#all,)*) = match #call {
+                #pattern => (#(#all,)*),
+                _ => #failed,
+            };
+        }
+    }
+
+    /// The tuple of the values a part produces that something after it
+    /// uses: a step outside it, or the run's outputs.
+    fn kept_tuple(&self, shape: &Shape) -> TokenStream {
+        let model = self.model;
+        let plan = &model.plan;
+        let inside = shape.steps();
+        let used_outside = |source: Source| {
+            let by_step = (plan.steps.iter().enumerate())
+                .filter(|(step, _)| !inside.contains(step))
+                .any(|(_, step)| step.args.iter().any(|&(used, _)| used == source));
+            by_step
+                || plan
+                    .returned
+                    .iter()
+                    .any(|&(_, returned)| returned == source)
+        };
+        let kept = (inside.iter())
+            .flat_map(|&step| {
+                let node = plan.steps[step].node;
+                let used = &plan.steps[step].used_outputs;
+                (0..used.len())
+                    .filter(move |&output| used[output])
+                    .map(move |output| Source::Node { node, output })
+            })
+            .filter(|&source| used_outside(source))
+            .map(|source| model.local(source));
+        quote!((#(#kept,)*))
+    }
+
+    /// The arguments of `step` cloned before an enclosing join.
+    fn cloned_before(&self, step: usize) -> Vec<usize> {
+        (self.cloned.iter())
+            .filter(|&&(cloned_step, _)| cloned_step == step)
+            .map(|&(_, index)| index)
+            .collect()
+    }
+
+    /// `let <early clone> = <clone>;` for each cloning use in the join of a
+    /// value from outside it (not cloned before an enclosing join already).
+    fn early_clones(&mut self, shape: &Shape) -> Vec<TokenStream> {
+        let model = self.model;
+        let plan = &model.plan;
+        let inside = shape.steps();
+        let produced_inside = |source: Source| match source {
+            Source::Input(_) => false,
+            Source::Node { node, .. } => inside.iter().any(|&step| plan.steps[step].node == node),
+        };
+        let mut clones = Vec::new();
+        for &step in &inside {
+            let node = model.step_node(step);
+            for (index, &(source, passing)) in plan.steps[step].args.iter().enumerate() {
+                if passing != Passing::Clone
+                    || produced_inside(source)
+                    || self.cloned.contains(&(step, index))
+                {
+                    continue;
+                }
+                self.cloned.push((step, index));
+                let local = model.local(source);
+                let local = quote!(#local);
+                let clone = argument(model, node, index, Passing::Clone, &local, &local);
+                let early = early_clone(step, index);
+                clones.push(quote!(let #early = #clone;));
             }
         }
-    } else {
-        quote!(#private::futures::join!(#(#blocks),*))
-    };
-    quote! {
-        #(#clones)*
-        let (#(#patterns,)*) = #joined;
+        clones
     }
 }
 
-/// The arguments of `step` cloned before an enclosing join.
-fn cloned_before(cloned: &[(usize, usize)], step: usize) -> Vec<usize> {
-    (cloned.iter())
-        .filter(|&&(cloned_step, _)| cloned_step == step)
-        .map(|&(_, index)| index)
-        .collect()
-}
-
-/// `let <early clone> = <clone>;` for each cloning use in the join of a
-/// value from outside it (not cloned before an enclosing join already);
-/// records them in `cloned`.
-fn early_clones(
-    model: &Model,
-    shape: &Shape,
-    cloned: &mut Vec<(usize, usize)>,
-) -> Vec<TokenStream> {
-    let plan = &model.plan;
-    let inside = shape.steps();
-    let produced_inside = |source: Source| match source {
-        Source::Input(_) => false,
-        Source::Node { node, .. } => inside.iter().any(|&step| plan.steps[step].node == node),
-    };
-    let mut clones = Vec::new();
-    for &step in &inside {
-        let node = model.step_node(step);
-        for (index, &(source, passing)) in plan.steps[step].args.iter().enumerate() {
-            if passing != Passing::Clone
-                || produced_inside(source)
-                || cloned.contains(&(step, index))
-            {
-                continue;
-            }
-            cloned.push((step, index));
-            let local = model.local(source);
-            let local = quote!(#local);
-            let clone = argument(model, node, index, Passing::Clone, &local, &local);
-            let early = early_clone(step, index);
-            clones.push(quote!(let #early = #clone;));
+/// Whether some join of the shape has a node that can fail.
+fn joins_that_fail(model: &Model, shape: &Shape) -> bool {
+    match shape {
+        Shape::Step(_) => false,
+        Shape::Series(parts) => parts.iter().any(|one| joins_that_fail(model, one)),
+        Shape::Parallel(_) => {
+            (shape.steps().into_iter()).any(|step| model.step_node(step).sig.fails())
         }
     }
-    clones
 }
 
-/// The values a part produces that something after it uses: a step outside
-/// it, or the run's outputs.
-fn kept_values(model: &Model, shape: &Shape) -> Vec<Source> {
-    let plan = &model.plan;
-    let inside = shape.steps();
-    let used_outside = |source: Source| {
-        let by_step = (plan.steps.iter().enumerate())
-            .filter(|(step, _)| !inside.contains(step))
-            .any(|(_, step)| step.args.iter().any(|&(used, _)| used == source));
-        by_step
-            || plan
-                .returned
-                .iter()
-                .any(|&(_, returned)| returned == source)
-    };
-    inside
-        .iter()
-        .flat_map(|&step| {
-            let node = plan.steps[step].node;
-            let used = &plan.steps[step].used_outputs;
-            (0..used.len())
-                .filter(move |&output| used[output])
-                .map(move |output| Source::Node { node, output })
-        })
-        .filter(|&source| used_outside(source))
-        .collect()
+/// Branches `(pattern, closure)` as a balanced tree of `rayon::join`s (so
+/// that sixteen branches start after four steals one after another, not
+/// fifteen), and the pattern its result matches when every branch succeeds.
+fn balanced(
+    branches: &[(TokenStream, TokenStream)],
+    fails: bool,
+    private: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    if let [(pattern, closure)] = branches {
+        let pattern = if fails {
+            quote!(::core::result::Result::Ok(#pattern))
+        } else {
+            pattern.clone()
+        };
+        return (pattern, quote!((#closure)()));
+    }
+    let (first, second) = branches.split_at(branches.len() / 2);
+    let (first_pattern, first_call) = balanced(first, fails, private);
+    let (second_pattern, second_call) = balanced(second, fails, private);
+    (
+        quote!((#first_pattern, #second_pattern)),
+        quote!(#private::rayon::join(|| #first_call, || #second_call)),
+    )
 }

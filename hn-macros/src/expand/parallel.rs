@@ -11,13 +11,14 @@
 //! other consumers of that value.
 
 use crate::expand::call::{observer_ident, sync_call, value};
-use crate::expand::errors_doc;
 use crate::expand::mapped::Items;
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
     value_sources, Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
+use crate::expand::{errors_doc, joined};
+use crate::graph::shape::series_parallel;
 use crate::graph::Source;
 use crate::model::{Model, Names};
 use proc_macro2::{Span, TokenStream};
@@ -64,6 +65,34 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         quote!(#field.into_inner())
     });
     let destructure = destructure_inputs(model, &inputs_arg);
+    // A series-parallel plan runs as nested `rayon::join`s over locals
+    // (`joined.rs`); any other with a task per node and counters.
+    let body = match series_parallel(&model.plan) {
+        Some(shape) => joined::rayon_body(model, &shape),
+        None => quote! {
+            struct #state_ty<'o, O> {
+                observer: &'o O,
+                failure: #private::Failure<#error>,
+                #(#slot_fields)*
+            }
+            #(#tasks)*
+            #destructure
+            let #state = #state_ty {
+                observer: #observer,
+                failure: ::core::default::Default::default(),
+                #(#slot_inits)*
+            };
+            #private::rayon::scope(|#scope| {
+                let #state = &#state;
+                #start_roots
+            });
+            let #state_ty { failure, #(#slot_names,)* .. } = #state;
+            if let ::core::option::Option::Some(error) = failure.into_inner() {
+                return ::core::result::Result::Err(error);
+            }
+            ::core::result::Result::Ok(#outputs { #(#returned),* })
+        },
+    };
     let doc = "Runs the pipeline with independent nodes at once on the current rayon pool: each node starts as soon as the nodes it depends on are done, so the run takes as long as its slowest chain of nodes.";
     let errors_doc = errors_doc(
         model,
@@ -99,27 +128,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 where
                     #bounds
                 {
-                    struct #state_ty<'o, O> {
-                        observer: &'o O,
-                        failure: #private::Failure<#error>,
-                        #(#slot_fields)*
-                    }
-                    #(#tasks)*
-                    #destructure
-                    let #state = #state_ty {
-                        observer: #observer,
-                        failure: ::core::default::Default::default(),
-                        #(#slot_inits)*
-                    };
-                    #private::rayon::scope(|#scope| {
-                        let #state = &#state;
-                        #start_roots
-                    });
-                    let #state_ty { failure, #(#slot_names,)* .. } = #state;
-                    if let ::core::option::Option::Some(error) = failure.into_inner() {
-                        return ::core::result::Result::Err(error);
-                    }
-                    ::core::result::Result::Ok(#outputs { #(#returned),* })
+                    #body
                 }
             }
         }

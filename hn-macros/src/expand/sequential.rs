@@ -124,17 +124,31 @@ pub fn call_binding(
     borrowed_inputs: bool,
     cloned_before: &[usize],
 ) -> TokenStream {
-    let (pattern, call) = call_parts(model, step_index, call, borrowed_inputs, cloned_before);
+    let (pattern, call) = call_parts(
+        model,
+        step_index,
+        call,
+        borrowed_inputs,
+        cloned_before,
+        &return_error,
+    );
     quote!(let #pattern = #call;)
 }
 
-/// The pattern and the call of [`call_binding`].
+/// `return Err(error);`: what a runner does with a node's error.
+pub fn return_error(error: TokenStream) -> TokenStream {
+    quote!(return ::core::result::Result::Err(#error))
+}
+
+/// The pattern and the call of [`call_binding`]; `on_error` handles a
+/// node's error (the pipeline error's value).
 pub fn call_parts(
     model: &Model,
     step_index: usize,
     call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
     borrowed_inputs: bool,
     cloned_before: &[usize],
+    on_error: &dyn Fn(TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
@@ -168,12 +182,7 @@ pub fn call_parts(
             argument(model, node, index, passing, &local, &local)
         });
     let call = call(step_index, args.collect());
-    let call = value(
-        model,
-        node,
-        call,
-        |error| quote!(return ::core::result::Result::Err(#error)),
-    );
+    let call = value(model, node, call, on_error);
     let bindings = (step.used_outputs.iter().enumerate()).map(|(output, &used)| {
         if used {
             let local = model.local(Source::Node {
