@@ -1,8 +1,9 @@
-//! `run_parallel`: every node a task on a `rayon::scope`, started the moment
-//! its last dependency finishes, so the run follows the critical path, not
-//! topological levels.
+//! `run_parallel`: each node started the moment its last dependency
+//! finishes, so the run follows the critical path, not topological levels.
 //!
-//! The generated code keeps, in a `State` local to the call, one slot per
+//! A series-parallel graph runs as balanced nested `rayon::join`s over
+//! locals (`joined.rs`), what one would write by hand. Any other graph runs
+//! every node as a task on a `rayon::scope`: the generated code keeps, in a `State` local to the call, one slot per
 //! value and one counter per node that has dependencies. A finishing node
 //! stores its outputs, counts down its dependents, spawns all that became
 //! ready but one, and runs that one itself: a chain of nodes runs on one
