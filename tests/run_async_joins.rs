@@ -208,3 +208,38 @@ async fn a_retried_node_inside_a_join_gets_its_argument_for_every_attempt() {
     assert_eq!(out.report, "abc! 3");
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
 }
+
+/// Sets its flag when dropped.
+struct Big(Arc<AtomicBool>);
+
+impl Drop for Big {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+pipeline! {
+    /// `big` is borrowed by both branches of a join and by nothing after:
+    /// it is gone before `sizes` runs, as in `run`.
+    #[outputs(sizes)]
+    struct DropsEarly {
+        fn big(gone: &Arc<AtomicBool>) -> Big { Big(Arc::clone(gone)) }
+        async fn left_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        async fn right_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        fn sizes(left_len: usize, right_len: usize, gone: &Arc<AtomicBool>) -> (usize, bool) {
+            (left_len + right_len, gone.load(Ordering::SeqCst))
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_value_is_dropped_after_its_last_borrow_as_in_run() {
+    let gone = Arc::new(AtomicBool::new(false));
+    let out = DropsEarly
+        .run_async(DropsEarlyInputs {
+            gone: Arc::clone(&gone),
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.sizes, (2, true), "`big` still alive when `sizes` ran");
+}

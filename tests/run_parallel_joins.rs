@@ -195,3 +195,40 @@ fn after_an_error_in_an_inner_join_no_other_node_starts() {
     assert_eq!(later.after_long.load(Ordering::SeqCst), 1);
     assert_eq!(later.after_waits.load(Ordering::SeqCst), 1);
 }
+
+/// Sets its flag when dropped.
+struct Big(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Big {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+pipeline! {
+    /// `big` is borrowed by both branches of a join and by nothing after:
+    /// it is gone before `sizes` runs, as in `run`.
+    #[outputs(sizes)]
+    struct DropsEarly {
+        fn big(gone: &Arc<std::sync::atomic::AtomicBool>) -> Big { Big(Arc::clone(gone)) }
+        fn left_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        fn right_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        fn sizes(left_len: usize, right_len: usize, gone: &Arc<std::sync::atomic::AtomicBool>) -> (usize, bool) {
+            (left_len + right_len, gone.load(Ordering::SeqCst))
+        }
+    }
+}
+
+#[test]
+fn a_value_is_dropped_after_its_last_borrow_as_in_run() {
+    let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let inputs = || DropsEarlyInputs {
+        gone: Arc::clone(&gone),
+    };
+    assert_eq!(DropsEarly.run(inputs()).unwrap().sizes, (2, true));
+    gone.store(false, Ordering::SeqCst);
+    let out = pool()
+        .install(|| DropsEarly.run_parallel(inputs()))
+        .unwrap();
+    assert_eq!(out.sizes, (2, true), "`big` still alive when `sizes` ran");
+}

@@ -35,14 +35,14 @@ use syn::Ident;
 /// The body of `__run_async_observed` for a plan of this shape.
 pub fn async_body(model: &Model, shape: &Shape) -> TokenStream {
     let mut writer = Writer::new(model, Flavor::Async);
-    let run = writer.part(shape, false);
+    let run = writer.run(shape);
     with_inputs_and_outputs(model, run)
 }
 
 /// The body of `__run_parallel_observed` for a plan of this shape.
 pub fn rayon_body(model: &Model, shape: &Shape) -> TokenStream {
     let mut writer = Writer::new(model, Flavor::Rayon);
-    let run = writer.part(shape, false);
+    let run = writer.run(shape);
     let failure = writer.failure_local();
     let error = &model.skeleton.names().error;
     let private = model.private();
@@ -90,8 +90,33 @@ impl<'m> Writer<'m> {
     fn part(&mut self, shape: &Shape, in_branch: bool) -> TokenStream {
         match shape {
             Shape::Step(step) => self.step(*step, in_branch),
-            Shape::Series(parts) => parts.iter().map(|one| self.part(one, in_branch)).collect(),
+            Shape::Series(parts) => self.series(parts, in_branch, false),
             Shape::Parallel(parts) => self.join(shape, parts, in_branch),
+        }
+    }
+
+    /// The parts one after another, each followed by the drops of the
+    /// values it used last. `top`: the run's own series, which also drops
+    /// its inputs.
+    fn series(&mut self, parts: &[Shape], in_branch: bool, top: bool) -> TokenStream {
+        let private = self.model.private();
+        let drops = drops(self.model, parts, top);
+        let mut code = TokenStream::new();
+        for (one, dropped) in parts.iter().zip(drops) {
+            code.extend(self.part(one, in_branch));
+            for source in dropped {
+                let local = self.model.local(source);
+                code.extend(quote!(#private::drop_now(#local);));
+            }
+        }
+        code
+    }
+
+    /// The whole run: its shape as the parts of one series.
+    fn run(&mut self, shape: &Shape) -> TokenStream {
+        match shape {
+            Shape::Series(parts) => self.series(parts, false, true),
+            other => self.series(core::slice::from_ref(other), false, true),
         }
     }
 
@@ -235,29 +260,9 @@ impl<'m> Writer<'m> {
     /// The tuple of the values a part produces that something after it
     /// uses: a step outside it, or the run's outputs.
     fn kept_tuple(&self, shape: &Shape) -> TokenStream {
-        let model = self.model;
-        let plan = &model.plan;
-        let inside = shape.steps();
-        let used_outside = |source: Source| {
-            let by_step = (plan.steps.iter().enumerate())
-                .filter(|(step, _)| !inside.contains(step))
-                .any(|(_, step)| step.args.iter().any(|&(used, _)| used == source));
-            by_step
-                || plan
-                    .returned
-                    .iter()
-                    .any(|&(_, returned)| returned == source)
-        };
-        let kept = (inside.iter())
-            .flat_map(|&step| {
-                let node = plan.steps[step].node;
-                let used = &plan.steps[step].used_outputs;
-                (0..used.len())
-                    .filter(move |&output| used[output])
-                    .map(move |output| Source::Node { node, output })
-            })
-            .filter(|&source| used_outside(source))
-            .map(|source| model.local(source));
+        let kept = kept(self.model, shape)
+            .into_iter()
+            .map(|source| self.model.local(source));
         quote!((#(#kept,)*))
     }
 
@@ -335,4 +340,83 @@ fn balanced(
         quote!((#first_pattern, #second_pattern)),
         quote!(#private::rayon::join(|| #first_call, || #second_call)),
     )
+}
+
+/// The values a part produces that something after it uses: a step outside
+/// it, or the run's outputs.
+fn kept(model: &Model, shape: &Shape) -> Vec<Source> {
+    let plan = &model.plan;
+    let inside = shape.steps();
+    let used_outside = |source: Source| {
+        let by_step = (plan.steps.iter().enumerate())
+            .filter(|(step, _)| !inside.contains(step))
+            .any(|(_, step)| step.args.iter().any(|&(used, _)| used == source));
+        by_step
+            || plan
+                .returned
+                .iter()
+                .any(|&(_, returned)| returned == source)
+    };
+    (inside.iter())
+        .flat_map(|&step| produced(model, step))
+        .filter(|&source| used_outside(source))
+        .collect()
+}
+
+/// The values step `step` produces that something uses.
+fn produced(model: &Model, step: usize) -> impl Iterator<Item = Source> + '_ {
+    let node = model.plan.steps[step].node;
+    let used = &model.plan.steps[step].used_outputs;
+    (0..used.len())
+        .filter(move |&output| used[output])
+        .map(move |output| Source::Node { node, output })
+}
+
+/// For a series, after each of its parts, the values to drop: the ones
+/// bound in the series' scope (by its steps, by its joins, and at the top
+/// of the run its inputs) whose last use is a borrow in that part, as `run`
+/// drops them after their last borrow. A value moved later, returned, or
+/// used after the series (then returned from its branch) is not dropped.
+fn drops(model: &Model, parts: &[Shape], top: bool) -> Vec<Vec<Source>> {
+    let plan = &model.plan;
+    let droppable: Vec<Source> = plan
+        .steps
+        .iter()
+        .flat_map(|step| step.drops_after.iter().copied())
+        .collect();
+    let mut bound: Vec<Source> = if top {
+        (0..plan.inputs.len()).map(Source::Input).collect()
+    } else {
+        Vec::new()
+    };
+    for one in parts {
+        match one {
+            Shape::Step(step) => bound.extend(produced(model, *step)),
+            _ => bound.extend(kept(model, one)),
+        }
+    }
+    let uses = |source: Source| -> Vec<usize> {
+        (plan.steps.iter().enumerate())
+            .filter(|(_, step)| step.args.iter().any(|&(used, _)| used == source))
+            .map(|(index, _)| index)
+            .collect()
+    };
+    let mut after: Vec<Vec<Source>> = vec![Vec::new(); parts.len()];
+    for source in bound
+        .into_iter()
+        .filter(|source| droppable.contains(source))
+    {
+        let users = uses(source);
+        // The part with the last use, if every use is in this series.
+        let last = users
+            .iter()
+            .map(|user| parts.iter().position(|one| one.steps().contains(user)));
+        if let Some(last) = last
+            .collect::<Option<Vec<usize>>>()
+            .and_then(|parts| parts.into_iter().max())
+        {
+            after[last].push(source);
+        }
+    }
+    after
 }
