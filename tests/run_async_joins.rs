@@ -209,23 +209,14 @@ async fn a_retried_node_inside_a_join_gets_its_argument_for_every_attempt() {
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
 }
 
-/// Sets its flag when dropped.
-struct Big(Arc<AtomicBool>);
-
-impl Drop for Big {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
 pipeline! {
     /// `big` is borrowed by both branches of a join and by nothing after:
     /// it is gone before `sizes` runs, as in `run`.
     #[outputs(sizes)]
     struct DropsEarly {
-        fn big(gone: &Arc<AtomicBool>) -> Big { Big(Arc::clone(gone)) }
-        async fn left_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
-        async fn right_len(big: &Big) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        fn big(gone: &Arc<AtomicBool>) -> Dropped { Dropped(Arc::clone(gone)) }
+        async fn left_len(big: &Dropped) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
+        async fn right_len(big: &Dropped) -> usize { usize::from(!big.0.load(Ordering::SeqCst)) }
         fn sizes(left_len: usize, right_len: usize, gone: &Arc<AtomicBool>) -> (usize, bool) {
             (left_len + right_len, gone.load(Ordering::SeqCst))
         }
