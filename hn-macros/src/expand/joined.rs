@@ -12,7 +12,9 @@
 //! values it produces that are used after the join. A step in a branch that
 //! clones a value from outside the join gets a clone made before the join
 //! (as the counter-based runners clone when the value is produced), so that
-//! it need not wait for a branch that moves the value.
+//! it need not wait for a branch that moves the value. As in `run`, a
+//! value whose last use is a borrow is dropped right after the part (step
+//! or join) that uses it last, in the scope that holds it.
 //!
 //! Errors: an async block returns the error, and `try_join!` drops the other
 //! blocks, which cancels them. A rayon branch cannot be cancelled: the first
