@@ -232,3 +232,40 @@ fn a_value_is_dropped_after_its_last_borrow_as_in_run() {
         .unwrap();
     assert_eq!(out.sizes, (2, true), "`big` still alive when `sizes` ran");
 }
+
+pipeline! {
+    /// Two joins one after another, each with a node that can fail: the
+    /// record of the first error serves both.
+    struct TwoFailingJoins {
+        fn seed_twice(seed: u64) -> u64 { seed * 2 }
+        fn first_check(seed_twice: &u64, limit: &u64) -> Result<u64, Refused> {
+            if seed_twice > limit { Err(Refused) } else { Ok(*seed_twice) }
+        }
+        fn first_plain(seed_twice: &u64) -> u64 { seed_twice + 1 }
+        fn middle(first_check: u64, first_plain: u64) -> u64 { first_check + first_plain }
+        fn second_check(middle: &u64, limit: &u64) -> Result<u64, Refused> {
+            if middle > limit { Err(Refused) } else { Ok(*middle) }
+        }
+        fn second_plain(middle: &u64) -> u64 { middle + 1 }
+    }
+}
+
+#[test]
+fn two_failing_joins_in_a_row_report_the_error_of_the_one_that_failed() {
+    let run = |seed, limit| {
+        pool().install(|| TwoFailingJoins.run_parallel(TwoFailingJoinsInputs { seed, limit }))
+    };
+    // 2 <= 10, then 2 + 3 = 5 <= 10.
+    let out = run(1, 10).unwrap();
+    assert_eq!((out.second_check, out.second_plain), (5, 6));
+    // 2 <= 4, then 5 > 4: the second join fails.
+    assert!(matches!(
+        run(1, 4).unwrap_err(),
+        TwoFailingJoinsError::SecondCheck(Refused)
+    ));
+    // 2 > 1: the first join fails.
+    assert!(matches!(
+        run(1, 1).unwrap_err(),
+        TwoFailingJoinsError::FirstCheck(Refused)
+    ));
+}
