@@ -162,6 +162,12 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     } else {
+        // The rayon maps share the inputs across threads and send results back.
+        let thread_bounds = quote! {
+            #map_inputs<'a>: ::core::marker::Sync,
+            for<'hn> #outputs: ::core::marker::Send,
+            for<'hn> #error: ::core::marker::Send,
+        };
         quote! {
             #large_errors
             impl #ident {
@@ -200,9 +206,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         #mode: #private::MapMode,
                     ) -> #results
                     where
-                        #map_inputs<'a>: ::core::marker::Sync,
-                        for<'hn> #outputs: ::core::marker::Send,
-                        for<'hn> #error: ::core::marker::Send,
+                        #thread_bounds
                     {
                         self.map_over_with(&#private::Engine::new(), #public_inputs, #mode)
                     }
@@ -221,9 +225,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         #mode: #private::MapMode,
                     ) -> #results
                     where
-                        #map_inputs<'a>: ::core::marker::Sync,
-                        for<'hn> #outputs: ::core::marker::Send,
-                        for<'hn> #error: ::core::marker::Send,
+                        #thread_bounds
                     {
                         let #grid = #grid_of;
                         let pipeline = *self;
