@@ -98,6 +98,8 @@ pub use hn_macros::node;
 #[doc(inline)]
 pub use hn_macros::pipeline;
 
+#[cfg(feature = "alloc")]
+pub use hn_runtime::NodePanic;
 pub use hn_runtime::{
     partition, Attempted, Engine, MapError, MapInput, MapMode, MapOverError, Mode, NestedError,
     NodeError, NodeInfo, Pipeline, Workload,

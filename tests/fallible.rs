@@ -292,18 +292,29 @@ fn map_error_with_a_generated_error() {
     );
     assert!(source.downcast_ref::<ParseError>().is_some());
 
-    let panicked: MapError<ParseError> = MapError::Panicked {
-        item: 1,
-        node: "checked",
-        message: "boom".into(),
-    };
+    let panicked: MapError<ExplodesError> = (Explodes
+        .map_with(&Engine::sequential(), [0, 1].map(|n| ExplodesInputs { n }))
+        .pop())
+    .expect("two items")
+    .expect_err("item 1 panics");
     assert_eq!(panicked.item(), 1);
-    assert_eq!(panicked.node(), "checked");
+    assert_eq!((panicked.node(), panicked.path()), ("exploded", "exploded"));
+    assert_eq!(panicked.message(), Some("boom"));
     assert_eq!(
         panicked.to_string(),
-        "item 1: node `checked` panicked: boom"
+        "item 1: node `exploded` panicked: boom"
     );
     assert!(panicked.source().is_none());
+}
+
+pipeline! {
+    /// Panics on odd numbers.
+    struct Explodes {
+        fn exploded(n: u32) -> Result<u32, std::io::Error> {
+            assert!(n % 2 == 0, "boom");
+            Ok(n)
+        }
+    }
 }
 
 mod elsewhere {

@@ -99,19 +99,11 @@ fn check_mixed(results: &[SquareResult], n: usize, engine: &str) {
                 );
                 assert!(error.to_string().starts_with(&format!("item {index}: ")));
             }
-            (
-                Behaviour::Panic,
-                Err(
-                    error @ MapError::Panicked {
-                        item,
-                        node,
-                        message,
-                    },
-                ),
-            ) => {
-                assert_eq!(*item, index, "{engine}");
-                assert_eq!(*node, "squared", "{engine}");
-                assert_eq!(*message, format!("item {index} exploded"), "{engine}");
+            (Behaviour::Panic, Err(error @ MapError::Panicked(panic))) => {
+                assert_eq!(panic.item, index, "{engine}");
+                assert_eq!((panic.node, panic.path), ("squared", "squared"), "{engine}");
+                assert_eq!(panic.message, format!("item {index} exploded"), "{engine}");
+                assert_eq!(error.message(), Some(panic.message.as_str()), "{engine}");
                 assert_eq!(error.node(), "squared", "{engine}");
                 assert_eq!(
                     error.to_string(),
@@ -299,7 +291,7 @@ fn a_single_failure_or_panic_loses_nothing_else() {
         assert_eq!(results.len(), 100, "{name}");
         assert!(matches!(
             &results[0],
-            Err(MapError::Panicked { item: 0, .. })
+            Err(MapError::Panicked(panic)) if panic.item == 0
         ));
         assert!(matches!(
             &results[99],
@@ -471,7 +463,8 @@ fn fail_fast_sequential_stops_after_a_panic_too() {
     assert!(results[..4].iter().all(Result::is_ok));
     assert!(matches!(
         &results[4],
-        Err(MapError::Panicked { item: 4, node: "slow", message }) if message == "item 4 exploded"
+        Err(MapError::Panicked(panic))
+            if (panic.item, panic.node, panic.message.as_str()) == (4, "slow", "item 4 exploded")
     ));
     for (index, result) in results.iter().enumerate().skip(5) {
         let error = result.as_ref().unwrap_err();
@@ -496,7 +489,7 @@ fn without_fail_fast_every_item_runs() {
     assert!(matches!(&results[3], Err(MapError::Failed { item: 3, .. })));
     assert!(matches!(
         &results[9],
-        Err(MapError::Panicked { item: 9, .. })
+        Err(MapError::Panicked(panic)) if panic.item == 9
     ));
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 18);
     assert_eq!(runs.counts(), vec![1; 20]);

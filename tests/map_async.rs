@@ -213,19 +213,10 @@ fn check_mixed(results: &[ItemResult]) {
                     format!("item {index}: node `waited` failed: item {index} rejected")
                 );
             }
-            (
-                Behaviour::PanicAsync,
-                Err(
-                    error @ MapError::Panicked {
-                        item,
-                        node,
-                        message,
-                    },
-                ),
-            ) => {
-                assert_eq!(*item, index);
-                assert_eq!(*node, "waited");
-                assert_eq!(*message, format!("item {index} exploded in `waited`"));
+            (Behaviour::PanicAsync, Err(error @ MapError::Panicked(panic))) => {
+                assert_eq!(panic.item, index);
+                assert_eq!(panic.node, "waited");
+                assert_eq!(panic.message, format!("item {index} exploded in `waited`"));
                 assert_eq!(error.node(), "waited");
                 assert_eq!(
                     error.to_string(),
@@ -234,16 +225,9 @@ fn check_mixed(results: &[ItemResult]) {
                     )
                 );
             }
-            (
-                Behaviour::PanicSync,
-                Err(MapError::Panicked {
-                    item,
-                    node,
-                    message,
-                }),
-            ) => {
-                assert_eq!((*item, *node), (index, "squared"));
-                assert_eq!(*message, format!("item {index} exploded in `squared`"));
+            (Behaviour::PanicSync, Err(MapError::Panicked(panic))) => {
+                assert_eq!((panic.item, panic.node), (index, "squared"));
+                assert_eq!(panic.message, format!("item {index} exploded in `squared`"));
             }
             (behaviour, Ok(_)) => panic!("item {index} ({behaviour:?}) succeeded"),
             (behaviour, Err(error)) => panic!("item {index} ({behaviour:?}): {error:?}"),
@@ -296,13 +280,9 @@ async fn a_panic_in_a_blocking_node_names_the_node() {
     assert_eq!(results[0].as_ref().unwrap().risky, 24);
     assert_eq!(results[2].as_ref().unwrap().risky, 28);
     match &results[1] {
-        Err(MapError::Panicked {
-            item,
-            node,
-            message,
-        }) => {
-            assert_eq!((*item, *node), (1, "risky"));
-            assert_eq!(message, "blocking node exploded on 13");
+        Err(MapError::Panicked(panic)) => {
+            assert_eq!((panic.item, panic.node), (1, "risky"));
+            assert_eq!(panic.message, "blocking node exploded on 13");
         }
         other => panic!("item 1: {other:?}"),
     }
@@ -429,11 +409,7 @@ async fn fail_fast_also_stops_after_a_panic() {
     assert!(results[0].is_ok());
     assert!(matches!(
         &results[1],
-        Err(MapError::Panicked {
-            item: 1,
-            node: "squared",
-            ..
-        })
+        Err(MapError::Panicked(panic)) if (panic.item, panic.node) == (1, "squared")
     ));
     for (index, result) in results.iter().enumerate().skip(2) {
         assert!(

@@ -88,14 +88,10 @@ fn check(index: usize, result: Result<SquareOutputs, MapError<SquareError>>, eng
                 "{engine}: {error:?}"
             );
         }
-        Err(MapError::Panicked {
-            item,
-            node,
-            message,
-        }) if panics(index) => {
-            assert_eq!(item, index, "{engine}");
-            assert_eq!(node, "squared", "{engine}");
-            assert_eq!(message, format!("item {index} exploded"), "{engine}");
+        Err(MapError::Panicked(panic)) if panics(index) => {
+            assert_eq!(panic.item, index, "{engine}");
+            assert_eq!(panic.node, "squared", "{engine}");
+            assert_eq!(panic.message, format!("item {index} exploded"), "{engine}");
         }
         other => panic!("{engine}: item {index}: unexpected {other:?}"),
     }

@@ -266,16 +266,9 @@ async fn each_item_gets_its_own_error_or_panic() {
                 };
                 assert_eq!(rejected, Rejected(index));
             }
-            (
-                Behaviour::Panic,
-                Err(MapError::Panicked {
-                    item,
-                    node,
-                    message,
-                }),
-            ) => {
-                assert_eq!((item, node), (index, "waited"));
-                assert_eq!(message, format!("item {index} exploded"));
+            (Behaviour::Panic, Err(MapError::Panicked(panic))) => {
+                assert_eq!((panic.item, panic.node), (index, "waited"));
+                assert_eq!(panic.message, format!("item {index} exploded"));
             }
             (behaviour, result) => panic!("item {index} ({behaviour:?}): {result:?}"),
         }

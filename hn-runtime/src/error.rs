@@ -48,6 +48,11 @@ pub trait NodeError {
 /// A map never loses an item: each item's result is either its outputs or
 /// one of these, carrying the item's index in the input order.
 ///
+/// It is small on purpose: a panic's details are boxed, so that for a
+/// pipeline whose nodes cannot fail a map's element
+/// `Result<Outputs, MapError<Error>>` costs at most one word more than the
+/// outputs themselves.
+///
 /// # Examples
 ///
 /// ```
@@ -55,6 +60,7 @@ pub trait NodeError {
 ///
 /// let error: MapError<&str> = MapError::Failed { item: 3, error: "bad row" };
 /// assert_eq!(error.item(), 3);
+/// assert_eq!(error.message(), None);
 /// assert_eq!(error.to_string(), "item 3: bad row");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,17 +74,10 @@ pub enum MapError<E> {
         /// The pipeline's error.
         error: E,
     },
-    /// A node panicked while processing the item.
+    /// A node panicked while processing the item: where, and the panic's
+    /// message.
     #[cfg(feature = "alloc")]
-    Panicked {
-        /// The item's index in the input order.
-        item: usize,
-        /// The node that panicked.
-        node: &'static str,
-        /// The panic message (`"<non-string panic payload>"` when the payload
-        /// is neither `&str` nor `String`).
-        message: alloc::string::String,
-    },
+    Panicked(alloc::boxed::Box<NodePanic>),
     /// The item was not started: an earlier item failed under a fail-fast
     /// engine ([`Engine::fail_fast`](crate::Engine::fail_fast)).
     NotRun {
@@ -87,14 +86,75 @@ pub enum MapError<E> {
     },
 }
 
+/// A panic in a node, caught by a map: the item, the node and the message.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::{prelude::*, MapError};
+///
+/// pipeline! {
+///     struct Halve {
+///         fn half(x: u32) -> u32 {
+///             assert!(x % 2 == 0, "{x} is odd");
+///             x / 2
+///         }
+///     }
+/// }
+///
+/// # std::panic::set_hook(Box::new(|_| {}));
+/// let results = Halve.map_with(&Engine::sequential(), [4, 3].map(|x| HalveInputs { x }));
+/// let Err(MapError::Panicked(panic)) = &results[1] else { panic!("item 1 panics") };
+/// assert_eq!((panic.item, panic.node, panic.message.as_str()), (1, "half", "3 is odd"));
+/// assert_eq!(results[1].as_ref().unwrap_err().message(), Some("3 is odd"));
+/// ```
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodePanic {
+    /// The item's index in the input order.
+    pub item: usize,
+    /// The name of the node that panicked.
+    pub node: &'static str,
+    /// The node's path from the pipeline: its name, or for a node of a
+    /// nested pipeline the nested pipelines' names and its own
+    /// (`"text_stats / load_text"`).
+    pub path: &'static str,
+    /// The panic message (`"<non-string panic payload>"` when the payload
+    /// is neither `&str` nor `String`).
+    pub message: alloc::string::String,
+}
+
+#[cfg(feature = "alloc")]
+impl NodePanic {
+    /// A panic of the node at `path` (its name is the path's last part).
+    pub(crate) fn new(item: usize, path: &'static str, message: alloc::string::String) -> Self {
+        let node = path.rsplit(" / ").next().unwrap_or(path);
+        NodePanic {
+            item,
+            node,
+            path,
+            message,
+        }
+    }
+}
+
 impl<E> MapError<E> {
     /// The index of the item in the input order.
     pub fn item(&self) -> usize {
         match self {
-            MapError::Failed { item, .. } => *item,
+            MapError::Failed { item, .. } | MapError::NotRun { item } => *item,
             #[cfg(feature = "alloc")]
-            MapError::Panicked { item, .. } => *item,
-            MapError::NotRun { item } => *item,
+            MapError::Panicked(panic) => panic.item,
+        }
+    }
+
+    /// The panic message, if a node panicked.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            #[cfg(feature = "alloc")]
+            MapError::Panicked(panic) => Some(&panic.message),
+            _ => None,
         }
     }
 
@@ -107,7 +167,7 @@ impl<E> MapError<E> {
         match self {
             MapError::Failed { item, .. } | MapError::NotRun { item } => *item = index,
             #[cfg(feature = "alloc")]
-            MapError::Panicked { item, .. } => *item = index,
+            MapError::Panicked(panic) => panic.item = index,
         }
     }
 }
@@ -119,7 +179,19 @@ impl<E: NodeError> MapError<E> {
         match self {
             MapError::Failed { error, .. } => error.node(),
             #[cfg(feature = "alloc")]
-            MapError::Panicked { node, .. } => node,
+            MapError::Panicked(panic) => panic.node,
+            MapError::NotRun { .. } => "",
+        }
+    }
+
+    /// The path of the node that failed or panicked: its name, or for a
+    /// node of a nested pipeline the nested pipelines' names and its own
+    /// (`"text_stats / load_text"`); `""` for an item that did not run.
+    pub fn path(&self) -> &'static str {
+        match self {
+            MapError::Failed { error, .. } => error.path(),
+            #[cfg(feature = "alloc")]
+            MapError::Panicked(panic) => panic.path,
             MapError::NotRun { .. } => "",
         }
     }
@@ -130,13 +202,22 @@ impl<E: fmt::Display> fmt::Display for MapError<E> {
         match self {
             MapError::Failed { item, error } => write!(f, "item {item}: {error}"),
             #[cfg(feature = "alloc")]
-            MapError::Panicked {
-                item,
-                node,
-                message,
-            } => write!(f, "item {item}: node `{node}` panicked: {message}"),
+            MapError::Panicked(panic) => fmt::Display::fmt(panic, f),
             MapError::NotRun { item } => write!(f, "item {item}: not run, an earlier item failed"),
         }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for NodePanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let NodePanic {
+            item,
+            path,
+            message,
+            ..
+        } = self;
+        write!(f, "item {item}: node `{path}` panicked: {message}")
     }
 }
 
@@ -144,9 +225,7 @@ impl<E: core::error::Error + 'static> core::error::Error for MapError<E> {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             MapError::Failed { error, .. } => Some(error),
-            #[cfg(feature = "alloc")]
-            MapError::Panicked { .. } => None,
-            MapError::NotRun { .. } => None,
+            _ => None,
         }
     }
 }

@@ -36,6 +36,8 @@ mod sequential;
 mod types;
 
 pub use engine::{Engine, Mode};
+#[cfg(feature = "alloc")]
+pub use error::NodePanic;
 pub use error::{Attempted, MapError, NodeError};
 pub use nested::{MapInput, MapMode, MapOverError, NestedError};
 pub use node::NodeInfo;
@@ -86,9 +88,9 @@ pub mod __private {
         SourceViaError,
     };
     pub use crate::nested::Grid;
-    pub use crate::observe::Observer;
     #[cfg(feature = "std")]
-    pub use crate::observe::{describe_panic, LocatePanics, NodePanic};
+    pub use crate::observe::LocatePanics;
+    pub use crate::observe::Observer;
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
@@ -96,24 +98,26 @@ pub mod __private {
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
         attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready,
-        run_blocking, AsyncSlot, CloneForRetry, RetryPolicy, Reusable, RunWaker, UsedOnce,
+        run_blocking, try_map_async, AsyncSlot, CloneForRetry, RetryPolicy, Reusable, RunWaker,
+        UsedOnce,
     };
     #[cfg(feature = "rayon")]
     pub use crate::executor::items::{items_parallel, items_parallel_infallible};
     #[cfg(feature = "alloc")]
     pub use crate::executor::items::{items_sequential, items_sequential_infallible};
+    #[cfg(feature = "rayon")]
+    pub use crate::executor::{
+        all_or_nothing::try_map_par,
+        map::map_par,
+        parallel::Slot,
+        stream::{map_iter, MapIter},
+    };
+    #[cfg(feature = "std")]
+    pub use crate::executor::{all_or_nothing::try_map_with, failure::Failure, map::map_with};
     #[cfg(feature = "tokio")]
     pub use crate::executor::{
         asynchronous::DEFAULT_IN_FLIGHT,
         items::{items_async, items_blocking},
-    };
-    #[cfg(feature = "std")]
-    pub use crate::executor::{failure::Failure, map::map_with};
-    #[cfg(feature = "rayon")]
-    pub use crate::executor::{
-        map::map_par,
-        parallel::Slot,
-        stream::{map_iter, MapIter},
     };
     pub use crate::types::{
         Element, Fallible, Member, NodeFallible, NodeOutput, NodeParam, NodeReturn, OwnedInput,

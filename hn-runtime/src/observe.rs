@@ -37,8 +37,8 @@ pub struct LocatePanics;
 
 /// The payload of a panic re-raised by [`LocatePanics`].
 #[cfg(feature = "std")]
-pub struct NodePanic {
-    /// The node that panicked.
+pub struct TaggedPanic {
+    /// The path of the node that panicked (`"text_stats / load_text"`).
     pub node: &'static str,
     /// The original payload.
     pub payload: std::boxed::Box<dyn core::any::Any + Send>,
@@ -124,20 +124,20 @@ impl LocatePanics {
     /// Re-raises a panic tagged with `node`. A panic already tagged by a
     /// pipeline nested in this node keeps its innermost node.
     fn tag(node: &'static str, payload: std::boxed::Box<dyn core::any::Any + Send>) -> ! {
-        if payload.is::<NodePanic>() {
+        if payload.is::<TaggedPanic>() {
             std::panic::resume_unwind(payload)
         }
-        std::panic::resume_unwind(std::boxed::Box::new(NodePanic { node, payload }))
+        std::panic::resume_unwind(std::boxed::Box::new(TaggedPanic { node, payload }))
     }
 }
 
-/// The node and message of a caught panic payload.
+/// What a panic caught around item `item` becomes: the node it came from
+/// (tagged by [`LocatePanics`], or the async node being polled) and its
+/// message.
 #[cfg(feature = "std")]
-pub fn describe_panic(
-    payload: &(dyn core::any::Any + Send),
-) -> (&'static str, std::string::String) {
+pub fn describe_panic(item: usize, payload: &(dyn core::any::Any + Send)) -> crate::NodePanic {
     use std::string::ToString;
-    let (node, payload) = match payload.downcast_ref::<NodePanic>() {
+    let (path, payload) = match payload.downcast_ref::<TaggedPanic>() {
         Some(located) => (located.node, &*located.payload),
         None => (polled_node().unwrap_or("<unknown>"), payload),
     };
@@ -148,5 +148,5 @@ pub fn describe_panic(
     } else {
         "<non-string panic payload>".to_string()
     };
-    (node, message)
+    crate::NodePanic::new(item, path, message)
 }

@@ -331,6 +331,8 @@ fn maps(model: &Model) -> TokenStream {
     } = skeleton.names();
     let private = model.private();
     let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
+    let all_or_nothing =
+        quote!(::core::result::Result<#private::Vec<#outputs>, #private::MapError<#error>>);
     let (items, engine, pipeline) = (
         Ident::new("items", Span::mixed_site()),
         Ident::new("engine", Span::mixed_site()),
@@ -367,6 +369,34 @@ fn maps(model: &Model) -> TokenStream {
         {
             let (#pipeline, #engine) = (*self, #engine.clone());
             async move { #private::map_async(&#engine, #items, #run_item).await }
+        }
+
+        /// `map_async`, all or nothing: every item's outputs in input order, or
+        /// the failure of the lowest-index item that failed. After the first
+        /// failure no new item starts; the items still running are dropped
+        /// (cancelled) once it is known to be the lowest.
+        #vis fn try_map_async<I>(
+            &self,
+            #items: I,
+        ) -> impl ::core::future::Future<Output = #all_or_nothing> + use<I>
+        where
+            I: ::core::iter::IntoIterator<Item = #inputs>,
+        {
+            self.try_map_async_with(&#private::Engine::new(), #items)
+        }
+
+        /// `try_map_async` with an explicit `Engine`: `max_workers` items in
+        /// flight.
+        #vis fn try_map_async_with<I>(
+            &self,
+            #engine: &#private::Engine,
+            #items: I,
+        ) -> impl ::core::future::Future<Output = #all_or_nothing> + use<I>
+        where
+            I: ::core::iter::IntoIterator<Item = #inputs>,
+        {
+            let (#pipeline, #engine) = (*self, #engine.clone());
+            async move { #private::try_map_async(&#engine, #items, #run_item).await }
         }
 
         /// Runs the pipeline on a stream of inputs: a stream of results, in input

@@ -27,6 +27,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     } = skeleton.names();
     let private = model.private();
     let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
+    let all_or_nothing =
+        quote!(::core::result::Result<#private::Vec<#outputs>, #private::MapError<#error>>);
     let items = Ident::new("items", Span::mixed_site());
     let engine = Ident::new("engine", Span::mixed_site());
     let pipeline = Ident::new("pipeline", Span::mixed_site());
@@ -102,6 +104,41 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 {
                     let #pipeline = *self;
                     #private::map_par(#items, move |inputs| #pipeline.#item_runner(inputs, &#private::LocatePanics))
+                }
+
+                /// Runs the pipeline on every item, in parallel on the current rayon
+                /// pool, all or nothing: every item's outputs in input order, or the
+                /// failure of the lowest-index item that failed. After the first
+                /// failure or panic no new item starts. The pipeline form of
+                /// `par_iter().map(f).collect::<Result<Vec<_>, _>>()`, and as cheap:
+                /// the outputs are collected in place.
+                ///
+                /// `items` is an indexed parallel iterator (a `Vec`, a range, and
+                /// `map`s and `zip`s of them), so that a failure knows its item.
+                #vis fn try_map<I>(&self, #items: I) -> #all_or_nothing
+                where
+                    I: #private::rayon::iter::IntoParallelIterator<Item = #inputs>,
+                    <I as #private::rayon::iter::IntoParallelIterator>::Iter:
+                        #private::rayon::iter::IndexedParallelIterator,
+                    #item_bounds
+                    #map_bounds
+                {
+                    let #pipeline = *self;
+                    #private::try_map_par(#items, move |inputs| #pipeline.#item_runner(inputs, &#private::LocatePanics))
+                }
+
+                /// `try_map` with an explicit `Engine`: sequentially, in parallel on
+                /// rayon, or on the pool of threads sized for blocking I/O, as
+                /// `map_with` does; all or nothing, as `try_map` is (the engine's
+                /// `fail_fast` is implied).
+                #vis fn try_map_with<I>(&self, #engine: &#private::Engine, #items: I) -> #all_or_nothing
+                where
+                    I: ::core::iter::IntoIterator<Item = #inputs>,
+                    #item_bounds
+                    #parallel_bounds
+                {
+                    let (#pipeline, #node_mode) = (*self, #engine.node_mode());
+                    #private::try_map_with(#engine, #items, #run_item)
                 }
 
                 #item_runner_fn

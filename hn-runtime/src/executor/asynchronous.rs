@@ -211,6 +211,35 @@ where
     .await
 }
 
+/// The all-or-nothing async map: every item's outputs in input order, or
+/// the failure of the lowest-index item that failed. Items run as in
+/// [`map_async`]; after the first failure no new item starts, and once the
+/// failures before it in input order are known, the items still running
+/// are dropped.
+pub async fn try_map_async<I, O, E, F, Fut>(
+    engine: &Engine,
+    items: impl IntoIterator<Item = I>,
+    run: F,
+) -> Result<Vec<O>, MapError<E>>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+{
+    let stop = AtomicBool::new(false);
+    let items = futures::stream::iter(items);
+    let mut results = in_order(items, in_flight(engine), |index, item| {
+        begin(index, run(item), Some(&stop))
+    });
+    let mut outputs = Vec::with_capacity(results.size_hint().0);
+    // Items start in input order and none starts after a failure, so the
+    // first error in order is a failure that ran (not a `NotRun`), and no
+    // item before it failed.
+    while let Some(result) = results.next().await {
+        outputs.push(result?);
+    }
+    Ok(outputs)
+}
+
 /// The streaming async map: a stream of inputs in, a stream of results out,
 /// in order, with at most `in_flight` items between them, so that a fast
 /// source waits for a slow pipeline. Under a fail-fast engine, items that

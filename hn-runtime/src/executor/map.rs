@@ -3,6 +3,7 @@
 use crate::observe::describe_panic;
 use crate::{Engine, MapError};
 use core::sync::atomic::{AtomicBool, Ordering};
+use std::boxed::Box;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::vec::Vec;
 
@@ -37,14 +38,7 @@ pub(crate) fn outcome<O, E>(
     let failure = match caught {
         Ok(Ok(outputs)) => return Ok(outputs),
         Ok(Err(error)) => MapError::Failed { item: index, error },
-        Err(payload) => {
-            let (node, message) = describe_panic(&*payload);
-            MapError::Panicked {
-                item: index,
-                node,
-                message,
-            }
-        }
+        Err(payload) => MapError::Panicked(Box::new(describe_panic(index, &*payload))),
     };
     if let Some(stop) = stop {
         stop.store(true, Ordering::Relaxed);
@@ -71,14 +65,13 @@ where
 {
     let stop = AtomicBool::new(false);
     let stop = engine.is_fail_fast().then_some(&stop);
+    let each = |(index, item)| run_one(index, item, &run, stop);
     match engine.map_mode() {
         #[cfg(feature = "rayon")]
-        crate::Mode::Parallel => parallel::map_cpu(engine, items.into_iter().collect(), &run, stop),
+        crate::Mode::Parallel => parallel::on_cpu(engine, items.into_iter().collect(), each),
         #[cfg(feature = "rayon")]
-        crate::Mode::Threads => parallel::map_io(engine, items.into_iter().collect(), &run, stop),
-        _ => (items.into_iter().enumerate())
-            .map(|(index, item)| run_one(index, item, &run, stop))
-            .collect(),
+        crate::Mode::Threads => parallel::on_io(engine, items.into_iter().collect(), each),
+        _ => items.into_iter().enumerate().map(each).collect(),
     }
 }
 
@@ -86,7 +79,7 @@ where
 pub use parallel::map_par;
 
 #[cfg(feature = "rayon")]
-mod parallel {
+pub(crate) mod parallel {
     use super::run_one;
     use crate::executor::pools::{on_cpu_pool, on_io_pool};
     use crate::partition::chunk_len;
@@ -95,32 +88,32 @@ mod parallel {
     use rayon::prelude::*;
     use std::vec::Vec;
 
-    /// On the CPU pool, in as many partitions as the engine asks for.
-    pub(super) fn map_cpu<I: Send, O: Send, E: Send>(
+    /// `each` over the items with their indices, on the CPU pool, in as
+    /// many partitions as the engine asks for; results in input order.
+    pub(crate) fn on_cpu<I: Send, R: Send>(
         engine: &Engine,
         items: Vec<I>,
-        run: &(impl Fn(I) -> Result<O, E> + Sync),
-        stop: Option<&AtomicBool>,
-    ) -> Vec<Result<O, MapError<E>>> {
+        each: impl Fn((usize, I)) -> R + Sync + Send,
+    ) -> Vec<R> {
         on_cpu_pool(engine, || {
             let partitions = engine.partitions_for(items.len(), rayon::current_num_threads());
             // Pieces of at least `items / partitions` (rounded down, so that
             // there can be `partitions` of them); rayon balances the rest.
             let min_len = (items.len() / partitions).max(1);
             (items.into_par_iter().with_min_len(min_len).enumerate())
-                .map(|(index, item)| run_one(index, item, run, stop))
+                .map(each)
                 .collect()
         })
     }
 
-    /// On the I/O pool: at least one partition per thread, so that every
-    /// thread can wait on its own blocking call.
-    pub(super) fn map_io<I: Send, O: Send, E: Send>(
+    /// `each` over the items with their indices, on the I/O pool: at least
+    /// one partition per thread, so that every thread can wait on its own
+    /// blocking call; results in input order.
+    pub(crate) fn on_io<I: Send, R: Send>(
         engine: &Engine,
         items: Vec<I>,
-        run: &(impl Fn(I) -> Result<O, E> + Sync),
-        stop: Option<&AtomicBool>,
-    ) -> Vec<Result<O, MapError<E>>> {
+        each: impl Fn((usize, I)) -> R + Sync + Send,
+    ) -> Vec<R> {
         on_io_pool(engine, || {
             let threads = rayon::current_num_threads();
             let partitions = engine
@@ -135,11 +128,10 @@ mod parallel {
                 .with_min_len(min_len)
                 .with_max_len(max_len)
                 .enumerate())
-            .map(|(index, item)| run_one(index, item, run, stop))
+            .map(each)
             .collect()
         })
     }
-
     /// `map(items)`: any parallel iterator, on the current rayon pool, with
     /// rayon's own splitting. Results keep the input order (rayon's `collect`
     /// does); item indices are filled in afterwards, and only if something

@@ -1,6 +1,8 @@
 //! The executors behind the generated runners. See `README.md` beside this
 //! file for the scheduling model.
 
+#[cfg(feature = "std")]
+pub mod all_or_nothing;
 #[cfg(feature = "tokio")]
 pub mod asynchronous;
 #[cfg(feature = "std")]
