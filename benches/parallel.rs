@@ -17,7 +17,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingM
 use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
 use rayon::prelude::*;
+use std::any::Any;
 use std::hint::black_box;
+use std::panic::catch_unwind;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -54,72 +56,74 @@ fn trivial_items() -> Vec<ArithInputs> {
     (0..TRIVIAL_ITEMS).map(|x| ArithInputs { x }).collect()
 }
 
+/// The hand-written loop `map` stands for: the two functions on rayon, a
+/// panic caught per item, every item's outcome kept.
+fn hand_written_catching(items: Vec<ArithInputs>) -> Vec<Result<u64, Box<dyn Any + Send>>> {
+    items
+        .into_par_iter()
+        .map(|item| catch_unwind(|| b(a(item.x))))
+        .collect()
+}
+
+/// The hand-written loop `try_map` stands for: the two functions on rayon,
+/// the bare outputs collected.
+fn hand_written_plain(items: Vec<ArithInputs>) -> Vec<u64> {
+    items.into_par_iter().map(|item| b(a(item.x))).collect()
+}
+
 fn map_trivial(c: &mut Criterion) {
-    // `map`, `map_with` and the hand-written loop agree before they are timed.
-    let hand: Vec<u64> = (trivial_items().into_par_iter())
-        .map(|item| b(a(item.x)))
-        .collect();
-    let mapped: Vec<u64> = (Arith.map(trivial_items()).into_iter())
-        .map(|result| result.expect("infallible").b)
+    // Every variant agrees before they are timed.
+    let hand = hand_written_plain(trivial_items());
+    let caught: Vec<u64> = (hand_written_catching(trivial_items()).into_iter())
+        .map(|result| result.expect("no panic"))
         .collect();
     let engine = Engine::new();
-    let mapped_with: Vec<u64> = (Arith.map_with(&engine, trivial_items()).into_iter())
-        .map(|result| result.expect("infallible").b)
-        .collect();
-    assert_eq!(hand, mapped);
-    assert_eq!(hand, mapped_with);
+    let outputs = |results: Vec<Result<ArithOutputs, MapError<ArithError>>>| -> Vec<u64> {
+        (results.into_iter())
+            .map(|result| result.expect("infallible").b)
+            .collect()
+    };
+    let all = |outcome: Result<Vec<ArithOutputs>, MapError<ArithError>>| -> Vec<u64> {
+        outcome
+            .expect("infallible")
+            .into_iter()
+            .map(|out| out.b)
+            .collect()
+    };
+    assert_eq!(hand, caught);
+    assert_eq!(hand, outputs(Arith.map(trivial_items())));
+    assert_eq!(hand, outputs(Arith.map_with(&engine, trivial_items())));
+    assert_eq!(hand, all(Arith.try_map(trivial_items())));
+    assert_eq!(hand, all(Arith.try_map_with(&engine, trivial_items())));
     eprintln!(
-        "map_trivial: {} bytes per result of `map`, {} per `u64`",
+        "map_trivial: {} bytes per result of `map`, {} per result of the catching loop, {} per `u64`",
         std::mem::size_of::<Result<ArithOutputs, MapError<ArithError>>>(),
+        std::mem::size_of::<Result<u64, Box<dyn Any + Send>>>(),
         std::mem::size_of::<u64>()
     );
 
     // Every variant gets its own fresh `Vec` of the items (built outside the
-    // timed part) and consumes it, so all three pay for the same input.
+    // timed part) and consumes it, so all pay for the same input.
+    // The result goes back to criterion, which drops it outside the timing.
     let mut group = c.benchmark_group("map_trivial");
-    group.bench_function("map", |bencher| {
-        bencher.iter_batched(
-            trivial_items,
-            |items| Arith.map(items),
-            BatchSize::PerIteration,
-        );
+    let mut bench = |name: &str, run: &dyn Fn(Vec<ArithInputs>) -> Box<dyn Any>| {
+        group.bench_function(name, |bencher| {
+            bencher.iter_batched(trivial_items, run, BatchSize::PerIteration);
+        });
+    };
+    bench("map", &|items| Box::new(Arith.map(items)));
+    bench("hand_written_catch_unwind", &|items| {
+        Box::new(hand_written_catching(items))
     });
-    group.bench_function("map_with_engine_new", |bencher| {
-        bencher.iter_batched(
-            trivial_items,
-            |items| Arith.map_with(&engine, items),
-            BatchSize::PerIteration,
-        );
+    bench("try_map", &|items| Box::new(Arith.try_map(items)));
+    bench("hand_written_par_iter", &|items| {
+        Box::new(hand_written_plain(items))
     });
-    group.bench_function("hand_written_par_iter", |bencher| {
-        bencher.iter_batched(
-            trivial_items,
-            |items| {
-                items
-                    .into_par_iter()
-                    .map(|item| b(a(item.x)))
-                    .collect::<Vec<u64>>()
-            },
-            BatchSize::PerIteration,
-        );
+    bench("map_with_engine_new", &|items| {
+        Box::new(Arith.map_with(&engine, items))
     });
-    // The same hand-written loop, collecting the element type `map` returns
-    // (`Result<ArithOutputs, MapError<ArithError>>`: 48 bytes on 64-bit
-    // targets, against the 8 of a `u64`). It separates the cost of the
-    // result representation from the cost of the runner.
-    group.bench_function("hand_written_par_iter_map_results", |bencher| {
-        bencher.iter_batched(
-            trivial_items,
-            |items| {
-                items
-                    .into_par_iter()
-                    .map(|item| -> Result<ArithOutputs, MapError<ArithError>> {
-                        Ok(ArithOutputs { b: b(a(item.x)) })
-                    })
-                    .collect::<Vec<_>>()
-            },
-            BatchSize::PerIteration,
-        );
+    bench("try_map_with_engine_new", &|items| {
+        Box::new(Arith.try_map_with(&engine, items))
     });
     group.finish();
 }

@@ -7,10 +7,11 @@
 //! rayon's in-place collect early is to unwind out of it. So a failing item
 //! records its failure, raises the flag that keeps new items from starting,
 //! and unwinds with [`Stopped`] (through `resume_unwind`, which runs no
-//! panic hook and prints nothing); items that find the flag raised unwind
-//! at once. rayon drops whatever was collected, the unwinding reaches
-//! [`Unwinding::finish`], which returns the recorded failure. A panic of a
-//! node is caught per item first, so it becomes that item's
+//! panic hook and prints nothing); the other workers check the flag before
+//! each batch of items ([`Batched`]: one item, or as many as take about
+//! 20 µs) and unwind too. rayon drops whatever was collected, the unwinding
+//! reaches [`Unwinding::finish`], which returns the recorded failure. A
+//! panic of a node is caught per item first, so it becomes that item's
 //! `MapError::Panicked` like any failure.
 //!
 //! Where panics abort the process (`panic = "abort"`) nothing can unwind:
@@ -18,21 +19,30 @@
 //! failure are not run) and keeps the outputs if all are there.
 
 use super::map::{outcome, run_one, stopped};
+#[cfg(feature = "rayon")]
+use super::{batches::Batched, map::parallel::Pieces};
 use crate::{Engine, MapError};
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, PoisonError};
 use std::vec::Vec;
 
+/// What runs before each batch of items of a parallel map: it unwinds to
+/// stop the map.
+pub trait Check: Sync {
+    /// Stops the map (by unwinding) if it must stop.
+    fn check(&self);
+}
+
 /// How a parallel all-or-nothing map stops at a failure.
-pub(crate) trait Strategy<O, E>: Sync + Sized {
+pub(crate) trait Strategy<O, E>: Check + Sized {
     /// What the parallel collect gathers per item.
     type Outcome: Send;
 
     /// A strategy for a new map.
     fn new() -> Self;
 
-    /// Runs item `index`, unless an item has already failed.
+    /// Runs item `index`.
     fn each<I>(&self, index: usize, item: I, run: &impl Fn(I) -> Result<O, E>) -> Self::Outcome;
 
     /// Runs `collect` (the parallel collect of [`Strategy::each`]'s
@@ -58,6 +68,8 @@ struct Stopped;
 impl<E> Unwinding<E> {
     /// Keeps `failure` if it is the lowest-index one so far, stops the map
     /// and unwinds out of the item.
+    #[cold]
+    #[inline(never)]
     fn fail(&self, failure: MapError<E>) -> ! {
         self.stop.store(true, Ordering::Relaxed);
         let mut lowest = self.lowest.lock().unwrap_or_else(PoisonError::into_inner);
@@ -85,11 +97,8 @@ where
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn each<I>(&self, index: usize, item: I, run: &impl Fn(I) -> Result<O, E>) -> O {
-        if self.stop.load(Ordering::Relaxed) {
-            std::panic::resume_unwind(std::boxed::Box::new(Stopped))
-        }
         match outcome(index, catch_unwind(AssertUnwindSafe(|| run(item))), None) {
             Ok(outputs) => outputs,
             Err(failure) => self.fail(failure),
@@ -106,6 +115,15 @@ where
             }
             // Not an item's: the items' source itself panicked.
             Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}
+
+impl<E: Send> Check for Unwinding<E> {
+    #[inline]
+    fn check(&self) {
+        if self.stop.load(Ordering::Relaxed) {
+            std::panic::resume_unwind(std::boxed::Box::new(Stopped))
         }
     }
 }
@@ -155,6 +173,11 @@ impl<O: Send, E: Send> Strategy<O, E> for Collecting {
             .find(|error| !matches!(error, MapError::NotRun { .. }));
         Err(failure.expect("a stopped map recorded its failure"))
     }
+}
+
+/// Each item checks for itself.
+impl Check for Collecting {
+    fn check(&self) {}
 }
 
 /// An item's outputs in a map where nothing failed.
@@ -210,18 +233,28 @@ where
         crate::Mode::Parallel => {
             let items = items.into_iter().collect();
             S::new().finish(|strategy| {
-                super::map::parallel::on_cpu(engine, items, |(index, item)| {
-                    strategy.each(index, item, &run)
-                })
+                super::map::parallel::on_cpu(
+                    engine,
+                    items,
+                    Each {
+                        strategy,
+                        run: &run,
+                    },
+                )
             })
         }
         #[cfg(feature = "rayon")]
         crate::Mode::Threads => {
             let items = items.into_iter().collect();
             S::new().finish(|strategy| {
-                super::map::parallel::on_io(engine, items, |(index, item)| {
-                    strategy.each(index, item, &run)
-                })
+                super::map::parallel::on_io(
+                    engine,
+                    items,
+                    Each {
+                        strategy,
+                        run: &run,
+                    },
+                )
             })
         }
         _ => items
@@ -232,12 +265,40 @@ where
     }
 }
 
+/// Runs each item as the strategy says, in batches with its check before
+/// each, and collects the outcomes in order.
+#[cfg(feature = "rayon")]
+struct Each<'a, S, F> {
+    strategy: &'a S,
+    run: &'a F,
+}
+
+#[cfg(feature = "rayon")]
+impl<I, O, E, S, F> Pieces<(usize, I)> for Each<'_, S, F>
+where
+    S: Strategy<O, E>,
+    F: Fn(I) -> Result<O, E> + Sync,
+{
+    type Output = Vec<S::Outcome>;
+
+    fn collect<P>(self, items: P) -> Vec<S::Outcome>
+    where
+        P: rayon::iter::IndexedParallelIterator<Item = (usize, I)>,
+    {
+        use rayon::iter::ParallelIterator;
+        let Each { strategy, run } = self;
+        (Batched::new(items, strategy))
+            .map(|(index, item)| strategy.each(index, item, run))
+            .collect()
+    }
+}
+
 #[cfg(feature = "rayon")]
 pub use parallel::try_map_par;
 
 #[cfg(feature = "rayon")]
 mod parallel {
-    use super::{Chosen, Strategy};
+    use super::{Chosen, Pieces, Strategy};
     use crate::MapError;
     use rayon::prelude::*;
     use std::vec::Vec;
@@ -266,9 +327,13 @@ mod parallel {
         F: Fn(P::Item) -> Result<O, E> + Sync,
     {
         S::new().finish(|strategy| {
-            (items.into_par_iter().enumerate())
-                .map(|(index, item)| strategy.each(index, item, &run))
-                .collect()
+            Pieces::collect(
+                super::Each {
+                    strategy,
+                    run: &run,
+                },
+                items.into_par_iter().enumerate(),
+            )
         })
     }
 }

@@ -9,7 +9,7 @@ use std::vec::Vec;
 
 /// Runs one item, turning its error or panic into a [`MapError`]. With
 /// `stop`, an item that finds it set does not run, and a failing item sets it.
-#[inline]
+#[inline(always)]
 pub(crate) fn run_one<I, O, E>(
     index: usize,
     item: I,
@@ -23,27 +23,54 @@ pub(crate) fn run_one<I, O, E>(
 }
 
 /// Whether a fail-fast map has seen a failure.
+#[inline]
 pub(crate) fn stopped(stop: Option<&AtomicBool>) -> bool {
     stop.is_some_and(|stop| stop.load(Ordering::Relaxed))
 }
 
 /// What one item's run (caught with `catch_unwind`) becomes in the map's
 /// results; a failure sets `stop`.
-#[inline]
+///
+/// Always inlined, with the failures out of line: the loop of a map of
+/// trivial items then compiles to what a hand-written loop does (and in
+/// some crates LLVM would not inline the whole of it).
+#[inline(always)]
 pub(crate) fn outcome<O, E>(
     index: usize,
     caught: std::thread::Result<Result<O, E>>,
     stop: Option<&AtomicBool>,
 ) -> Result<O, MapError<E>> {
-    let failure = match caught {
-        Ok(Ok(outputs)) => return Ok(outputs),
-        Ok(Err(error)) => MapError::Failed { item: index, error },
-        Err(payload) => MapError::Panicked(Box::new(describe_panic(index, &*payload))),
-    };
+    match caught {
+        Ok(Ok(outputs)) => Ok(outputs),
+        Ok(Err(error)) => Err(failed(index, error, stop)),
+        Err(payload) => Err(panicked(index, payload, stop)),
+    }
+}
+
+/// An item's error, which stops a fail-fast map.
+#[cold]
+fn failed<E>(index: usize, error: E, stop: Option<&AtomicBool>) -> MapError<E> {
+    set(stop);
+    MapError::Failed { item: index, error }
+}
+
+/// An item's panic, which stops a fail-fast map.
+#[cold]
+#[inline(never)]
+fn panicked<E>(
+    index: usize,
+    payload: Box<dyn core::any::Any + Send>,
+    stop: Option<&AtomicBool>,
+) -> MapError<E> {
+    set(stop);
+    MapError::Panicked(Box::new(describe_panic(index, &*payload)))
+}
+
+/// Raises a fail-fast map's flag.
+fn set(stop: Option<&AtomicBool>) {
     if let Some(stop) = stop {
         stop.store(true, Ordering::Relaxed);
     }
-    Err(failure)
 }
 
 /// Maps with an explicit engine. Items are gathered into a `Vec` for the
@@ -68,9 +95,13 @@ where
     let each = |(index, item)| run_one(index, item, &run, stop);
     match engine.map_mode() {
         #[cfg(feature = "rayon")]
-        crate::Mode::Parallel => parallel::on_cpu(engine, items.into_iter().collect(), each),
+        crate::Mode::Parallel => {
+            parallel::on_cpu(engine, items.into_iter().collect(), parallel::Each(each))
+        }
         #[cfg(feature = "rayon")]
-        crate::Mode::Threads => parallel::on_io(engine, items.into_iter().collect(), each),
+        crate::Mode::Threads => {
+            parallel::on_io(engine, items.into_iter().collect(), parallel::Each(each))
+        }
         _ => items.into_iter().enumerate().map(each).collect(),
     }
 }
@@ -88,32 +119,51 @@ pub(crate) mod parallel {
     use rayon::prelude::*;
     use std::vec::Vec;
 
-    /// `each` over the items with their indices, on the CPU pool, in as
-    /// many partitions as the engine asks for; results in input order.
-    pub(crate) fn on_cpu<I: Send, R: Send>(
+    /// What a parallel map does with its items, with their indices, once
+    /// they are split into the pieces the engine asks for.
+    pub(crate) trait Pieces<T>: Send {
+        /// What the map returns.
+        type Output: Send;
+
+        /// Maps and collects the items.
+        fn collect<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output;
+    }
+
+    /// Maps each item with the function and collects the results in order.
+    pub(crate) struct Each<F>(pub F);
+
+    impl<T, R: Send, F: Fn(T) -> R + Sync + Send> Pieces<T> for Each<F> {
+        type Output = Vec<R>;
+
+        fn collect<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Vec<R> {
+            items.map(self.0).collect()
+        }
+    }
+
+    /// The items with their indices on the CPU pool, in as many partitions
+    /// as the engine asks for.
+    pub(crate) fn on_cpu<I: Send, M: Pieces<(usize, I)>>(
         engine: &Engine,
         items: Vec<I>,
-        each: impl Fn((usize, I)) -> R + Sync + Send,
-    ) -> Vec<R> {
+        pieces: M,
+    ) -> M::Output {
         on_cpu_pool(engine, || {
             let partitions = engine.partitions_for(items.len(), rayon::current_num_threads());
             // Pieces of at least `items / partitions` (rounded down, so that
             // there can be `partitions` of them); rayon balances the rest.
             let min_len = (items.len() / partitions).max(1);
-            (items.into_par_iter().with_min_len(min_len).enumerate())
-                .map(each)
-                .collect()
+            pieces.collect(items.into_par_iter().with_min_len(min_len).enumerate())
         })
     }
 
-    /// `each` over the items with their indices, on the I/O pool: at least
-    /// one partition per thread, so that every thread can wait on its own
-    /// blocking call; results in input order.
-    pub(crate) fn on_io<I: Send, R: Send>(
+    /// The items with their indices on the I/O pool: at least one
+    /// partition per thread, so that every thread can wait on its own
+    /// blocking call.
+    pub(crate) fn on_io<I: Send, M: Pieces<(usize, I)>>(
         engine: &Engine,
         items: Vec<I>,
-        each: impl Fn((usize, I)) -> R + Sync + Send,
-    ) -> Vec<R> {
+        pieces: M,
+    ) -> M::Output {
         on_io_pool(engine, || {
             let threads = rayon::current_num_threads();
             let partitions = engine
@@ -123,13 +173,12 @@ pub(crate) mod parallel {
             // long or one more.
             let min_len = (items.len() / partitions).max(1);
             let max_len = chunk_len(items.len(), partitions);
-            (items
-                .into_par_iter()
-                .with_min_len(min_len)
-                .with_max_len(max_len)
-                .enumerate())
-            .map(each)
-            .collect()
+            pieces.collect(
+                (items.into_par_iter())
+                    .with_min_len(min_len)
+                    .with_max_len(max_len)
+                    .enumerate(),
+            )
         })
     }
     /// `map(items)`: any parallel iterator, on the current rayon pool, with

@@ -5,6 +5,8 @@
 pub mod all_or_nothing;
 #[cfg(feature = "tokio")]
 pub mod asynchronous;
+#[cfg(feature = "rayon")]
+pub mod batches;
 #[cfg(feature = "std")]
 pub mod failure;
 #[cfg(feature = "tokio")]

@@ -1,0 +1,110 @@
+//! The binary `benches/callgrind.sh map` and `try-map` run under callgrind:
+//! `<variant> N` maps N trivial items (two integer nodes, one `u64` out)
+//! once, inside a rayon pool of one thread (so that no other thread
+//! steals: the count is deterministic and is the runner's own cost), and
+//! prints a checksum. The variants:
+//!
+//! - `map`: the generated `map`; `hand_catch`: the rayon loop it stands
+//!   for, `into_par_iter().map(|x| catch_unwind(|| f(x))).collect()`.
+//! - `try_map`: the generated `try_map`; `hand_plain`: the rayon loop it
+//!   stands for, `into_par_iter().map(f).collect::<Vec<u64>>()`.
+//!
+//! Only the map itself is counted: the items are built outside the
+//! `measured_*` functions, which the script passes to callgrind's
+//! `--toggle-collect`.
+
+use hypernodes::__private::rayon;
+use hypernodes::prelude::*;
+use rayon::prelude::*;
+use std::any::Any;
+use std::hint::black_box;
+use std::panic::catch_unwind;
+use std::process::ExitCode;
+
+/// First node: triples.
+#[node]
+fn a(x: u64) -> u64 {
+    x * 3
+}
+
+/// Second node: adds one.
+#[node]
+fn b(a: u64) -> u64 {
+    a + 1
+}
+
+pipeline! {
+    /// `a` then `b`, returning `b` only.
+    #[outputs(b)]
+    struct Arith {
+        a,
+        b,
+    }
+}
+
+// Each returns what it collected: its checksum and its drop are not
+// counted.
+
+#[inline(never)]
+fn measured_map(items: Vec<ArithInputs>) -> Vec<Result<ArithOutputs, MapError<ArithError>>> {
+    Arith.map(items)
+}
+
+#[inline(never)]
+fn measured_hand_catch(items: Vec<ArithInputs>) -> Vec<Result<u64, Box<dyn Any + Send>>> {
+    items
+        .into_par_iter()
+        .map(|item| catch_unwind(|| b(a(item.x))))
+        .collect()
+}
+
+#[inline(never)]
+fn measured_try_map(items: Vec<ArithInputs>) -> Result<Vec<ArithOutputs>, MapError<ArithError>> {
+    Arith.try_map(items)
+}
+
+#[inline(never)]
+fn measured_hand_plain(items: Vec<ArithInputs>) -> Vec<u64> {
+    items.into_par_iter().map(|item| b(a(item.x))).collect()
+}
+
+/// Runs `variant` over `items` and returns a checksum of its outputs.
+fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
+    Some(match variant {
+        "map" => (measured_map(items).iter())
+            .map(|r| r.as_ref().map_or(1, |o| o.b))
+            .sum(),
+        "hand_catch" => (measured_hand_catch(items).iter())
+            .map(|r| *r.as_ref().unwrap_or(&1))
+            .sum(),
+        "try_map" => (measured_try_map(items).unwrap_or_default().iter())
+            .map(|o| o.b)
+            .sum(),
+        "hand_plain" => measured_hand_plain(items).iter().sum(),
+        _ => return None,
+    })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: callgrind_map <map|hand_catch|try_map|hand_plain> <items>";
+    let [variant, n] = args.as_slice() else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    let Ok(n) = n.parse::<u64>() else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool of one thread");
+    let items: Vec<ArithInputs> = (0..black_box(n)).map(|x| ArithInputs { x }).collect();
+    let Some(checksum) = pool.install(|| checksum(variant, items)) else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    println!("{variant} x {n}: checksum {checksum}");
+    ExitCode::SUCCESS
+}
