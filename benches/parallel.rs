@@ -1,12 +1,16 @@
 //! Criterion: the parallel runners (see `benches/README.md`, "Parallel
 //! runners").
 //!
-//! - `map_trivial`: 1 000 000 items through a two-node arithmetic pipeline,
-//!   `map` and `map_with(&Engine::new(), ..)` against the same two functions
-//!   in a hand-written rayon `into_par_iter().map(..).collect()` (collecting
-//!   `u64`s, and collecting the result type `map` returns).
+//! - `map_trivial`: 1 000 000 items through a two-node arithmetic pipeline:
+//!   `map` against the same two functions in a hand-written rayon loop that
+//!   catches panics per item, `try_map` against a plain hand-written
+//!   `into_par_iter().map(..).collect::<Vec<u64>>()`, and the `_with`
+//!   forms with `Engine::new()`.
 //! - `io_map`: 100 items of 10 ms `thread::sleep`, sequential against
-//!   `Mode::Threads` with `Workload::Io`.
+//!   `Mode::Threads` with `Workload::Io` (the default pool of 128 threads)
+//!   and with `max_workers(100)`, with `map_with` and `try_map_with`; the
+//!   pools are created before the timing (`io_first_call.rs` measures the
+//!   first call).
 //! - `cpu_map`: 64 items of about 5 ms of computation each, sequential
 //!   against parallel.
 //! - `run_parallel_dags`: `run_parallel` on DAGs of sleeping nodes, against
@@ -148,8 +152,9 @@ fn io_map(c: &mut Criterion) {
     let items = || (0..IO_ITEMS).map(|request| IoInputs { request });
     let sequential = Engine::sequential();
     let threads = Engine::new().map(Mode::Threads).workload(Workload::Io);
-    // Creates the I/O pool (once per process) and checks the results.
-    for engine in [&sequential, &threads] {
+    let threads_100 = Engine::new().map(Mode::Threads).max_workers(100);
+    // Creates the I/O pools (once per process) and checks the results.
+    for engine in [&sequential, &threads, &threads_100] {
         let responses: Vec<u64> = (Io.map_with(engine, items()).into_iter())
             .map(|result| result.expect("infallible").response)
             .collect();
@@ -167,6 +172,12 @@ fn io_map(c: &mut Criterion) {
     });
     group.bench_function("threads_io", |bencher| {
         bencher.iter(|| Io.map_with(&threads, items()));
+    });
+    group.bench_function("threads_100_workers", |bencher| {
+        bencher.iter(|| Io.map_with(&threads_100, items()));
+    });
+    group.bench_function("threads_100_workers_try_map", |bencher| {
+        bencher.iter(|| Io.try_map_with(&threads_100, items()));
     });
     group.finish();
 }

@@ -169,6 +169,27 @@ impl Engine {
         self
     }
 
+    /// Starts the threads this engine's maps and parallel runs use, now,
+    /// and waits until every one of them is running: the I/O pool of
+    /// `Mode::Threads` (of `max_workers` threads), and the engine's or the
+    /// current rayon pool for `Mode::Parallel`. Pools are created on first
+    /// use otherwise, so the first map pays for them: for an I/O pool of
+    /// 100 threads, about as long as one 10 ms item (see
+    /// `benches/README.md`). Call it where a delay is harmless, at start-up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hypernodes::{Engine, Mode};
+    ///
+    /// let engine = Engine::new().map(Mode::Threads).max_workers(16);
+    /// engine.warm_up(); // the 16 threads are running now
+    /// ```
+    #[cfg(feature = "rayon")]
+    pub fn warm_up(&self) {
+        crate::executor::pools::warm_up(self);
+    }
+
     /// The mode for the nodes of one item.
     pub const fn node_mode(&self) -> Mode {
         self.nodes

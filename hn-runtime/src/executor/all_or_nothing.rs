@@ -34,6 +34,14 @@ pub trait Check: Sync {
     fn check(&self);
 }
 
+/// No check: for maps whose items each decide whether to run.
+pub(crate) struct Unchecked;
+
+impl Check for Unchecked {
+    #[inline(always)]
+    fn check(&self) {}
+}
+
 /// How a parallel all-or-nothing map stops at a failure.
 pub(crate) trait Strategy<O, E>: Check + Sized {
     /// What the parallel collect gathers per item.
@@ -247,14 +255,9 @@ where
         crate::Mode::Threads => {
             let items = items.into_iter().collect();
             S::new().finish(|strategy| {
-                super::map::parallel::on_io(
-                    engine,
-                    items,
-                    Each {
-                        strategy,
-                        run: &run,
-                    },
-                )
+                super::io_runners::on_io(engine, items, strategy, |index, item| {
+                    strategy.each(index, item, &run)
+                })
             })
         }
         _ => items

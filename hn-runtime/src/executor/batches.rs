@@ -148,7 +148,7 @@ impl<P: Producer, C: Check> Producer for BatchedProducer<'_, P, C> {
 }
 
 /// The next batch's length after one of `batch` items took `took`.
-fn next_batch(batch: usize, took: Duration) -> usize {
+pub(crate) fn next_batch(batch: usize, took: Duration) -> usize {
     if took < BATCH_TIME / 2 {
         batch.saturating_mul(2)
     } else if took > BATCH_TIME {

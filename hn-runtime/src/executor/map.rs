@@ -99,9 +99,12 @@ where
             parallel::on_cpu(engine, items.into_iter().collect(), parallel::Each(each))
         }
         #[cfg(feature = "rayon")]
-        crate::Mode::Threads => {
-            parallel::on_io(engine, items.into_iter().collect(), parallel::Each(each))
-        }
+        crate::Mode::Threads => super::io_runners::on_io(
+            engine,
+            items.into_iter().collect(),
+            &super::all_or_nothing::Unchecked,
+            |index, item| each((index, item)),
+        ),
         _ => items.into_iter().enumerate().map(each).collect(),
     }
 }
@@ -112,8 +115,7 @@ pub use parallel::map_par;
 #[cfg(feature = "rayon")]
 pub(crate) mod parallel {
     use super::run_one;
-    use crate::executor::pools::{on_cpu_pool, on_io_pool};
-    use crate::partition::chunk_len;
+    use crate::executor::pools::on_cpu_pool;
     use crate::{Engine, MapError};
     use core::sync::atomic::{AtomicBool, Ordering};
     use rayon::prelude::*;
@@ -156,31 +158,6 @@ pub(crate) mod parallel {
         })
     }
 
-    /// The items with their indices on the I/O pool: at least one
-    /// partition per thread, so that every thread can wait on its own
-    /// blocking call.
-    pub(crate) fn on_io<I: Send, M: Pieces<(usize, I)>>(
-        engine: &Engine,
-        items: Vec<I>,
-        pieces: M,
-    ) -> M::Output {
-        on_io_pool(engine, || {
-            let threads = rayon::current_num_threads();
-            let partitions = engine
-                .partitions_for(items.len(), threads)
-                .max(threads.min(items.len()));
-            // Balanced pieces: `partitions` of them, each `items / partitions`
-            // long or one more.
-            let min_len = (items.len() / partitions).max(1);
-            let max_len = chunk_len(items.len(), partitions);
-            pieces.collect(
-                (items.into_par_iter())
-                    .with_min_len(min_len)
-                    .with_max_len(max_len)
-                    .enumerate(),
-            )
-        })
-    }
     /// `map(items)`: any parallel iterator, on the current rayon pool, with
     /// rayon's own splitting. Results keep the input order (rayon's `collect`
     /// does); item indices are filled in afterwards, and only if something

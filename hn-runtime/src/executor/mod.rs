@@ -11,6 +11,8 @@ pub mod batches;
 pub mod failure;
 #[cfg(feature = "tokio")]
 mod in_order;
+#[cfg(feature = "rayon")]
+mod io_runners;
 #[cfg(feature = "alloc")]
 pub mod items;
 #[cfg(feature = "std")]

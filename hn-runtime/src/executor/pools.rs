@@ -82,3 +82,17 @@ pub fn on_io_pool<R: Send>(engine: &Engine, work: impl FnOnce() -> R + Send) -> 
         None => work(),
     }
 }
+
+/// Creates the pools `engine` uses and waits until every thread of each
+/// has started (a broadcast runs once on every thread, so it returns only
+/// when all are up).
+pub fn warm_up(engine: &Engine) {
+    use crate::Mode;
+    let ready = || drop(rayon::broadcast(|_| ()));
+    if engine.map_mode() == Mode::Threads {
+        on_io_pool(engine, ready);
+    }
+    if engine.map_mode() == Mode::Parallel || engine.node_mode() == Mode::Parallel {
+        on_cpu_pool(engine, ready);
+    }
+}
