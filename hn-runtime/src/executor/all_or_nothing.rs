@@ -62,6 +62,10 @@ pub(crate) trait Strategy<O, E>: Check + Sized {
 }
 
 /// Stops the parallel collect by unwinding out of it (see the module docs).
+#[cfg_attr(
+    all(not(panic = "unwind"), not(test)),
+    allow(dead_code, reason = "the strategy of builds whose panics unwind")
+)]
 pub(crate) struct Unwinding<E> {
     /// Set by the first failure: items that have not started do not.
     stop: AtomicBool,
@@ -71,8 +75,16 @@ pub(crate) struct Unwinding<E> {
 
 /// The unwinding that stops a parallel collect; the failure itself is in
 /// [`Unwinding::lowest`].
+#[cfg_attr(
+    all(not(panic = "unwind"), not(test)),
+    allow(dead_code, reason = "the strategy of builds whose panics unwind")
+)]
 struct Stopped;
 
+#[cfg_attr(
+    all(not(panic = "unwind"), not(test)),
+    allow(dead_code, reason = "the strategy of builds whose panics unwind")
+)]
 impl<E> Unwinding<E> {
     /// Keeps `failure` if it is the lowest-index one so far, stops the map
     /// and unwinds out of the item.
@@ -142,16 +154,20 @@ impl<E: Send> Check for Unwinding<E> {
     all(panic = "unwind", not(test)),
     allow(dead_code, reason = "the strategy of builds whose panics abort")
 )]
-pub(crate) struct Collecting {
+pub(crate) struct Collecting<E> {
     stop: AtomicBool,
+    /// The error type, for the strategy to be chosen by it as
+    /// [`Unwinding`] is.
+    errors: core::marker::PhantomData<fn() -> E>,
 }
 
-impl<O: Send, E: Send> Strategy<O, E> for Collecting {
+impl<O: Send, E: Send> Strategy<O, E> for Collecting<E> {
     type Outcome = Result<O, MapError<E>>;
 
     fn new() -> Self {
         Collecting {
             stop: AtomicBool::new(false),
+            errors: core::marker::PhantomData,
         }
     }
 
@@ -184,7 +200,7 @@ impl<O: Send, E: Send> Strategy<O, E> for Collecting {
 }
 
 /// Each item checks for itself.
-impl Check for Collecting {
+impl<E> Check for Collecting<E> {
     fn check(&self) {}
 }
 
@@ -205,7 +221,7 @@ fn no_failure<O, E>(result: Result<O, MapError<E>>) -> O {
 type Chosen<E> = Unwinding<E>;
 /// How this build stops: by unwinding, unless panics abort.
 #[cfg(not(panic = "unwind"))]
-type Chosen<E> = Collecting;
+type Chosen<E> = Collecting<E>;
 
 /// `try_map_with`: all or nothing, as the engine's map mode says. Items are
 /// gathered into a `Vec` for the parallel modes, as in `map_with`.

@@ -136,9 +136,9 @@ proptest! {
     #[test]
     fn collecting_is_all_or_nothing(plan in plans()) {
         quiet_panics();
-        check(&plan, &observe::<Collecting>(&plan, None));
+        check(&plan, &observe::<Collecting<usize>>(&plan, None));
         for engine in engines() {
-            check(&plan, &observe::<Collecting>(&plan, Some(&engine)));
+            check(&plan, &observe::<Collecting<usize>>(&plan, Some(&engine)));
         }
     }
 }
@@ -177,7 +177,7 @@ fn unwinding_stops_at_the_first_failure() {
 
 #[test]
 fn collecting_stops_at_the_first_failure() {
-    stops_at_the_first_failure::<Collecting>();
+    stops_at_the_first_failure::<Collecting<usize>>();
 }
 
 /// In parallel, an early failure keeps most later items from starting.
@@ -203,7 +203,7 @@ fn unwinding_starts_few_items_after_a_failure() {
 
 #[test]
 fn collecting_starts_few_items_after_a_failure() {
-    few_items_start_after_a_failure::<Collecting>();
+    few_items_start_after_a_failure::<Collecting<()>>();
 }
 
 /// A panic of the items' source is not an item's: it reaches the caller.
