@@ -65,9 +65,22 @@ fn items(plan: &[Does]) -> Vec<OuterInputs> {
         .collect()
 }
 
+/// Silences the panics the tests cause on purpose (`exploded`), and only
+/// those: a failing assertion still prints its message.
 fn quiet_panics() {
     static QUIET: std::sync::Once = std::sync::Once::new();
-    QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+    QUIET.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let message = (payload.downcast_ref::<String>().map(String::as_str))
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            if !message.ends_with("exploded") {
+                default(info);
+            }
+        }));
+    });
 }
 
 fn engines() -> Vec<(&'static str, Engine)> {
@@ -343,4 +356,65 @@ fn a_map_result_is_small() {
     let outputs = Arith.try_map((0..10).map(|x| ArithInputs { x }).collect::<Vec<_>>());
     let outputs: Vec<u64> = outputs.unwrap().into_iter().map(|out| out.b).collect();
     assert_eq!(outputs, (0..10).map(|x| x * 3 + 1).collect::<Vec<_>>());
+}
+
+pipeline! {
+    /// `Square` mapped over a list of items, inside another pipeline.
+    struct Lists {
+        #[nested(map_over = (index, does), outputs(squared = squares))]
+        inner::Square,
+        fn sum(squares: &[usize]) -> usize { squares.iter().sum() }
+    }
+}
+
+/// A panic in a mapped nested pipeline names its inner node by path, in
+/// `map`, `try_map` and a top-level `map_over_with`.
+#[test]
+fn a_panic_in_a_mapped_nested_pipeline_names_the_inner_node() {
+    quiet_panics();
+    let list = |panics: bool| ListsInputs {
+        index: vec![0, 1, 2],
+        does: vec![
+            Does::Succeed,
+            if panics { Does::Panic } else { Does::Succeed },
+            Does::Succeed,
+        ],
+    };
+    for (name, engine) in engines() {
+        let results = Lists.map_with(&engine, [list(false), list(true)]);
+        assert_eq!(results[0].as_ref().unwrap().sum, 5, "{name}");
+        let error = results[1].as_ref().unwrap_err();
+        let MapError::Panicked(panic) = error else {
+            panic!("{name}: {error:?}")
+        };
+        assert_eq!(
+            (panic.item, panic.node, panic.path, panic.message.as_str()),
+            (1, "squared", "square / squared", "item 1 exploded"),
+            "{name}"
+        );
+        let error = Lists
+            .try_map_with(&engine, [list(false), list(true)])
+            .unwrap_err();
+        assert_eq!(
+            (error.item(), error.path()),
+            (1, "square / squared"),
+            "{name}"
+        );
+    }
+
+    let indices = [0, 1, 2];
+    let does = [Does::Succeed, Does::Panic, Does::Succeed];
+    let results = inner::Square
+        .map_over_with(
+            &Engine::sequential(),
+            inner::SquareMapInputs {
+                index: MapInput::Each(&indices),
+                does: MapInput::Each(&does),
+            },
+            MapMode::Zip,
+        )
+        .unwrap();
+    let error = results[1].as_ref().unwrap_err();
+    assert_eq!((error.item(), error.node()), (1, "squared"));
+    assert_eq!(error.message(), Some("item 1 exploded"));
 }
