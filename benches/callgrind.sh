@@ -9,10 +9,15 @@
 #                               against a hand-written `rayon::join`, on a pool of one thread
 #   benches/callgrind.sh async-run   `run_async` of a diamond of four async nodes
 #                               against hand-written awaits and `join!` (per 10,000 runs)
+#   benches/callgrind.sh map    `map` of trivial items against a hand-written rayon
+#                               loop catching each item's panic (per item, one thread)
+#   benches/callgrind.sh try-map `try_map` of trivial items against a plain
+#                               hand-written rayon collect (per item, one thread)
 #
 # Usage, from anywhere.
 # Environment:
-#   ITERS             iterations of the measured run (default 1000000; 100000 runs for `parallel`; 20 for the async modes)
+#   ITERS             iterations of the measured run (default 1000000; 100000 runs for `parallel`; 20 for the async modes;
+#                     100000 items for the map modes, of which only the map is counted)
 #   MAX_RATIO         fail (exit 1) when generated/hand-written exceeds it
 #                     (default 1.01; none for the other modes)
 #   CARGO_TARGET_DIR  honoured as usual by cargo
@@ -23,6 +28,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+collect=()   # extra callgrind options: what to count
 
 case "${1:-run}" in
     run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
@@ -30,7 +36,9 @@ case "${1:-run}" in
     async-wake) target=callgrind_async variants=(map_async_wake hand_wake) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     parallel) target=callgrind_parallel variants=(run_parallel hand_join) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     async-run) target=callgrind_async variants=(run_async hand_run) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
-    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run]" >&2; exit 2 ;;
+    map) target=callgrind_map variants=(map hand_catch) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
+    try-map) target=callgrind_map variants=(try_map hand_plain) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
+    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run|map|try-map]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
@@ -57,7 +65,7 @@ fi
 # Total instructions (Ir) of one run: callgrind's `summary:`/`totals:` line.
 instructions() {
     local variant=$1 n=$2 file="$out/callgrind.$1.$2.out"
-    valgrind --tool=callgrind --callgrind-out-file="$file" --log-file="$out/valgrind.$1.$2.log" \
+    valgrind --tool=callgrind "${collect[@]}" --callgrind-out-file="$file" --log-file="$out/valgrind.$1.$2.log" \
         "$bin" "$variant" "$n" >"$out/stdout.$1.$2.txt"
     local total
     total="$(grep -E '^(summary|totals):' "$file" | head -n 1 | awk '{ print $2 }')"
