@@ -149,7 +149,10 @@ impl<P: Producer, C: Check> Producer for BatchedProducer<'_, P, C> {
 
 /// The next batch's length after one of `batch` items took `took`.
 pub(crate) fn next_batch(batch: usize, took: Duration) -> usize {
-    if took < BATCH_TIME / 2 {
+    if took < BATCH_TIME / 16 {
+        // Far too short: trivial items reach their length in a few steps.
+        batch.saturating_mul(8)
+    } else if took < BATCH_TIME / 2 {
         batch.saturating_mul(2)
     } else if took > BATCH_TIME {
         (batch / 2).max(1)
@@ -177,7 +180,8 @@ mod test {
 
     #[test]
     fn batches_grow_while_fast_and_shrink_while_slow() {
-        assert_eq!(next_batch(1, Duration::ZERO), 2);
+        assert_eq!(next_batch(1, Duration::ZERO), 8);
+        assert_eq!(next_batch(64, BATCH_TIME / 32), 512);
         assert_eq!(next_batch(64, BATCH_TIME / 4), 128);
         assert_eq!(next_batch(64, BATCH_TIME * 3 / 4), 64);
         assert_eq!(next_batch(64, BATCH_TIME * 2), 32);

@@ -1,0 +1,171 @@
+//! Wall-clock ratios of the maps over a million trivial items to the
+//! hand-written rayon loops they stand for, measured in alternation in one
+//! process, so that both sides of a ratio see the same machine.
+//!
+//! `cargo bench --bench map_ratio [-- rounds]` (default 7 rounds). In each
+//! round, each pair runs `ITERATIONS` times in alternation (`a b`, then
+//! `b a`, ...), each run on its own freshly built `Vec` of items (built
+//! before the clock starts, dropped after it stops); the round's ratio is
+//! the median time of `a` over the median time of `b`. The pairs:
+//!
+//! - `map` / `hand_catch`: `Arith.map(items)` against
+//!   `into_par_iter().map(|x| catch_unwind(|| f(x))).collect::<Vec<Result<u64, Box<dyn Any + Send>>>>()`;
+//! - `try_map` / `hand_plain`: `Arith.try_map(items)` against
+//!   `into_par_iter().map(f).collect::<Vec<u64>>()`;
+//! - `map_with` and `try_map_with` with `Engine::new()` against the same.
+//!
+//! It prints every round and the median of the rounds' ratios.
+
+use hypernodes::__private::rayon;
+use hypernodes::prelude::*;
+use rayon::prelude::*;
+use std::any::Any;
+use std::hint::black_box;
+use std::panic::catch_unwind;
+use std::time::{Duration, Instant};
+
+/// Items per map.
+const ITEMS: u64 = 1_000_000;
+/// Runs of each side per round.
+const ITERATIONS: usize = 40;
+
+/// First node: triples.
+#[node]
+fn a(x: u64) -> u64 {
+    x * 3
+}
+
+/// Second node: adds one.
+#[node]
+fn b(a: u64) -> u64 {
+    a + 1
+}
+
+pipeline! {
+    /// `a` then `b`, returning `b` only.
+    #[outputs(b)]
+    struct Arith {
+        a,
+        b,
+    }
+}
+
+fn items() -> Vec<ArithInputs> {
+    (0..ITEMS).map(|x| ArithInputs { x }).collect()
+}
+
+/// A side of a pair: runs a map over the items, returns what it collected.
+type Side = fn(Vec<ArithInputs>) -> Box<dyn Any>;
+
+fn map(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    Box::new(Arith.map(items))
+}
+
+fn map_with(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    Box::new(Arith.map_with(&Engine::new(), items))
+}
+
+fn hand_catch(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    let results: Vec<Result<u64, Box<dyn Any + Send>>> = items
+        .into_par_iter()
+        .map(|item| catch_unwind(|| b(a(item.x))))
+        .collect();
+    Box::new(results)
+}
+
+fn try_map(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    Box::new(Arith.try_map(items))
+}
+
+fn try_map_with(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    Box::new(Arith.try_map_with(&Engine::new(), items))
+}
+
+fn hand_plain(items: Vec<ArithInputs>) -> Box<dyn Any> {
+    let outputs: Vec<u64> = items.into_par_iter().map(|item| b(a(item.x))).collect();
+    Box::new(outputs)
+}
+
+/// One timed run of `side` on fresh items; the result is dropped after the
+/// clock stops.
+fn time(side: Side) -> Duration {
+    let items = black_box(items());
+    let start = Instant::now();
+    let collected = side(items);
+    let took = start.elapsed();
+    drop(black_box(collected));
+    took
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// One round of a pair: the medians of both sides.
+fn round(first: Side, second: Side) -> (Duration, Duration) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for iteration in 0..ITERATIONS {
+        if iteration % 2 == 0 {
+            a.push(time(first));
+            b.push(time(second));
+        } else {
+            b.push(time(second));
+            a.push(time(first));
+        }
+    }
+    (median(a), median(b))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a number sets the rounds.
+    let rounds = (std::env::args().skip(1))
+        .find_map(|arg| arg.parse::<usize>().ok())
+        .unwrap_or(7);
+    let pairs: [(&str, Side, &str, Side); 4] = [
+        ("map", map, "hand_catch", hand_catch),
+        ("try_map", try_map, "hand_plain", hand_plain),
+        ("map_with", map_with, "hand_catch", hand_catch),
+        ("try_map_with", try_map_with, "hand_plain", hand_plain),
+    ];
+    // Both sides agree.
+    let sum = |collected: Box<dyn Any>| -> u64 {
+        if let Some(v) = collected.downcast_ref::<Vec<u64>>() {
+            return v.iter().sum();
+        }
+        if let Some(v) = collected.downcast_ref::<Vec<Result<u64, Box<dyn Any + Send>>>>() {
+            return v.iter().map(|r| *r.as_ref().expect("no panic")).sum();
+        }
+        if let Some(v) = collected.downcast_ref::<Vec<Result<ArithOutputs, MapError<ArithError>>>>()
+        {
+            return v.iter().map(|r| r.as_ref().expect("infallible").b).sum();
+        }
+        if let Some(Ok(v)) =
+            collected.downcast_ref::<Result<Vec<ArithOutputs>, MapError<ArithError>>>()
+        {
+            return v.iter().map(|o| o.b).sum();
+        }
+        panic!("unexpected result type")
+    };
+    for (_, first, _, second) in pairs {
+        assert_eq!(sum(first(items())), sum(second(items())));
+    }
+    for (first_name, first, second_name, second) in pairs {
+        let mut ratios = Vec::new();
+        for index in 1..=rounds {
+            let (a, b) = round(first, second);
+            let ratio = a.as_secs_f64() / b.as_secs_f64();
+            println!(
+                "{first_name:>12} / {second_name:<10} round {index}: {:8.1} us / {:8.1} us = {ratio:.3}",
+                a.as_secs_f64() * 1e6,
+                b.as_secs_f64() * 1e6
+            );
+            ratios.push(ratio);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{first_name:>12} / {second_name:<10} median ratio of {rounds} rounds: {:.3}\n",
+            ratios[ratios.len() / 2]
+        );
+    }
+}
