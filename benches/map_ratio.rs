@@ -5,8 +5,11 @@
 //! `cargo bench --bench map_ratio [-- rounds]` (default 7 rounds). In each
 //! round, each pair runs `ITERATIONS` times in alternation (`a b`, then
 //! `b a`, ...), each run on its own freshly built `Vec` of items (built
-//! before the clock starts, dropped after it stops); the round's ratio is
-//! the median time of `a` over the median time of `b`. The pairs:
+//! before the clock starts, dropped after it stops). A round reports the
+//! median time of each side and the median of the ratios of the runs taken
+//! side by side (`a` over the `b` run next to it), which cancels the
+//! machine's slower and faster moments better than the ratio of the
+//! medians. The pairs:
 //!
 //! - `map` / `hand_catch`: `Arith.map(items)` against
 //!   `into_par_iter().map(|x| catch_unwind(|| f(x))).collect::<Vec<Result<u64, Box<dyn Any + Send>>>>()`;
@@ -102,8 +105,14 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-/// One round of a pair: the medians of both sides.
-fn round(first: Side, second: Side) -> (Duration, Duration) {
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// One round of a pair: the medians of both sides and the median of the
+/// side-by-side ratios.
+fn round(first: Side, second: Side) -> (Duration, Duration, f64) {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for iteration in 0..ITERATIONS {
         if iteration % 2 == 0 {
@@ -114,7 +123,10 @@ fn round(first: Side, second: Side) -> (Duration, Duration) {
             a.push(time(first));
         }
     }
-    (median(a), median(b))
+    let ratios = (a.iter().zip(&b))
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    (median(a), median(b), median_of(ratios))
 }
 
 fn main() {
@@ -153,19 +165,17 @@ fn main() {
     for (first_name, first, second_name, second) in pairs {
         let mut ratios = Vec::new();
         for index in 1..=rounds {
-            let (a, b) = round(first, second);
-            let ratio = a.as_secs_f64() / b.as_secs_f64();
+            let (a, b, ratio) = round(first, second);
             println!(
-                "{first_name:>12} / {second_name:<10} round {index}: {:8.1} us / {:8.1} us = {ratio:.3}",
+                "{first_name:>12} / {second_name:<10} round {index}: medians {:8.1} us / {:8.1} us, side-by-side ratio {ratio:.3}",
                 a.as_secs_f64() * 1e6,
                 b.as_secs_f64() * 1e6
             );
             ratios.push(ratio);
         }
-        ratios.sort_by(f64::total_cmp);
         println!(
-            "{first_name:>12} / {second_name:<10} median ratio of {rounds} rounds: {:.3}\n",
-            ratios[ratios.len() / 2]
+            "{first_name:>12} / {second_name:<10} median of {rounds} rounds' ratios: {:.3}\n",
+            median_of(ratios)
         );
     }
 }

@@ -9,7 +9,7 @@
 //! and unwinds with [`Stopped`] (through `resume_unwind`, which runs no
 //! panic hook and prints nothing); the other workers check the flag before
 //! each batch of items ([`Batched`]: one item, or as many as take about
-//! 20 µs) and unwind too. rayon drops whatever was collected, the unwinding
+//! 50 µs) and unwind too. rayon drops whatever was collected, the unwinding
 //! reaches [`Unwinding::finish`], which returns the recorded failure. A
 //! panic of a node is caught per item first, so it becomes that item's
 //! `MapError::Panicked` like any failure.

@@ -7,10 +7,12 @@
 //! vector instructions, which the hand-written loop gets: a map of a million
 //! `x * 3 + 1` items took 4.5× the hand-written time with one. So each
 //! worker checks before a batch of items, and the batch is sized by the
-//! time it takes: it doubles while a batch takes less than [`BATCH_TIME`]
-//! and halves while it takes more, starting from one item. Items that take
-//! longer than that are checked one by one; after a failure, another worker
-//! starts items for at most about [`BATCH_TIME`].
+//! time the last one took: as many items as take [`BATCH_TIME`] at that
+//! pace, growing at most [`MAX_GROWTH`]-fold and shrinking at most by half
+//! from one batch to the next, starting from one item. Items that take
+//! longer than [`BATCH_TIME`] are checked one by one; after a failure,
+//! another worker starts items for about [`BATCH_TIME`] at most, as long as
+//! its items cost about what the ones before them did.
 
 pub use super::all_or_nothing::Check;
 use rayon::iter::plumbing::{
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 /// How long a batch should take, at most: how long other workers may go on
 /// starting items after a failure.
-pub const BATCH_TIME: Duration = Duration::from_micros(20);
+pub const BATCH_TIME: Duration = Duration::from_micros(50);
 
 /// `base` in batches, with `check` before each (see the module docs).
 pub struct Batched<'a, I, C> {
@@ -129,41 +131,63 @@ impl<P: Producer, C: Check> Producer for BatchedProducer<'_, P, C> {
     }
 
     fn fold_with<F: Folder<P::Item>>(self, mut folder: F) -> F {
-        let (mut rest, mut len, mut batch) = (self.base, self.len, 1);
+        let (mut rest, mut len, mut batch, mut done) = (self.base, self.len, 1, 0);
+        // One clock reading per batch: a batch ends where the next starts.
+        let mut start = Instant::now();
         loop {
             self.check.check();
             if len <= batch {
                 return rest.fold_with(folder);
             }
             let (head, tail) = rest.split_at(batch);
-            let start = Instant::now();
             folder = head.fold_with(folder);
             if folder.full() {
                 return folder;
             }
-            (rest, len) = (tail, len - batch);
-            batch = next_batch(batch, start.elapsed());
+            (rest, len, done) = (tail, len - batch, done + batch);
+            let end = Instant::now();
+            batch = aligned(done, next_batch(batch, end - start));
+            start = end;
         }
     }
 }
 
-/// The next batch's length after one of `batch` items took `took`.
+/// The next batch's length after one of `batch` items took `took`: as many
+/// items as would take [`BATCH_TIME`] at that pace, but at most
+/// [`MAX_GROWTH`] times as many, and at least half as many, as this one.
 pub(crate) fn next_batch(batch: usize, took: Duration) -> usize {
-    if took < BATCH_TIME / 16 {
-        // Far too short: trivial items reach their length in a few steps.
-        batch.saturating_mul(8)
-    } else if took < BATCH_TIME / 2 {
-        batch.saturating_mul(2)
-    } else if took > BATCH_TIME {
-        (batch / 2).max(1)
+    let ideal = (batch as u128 * BATCH_TIME.as_nanos()) / took.as_nanos().max(1);
+    let most = batch.saturating_mul(MAX_GROWTH);
+    usize::try_from(ideal)
+        .unwrap_or(most)
+        .clamp(batch / 2, most)
+        .max(1)
+}
+
+/// `batch`, shortened so that the batch after it starts a multiple of
+/// [`ALIGN`] items into the piece: past the first batch of one item, the
+/// loops over the items then meet memory as a loop over the whole piece
+/// does (vector loads and stores that straddle cache lines cost more).
+fn aligned(done: usize, batch: usize) -> usize {
+    let end = (done + batch) / ALIGN * ALIGN;
+    if end > done {
+        end - done
     } else {
         batch
     }
 }
 
+/// See [`aligned`].
+const ALIGN: usize = 64;
+
+/// How much larger than the last one a batch may be: large enough for
+/// trivial items to reach their length in a few batches (1, 64, 4096, ..),
+/// small enough that items that suddenly get slower are soon checked again.
+pub const MAX_GROWTH: usize = 64;
+
 #[cfg(test)]
 mod test {
-    use super::{next_batch, Batched, Check, BATCH_TIME};
+    use super::{aligned, next_batch, Batched, Check, BATCH_TIME};
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
@@ -179,12 +203,25 @@ mod test {
     }
 
     #[test]
-    fn batches_grow_while_fast_and_shrink_while_slow() {
-        assert_eq!(next_batch(1, Duration::ZERO), 8);
-        assert_eq!(next_batch(64, BATCH_TIME / 32), 512);
-        assert_eq!(next_batch(64, BATCH_TIME / 4), 128);
-        assert_eq!(next_batch(64, BATCH_TIME * 3 / 4), 64);
-        assert_eq!(next_batch(64, BATCH_TIME * 2), 32);
+    fn batches_end_at_multiples_of_the_alignment() {
+        assert_eq!(aligned(1, 64), 63);
+        assert_eq!(aligned(64, 4096), 4096);
+        assert_eq!(aligned(64, 5000), 4992);
+        assert_eq!(aligned(0, 1), 1);
+        assert_eq!(aligned(1, 2), 2);
+    }
+
+    #[test]
+    fn batches_aim_at_the_batch_time() {
+        // Far too fast: at most 64 times larger.
+        assert_eq!(next_batch(1, Duration::ZERO), 64);
+        assert_eq!(next_batch(64, BATCH_TIME / 1000), 4096);
+        // Fast: as many as take the batch time.
+        assert_eq!(next_batch(64, BATCH_TIME / 4), 256);
+        assert_eq!(next_batch(64, BATCH_TIME), 64);
+        // Slow: at most halved, never below one item.
+        assert_eq!(next_batch(64, BATCH_TIME * 4 / 3), 48);
+        assert_eq!(next_batch(64, BATCH_TIME * 10), 32);
         assert_eq!(next_batch(1, BATCH_TIME * 2), 1);
         assert_eq!(next_batch(usize::MAX, Duration::ZERO), usize::MAX);
     }

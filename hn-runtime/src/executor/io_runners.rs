@@ -13,8 +13,8 @@
 //! uneven length.
 //!
 //! A runner takes one item at a time while items are slow, and more while
-//! they are fast (its batch doubles while one takes less than
-//! [`BATCH_TIME`], as in [`batches`](super::batches)), but never more than
+//! they are fast (as many as take [`BATCH_TIME`] at the pace of its last
+//! batch, as in [`batches`](super::batches)), but never more than
 //! `left / (2 × runners)` (guided scheduling), so that cheap items do not
 //! take a lock each and no runner is left with a long tail at the end.
 //! Before each item it runs the map's [`Check`]. Results go back to input
