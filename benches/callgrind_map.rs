@@ -8,6 +8,7 @@
 //!   for, `into_par_iter().map(|x| catch_unwind(|| f(x))).collect()`.
 //! - `try_map`: the generated `try_map`; `hand_plain`: the rayon loop it
 //!   stands for, `into_par_iter().map(f).collect::<Vec<u64>>()`.
+//! - `map_with`, `try_map_with`: the same with `Engine::new()`.
 //!
 //! Only the map itself is counted: the items are built outside the
 //! `measured_*` functions, which the script passes to callgrind's
@@ -51,6 +52,18 @@ fn measured_map(items: Vec<ArithInputs>) -> Vec<Result<ArithOutputs, MapError<Ar
 }
 
 #[inline(never)]
+fn measured_map_with(items: Vec<ArithInputs>) -> Vec<Result<ArithOutputs, MapError<ArithError>>> {
+    Arith.map_with(&Engine::new(), items)
+}
+
+#[inline(never)]
+fn measured_try_map_with(
+    items: Vec<ArithInputs>,
+) -> Result<Vec<ArithOutputs>, MapError<ArithError>> {
+    Arith.try_map_with(&Engine::new(), items)
+}
+
+#[inline(never)]
 fn measured_hand_catch(items: Vec<ArithInputs>) -> Vec<Result<u64, Box<dyn Any + Send>>> {
     items
         .into_par_iter()
@@ -74,6 +87,12 @@ fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
         "map" => (measured_map(items).iter())
             .map(|r| r.as_ref().map_or(1, |o| o.b))
             .sum(),
+        "map_with" => (measured_map_with(items).iter())
+            .map(|r| r.as_ref().map_or(1, |o| o.b))
+            .sum(),
+        "try_map_with" => (measured_try_map_with(items).unwrap_or_default().iter())
+            .map(|o| o.b)
+            .sum(),
         "hand_catch" => (measured_hand_catch(items).iter())
             .map(|r| *r.as_ref().unwrap_or(&1))
             .sum(),
@@ -87,7 +106,8 @@ fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: callgrind_map <map|hand_catch|try_map|hand_plain> <items>";
+    let usage =
+        "usage: callgrind_map <map|map_with|hand_catch|try_map|try_map_with|hand_plain> <items>";
     let [variant, n] = args.as_slice() else {
         eprintln!("{usage}");
         return ExitCode::from(2);
