@@ -109,7 +109,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 /// Runs the pipeline on every item, in parallel on the current rayon
                 /// pool, all or nothing: every item's outputs in input order, or the
                 /// failure of the lowest-index item that failed. After the first
-                /// failure or panic no new item starts. The pipeline form of
+                /// failure or panic no new item starts: the workers look before
+                /// each item, or before each batch of cheap items that take about
+                /// 50 µs together. The pipeline form of
                 /// `par_iter().map(f).collect::<Result<Vec<_>, _>>()`, and as cheap:
                 /// the outputs are collected in place.
                 ///
