@@ -16,32 +16,12 @@
 
 use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
-use rayon::prelude::*;
 use std::any::Any;
 use std::hint::black_box;
-use std::panic::catch_unwind;
 use std::process::ExitCode;
+use trivial::{Arith, ArithError, ArithInputs, ArithOutputs};
 
-/// First node: triples.
-#[node]
-fn a(x: u64) -> u64 {
-    x * 3
-}
-
-/// Second node: adds one.
-#[node]
-fn b(a: u64) -> u64 {
-    a + 1
-}
-
-pipeline! {
-    /// `a` then `b`, returning `b` only.
-    #[outputs(b)]
-    struct Arith {
-        a,
-        b,
-    }
-}
+mod trivial;
 
 // Each returns what it collected: its checksum and its drop are not
 // counted.
@@ -65,10 +45,7 @@ fn measured_try_map_with(
 
 #[inline(never)]
 fn measured_hand_catch(items: Vec<ArithInputs>) -> Vec<Result<u64, Box<dyn Any + Send>>> {
-    items
-        .into_par_iter()
-        .map(|item| catch_unwind(|| b(a(item.x))))
-        .collect()
+    trivial::hand_catch(items)
 }
 
 #[inline(never)]
@@ -78,7 +55,7 @@ fn measured_try_map(items: Vec<ArithInputs>) -> Result<Vec<ArithOutputs>, MapErr
 
 #[inline(never)]
 fn measured_hand_plain(items: Vec<ArithInputs>) -> Vec<u64> {
-    items.into_par_iter().map(|item| b(a(item.x))).collect()
+    trivial::hand_plain(items)
 }
 
 /// Runs `variant` over `items` and returns a checksum of its outputs.
@@ -120,7 +97,7 @@ fn main() -> ExitCode {
         .num_threads(1)
         .build()
         .expect("a pool of one thread");
-    let items: Vec<ArithInputs> = (0..black_box(n)).map(|x| ArithInputs { x }).collect();
+    let items = trivial::items(black_box(n));
     let Some(checksum) = pool.install(|| checksum(variant, items)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);

@@ -16,6 +16,7 @@
 //!
 //! The sequential map of the same items is timed once, for the ratios.
 
+use blocking::{items, Io, IO_ITEMS};
 use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
 use rayon::prelude::*;
@@ -24,23 +25,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+mod blocking;
+
 /// The number of items.
-const ITEMS: u64 = 100;
-
-pipeline! {
-    /// One blocking call of 10 ms.
-    pub struct Io {
-        #[node(output = response)]
-        fn call(request: u64) -> u64 {
-            sleep(Duration::from_millis(10));
-            request
-        }
-    }
-}
-
-fn items() -> impl Iterator<Item = IoInputs> {
-    (0..ITEMS).map(|request| IoInputs { request })
-}
+const ITEMS: u64 = IO_ITEMS;
 
 fn threads() -> Engine {
     Engine::new().map(Mode::Threads).max_workers(ITEMS as usize)

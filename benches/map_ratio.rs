@@ -19,42 +19,21 @@
 //!
 //! It prints every round and the median of the rounds' ratios.
 
-use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
-use rayon::prelude::*;
 use std::any::Any;
 use std::hint::black_box;
-use std::panic::catch_unwind;
 use std::time::{Duration, Instant};
+use trivial::{Arith, ArithError, ArithInputs, ArithOutputs};
+
+mod trivial;
 
 /// Items per map.
 const ITEMS: u64 = 1_000_000;
 /// Runs of each side per round.
 const ITERATIONS: usize = 40;
 
-/// First node: triples.
-#[node]
-fn a(x: u64) -> u64 {
-    x * 3
-}
-
-/// Second node: adds one.
-#[node]
-fn b(a: u64) -> u64 {
-    a + 1
-}
-
-pipeline! {
-    /// `a` then `b`, returning `b` only.
-    #[outputs(b)]
-    struct Arith {
-        a,
-        b,
-    }
-}
-
 fn items() -> Vec<ArithInputs> {
-    (0..ITEMS).map(|x| ArithInputs { x }).collect()
+    trivial::items(ITEMS)
 }
 
 /// A side of a pair: runs a map over the items, returns what it collected.
@@ -69,11 +48,7 @@ fn map_with(items: Vec<ArithInputs>) -> Box<dyn Any> {
 }
 
 fn hand_catch(items: Vec<ArithInputs>) -> Box<dyn Any> {
-    let results: Vec<Result<u64, Box<dyn Any + Send>>> = items
-        .into_par_iter()
-        .map(|item| catch_unwind(|| b(a(item.x))))
-        .collect();
-    Box::new(results)
+    Box::new(trivial::hand_catch(items))
 }
 
 fn try_map(items: Vec<ArithInputs>) -> Box<dyn Any> {
@@ -85,8 +60,7 @@ fn try_map_with(items: Vec<ArithInputs>) -> Box<dyn Any> {
 }
 
 fn hand_plain(items: Vec<ArithInputs>) -> Box<dyn Any> {
-    let outputs: Vec<u64> = items.into_par_iter().map(|item| b(a(item.x))).collect();
-    Box::new(outputs)
+    Box::new(trivial::hand_plain(items))
 }
 
 /// One timed run of `side` on fresh items; the result is dropped after the

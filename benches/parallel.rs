@@ -17,13 +17,16 @@
 //!   `run` and against the same sleeps one after another along the critical
 //!   path.
 
+use blocking::{items, Io, IO_ITEMS};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
-use rayon::prelude::*;
 use std::any::Any;
 use std::hint::black_box;
-use std::panic::catch_unwind;
+use trivial::{hand_catch, hand_plain, Arith, ArithError, ArithInputs, ArithOutputs};
+
+mod blocking;
+mod trivial;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -32,53 +35,15 @@ use std::time::{Duration, Instant};
 /// The number of items of `map_trivial`.
 const TRIVIAL_ITEMS: u64 = 1_000_000;
 
-/// First node: triples.
-#[node]
-fn a(x: u64) -> u64 {
-    x * 3
-}
-
-/// Second node: adds one.
-#[node]
-fn b(a: u64) -> u64 {
-    a + 1
-}
-
-pipeline! {
-    /// `a` then `b`, returning `b` only: the same single number the
-    /// hand-written closure returns.
-    #[outputs(b)]
-    pub struct Arith {
-        a,
-        b,
-    }
-}
-
-/// The items of `map_trivial`. The generated inputs struct is not `Clone`,
-/// so each timed call gets a fresh `Vec` built by this, outside the timing.
+/// The items of `map_trivial`, built anew for each timed run.
 fn trivial_items() -> Vec<ArithInputs> {
-    (0..TRIVIAL_ITEMS).map(|x| ArithInputs { x }).collect()
-}
-
-/// The hand-written loop `map` stands for: the two functions on rayon, a
-/// panic caught per item, every item's outcome kept.
-fn hand_written_catching(items: Vec<ArithInputs>) -> Vec<Result<u64, Box<dyn Any + Send>>> {
-    items
-        .into_par_iter()
-        .map(|item| catch_unwind(|| b(a(item.x))))
-        .collect()
-}
-
-/// The hand-written loop `try_map` stands for: the two functions on rayon,
-/// the bare outputs collected.
-fn hand_written_plain(items: Vec<ArithInputs>) -> Vec<u64> {
-    items.into_par_iter().map(|item| b(a(item.x))).collect()
+    trivial::items(TRIVIAL_ITEMS)
 }
 
 fn map_trivial(c: &mut Criterion) {
     // Every variant agrees before they are timed.
-    let hand = hand_written_plain(trivial_items());
-    let caught: Vec<u64> = (hand_written_catching(trivial_items()).into_iter())
+    let hand = hand_plain(trivial_items());
+    let caught: Vec<u64> = (hand_catch(trivial_items()).into_iter())
         .map(|result| result.expect("no panic"))
         .collect();
     let engine = Engine::new();
@@ -117,11 +82,11 @@ fn map_trivial(c: &mut Criterion) {
     };
     bench("map", &|items| Box::new(Arith.map(items)));
     bench("hand_written_catch_unwind", &|items| {
-        Box::new(hand_written_catching(items))
+        Box::new(hand_catch(items))
     });
     bench("try_map", &|items| Box::new(Arith.try_map(items)));
     bench("hand_written_par_iter", &|items| {
-        Box::new(hand_written_plain(items))
+        Box::new(hand_plain(items))
     });
     bench("map_with_engine_new", &|items| {
         Box::new(Arith.map_with(&engine, items))
@@ -134,22 +99,7 @@ fn map_trivial(c: &mut Criterion) {
 
 // --------------------------------------------------------------------- io_map
 
-/// The number of items of `io_map`.
-const IO_ITEMS: u64 = 100;
-
-pipeline! {
-    /// One blocking call of 10 ms.
-    pub struct Io {
-        #[node(output = response)]
-        fn call(request: u64) -> u64 {
-            sleep(Duration::from_millis(10));
-            request
-        }
-    }
-}
-
 fn io_map(c: &mut Criterion) {
-    let items = || (0..IO_ITEMS).map(|request| IoInputs { request });
     let sequential = Engine::sequential();
     let threads = Engine::new().map(Mode::Threads).workload(Workload::Io);
     let threads_100 = Engine::new().map(Mode::Threads).max_workers(100);

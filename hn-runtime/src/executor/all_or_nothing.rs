@@ -34,6 +34,26 @@ pub trait Check: Sync {
     fn check(&self);
 }
 
+/// Counts the checks, for tests of the executors that make them.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Counting(core::sync::atomic::AtomicUsize);
+
+#[cfg(test)]
+impl Counting {
+    /// How many checks were made.
+    pub(crate) fn count(self) -> usize {
+        self.0.into_inner()
+    }
+}
+
+#[cfg(test)]
+impl Check for Counting {
+    fn check(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// No check: for maps whose items each decide whether to run.
 pub(crate) struct Unchecked;
 

@@ -187,20 +187,11 @@ pub const MAX_GROWTH: usize = 64;
 
 #[cfg(test)]
 mod test {
-    use super::{aligned, next_batch, Batched, Check, BATCH_TIME};
+    use super::{aligned, next_batch, Batched, BATCH_TIME};
+    use crate::executor::all_or_nothing::Counting;
     use rayon::prelude::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     use std::vec::Vec;
-
-    /// Counts the checks.
-    struct Counting(AtomicUsize);
-
-    impl Check for Counting {
-        fn check(&self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
 
     #[test]
     fn batches_end_at_multiples_of_the_alignment() {
@@ -228,18 +219,18 @@ mod test {
 
     #[test]
     fn every_item_once_in_order_with_few_checks_for_fast_items() {
-        let check = Counting(AtomicUsize::new(0));
+        let check = Counting::default();
         let items: Vec<usize> = Batched::new((0..100_000usize).into_par_iter(), &check)
             .map(|x| x * 2)
             .collect();
         assert_eq!(items, (0..100_000).map(|x| x * 2).collect::<Vec<_>>());
-        let checks = check.0.into_inner();
+        let checks = check.count();
         assert!(checks < 2_000, "{checks} checks for 100 000 fast items");
     }
 
     #[test]
     fn slow_items_are_checked_one_by_one() {
-        let check = Counting(AtomicUsize::new(0));
+        let check = Counting::default();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
@@ -255,7 +246,7 @@ mod test {
         assert_eq!(sum, 190);
         // One check per item (before it), and one more when a piece
         // ends exactly at a batch.
-        let checks = check.0.into_inner();
+        let checks = check.count();
         assert!(
             (20..=22).contains(&checks),
             "{checks} checks for 20 slow items"

@@ -99,40 +99,30 @@ fn in_order<R>(done: Vec<Vec<(usize, R)>>) -> Vec<R> {
 #[cfg(test)]
 mod test {
     use super::on_io;
-    use crate::executor::all_or_nothing::Check;
+    use crate::executor::all_or_nothing::Counting;
     use crate::Engine;
     use std::collections::HashSet;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
     use std::vec::Vec;
 
-    /// Counts the checks.
-    struct Counting(AtomicUsize);
-
-    impl Check for Counting {
-        fn check(&self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
     #[test]
     fn every_item_once_in_order_with_a_check_each() {
         for len in [0, 1, 7, 100, 10_000] {
-            let check = Counting(AtomicUsize::new(0));
+            let check = Counting::default();
             let engine = Engine::new().max_workers(8);
             let outputs = on_io(&engine, (0..len).collect(), &check, |index, item: usize| {
                 assert_eq!(index, item);
                 item * 2
             });
             assert_eq!(outputs, (0..len).map(|x| x * 2).collect::<Vec<_>>());
-            assert_eq!(check.0.into_inner(), len);
+            assert_eq!(check.count(), len);
         }
     }
 
     #[test]
     fn as_many_blocking_items_as_threads_overlap() {
-        let check = Counting(AtomicUsize::new(0));
+        let check = Counting::default();
         let engine = Engine::new().max_workers(32);
         let threads = Mutex::new(HashSet::new());
         let start = Instant::now();
@@ -153,7 +143,7 @@ mod test {
         // are taken one at a time, so the runners that are not stuck on the
         // long one take the rest: about 400 ms, not the 400 + 100 ms of a
         // split into four equal pieces.
-        let check = Counting(AtomicUsize::new(0));
+        let check = Counting::default();
         let engine = Engine::new().max_workers(4);
         let start = Instant::now();
         on_io(&engine, (0..41).collect(), &check, |index, _: u32| {
