@@ -128,6 +128,10 @@ pub struct NodePanic {
 #[cfg(feature = "alloc")]
 impl NodePanic {
     /// A panic of the node at `path` (its name is the path's last part).
+    #[cfg_attr(
+        not(feature = "std"),
+        allow(dead_code, reason = "maps catch panics, which needs std")
+    )]
     pub(crate) fn new(item: usize, path: &'static str, message: alloc::string::String) -> Self {
         let node = path.rsplit(" / ").next().unwrap_or(path);
         NodePanic {

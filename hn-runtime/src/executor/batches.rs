@@ -14,12 +14,46 @@
 //! another worker starts items for about [`BATCH_TIME`] at most, as long as
 //! its items cost about what the ones before them did.
 
-pub use super::all_or_nothing::Check;
 use rayon::iter::plumbing::{
     bridge, Consumer, Folder, Producer, ProducerCallback, UnindexedConsumer,
 };
 use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 use std::time::{Duration, Instant};
+
+/// What runs before each batch of items of a parallel map: it unwinds to
+/// stop the map.
+pub trait Check: Sync {
+    /// Stops the map (by unwinding) if it must stop.
+    fn check(&self);
+}
+
+/// Counts the checks, for tests of the executors that make them.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Counting(core::sync::atomic::AtomicUsize);
+
+#[cfg(test)]
+impl Counting {
+    /// How many checks were made.
+    pub(crate) fn count(self) -> usize {
+        self.0.into_inner()
+    }
+}
+
+#[cfg(test)]
+impl Check for Counting {
+    fn check(&self) {
+        self.0.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// No check: for maps whose items each decide whether to run.
+pub(crate) struct Unchecked;
+
+impl Check for Unchecked {
+    #[inline(always)]
+    fn check(&self) {}
+}
 
 /// How long a batch should take, at most: how long other workers may go on
 /// starting items after a failure.
@@ -187,8 +221,8 @@ pub const MAX_GROWTH: usize = 64;
 
 #[cfg(test)]
 mod test {
+    use super::Counting;
     use super::{aligned, next_batch, Batched, BATCH_TIME};
-    use crate::executor::all_or_nothing::Counting;
     use rayon::prelude::*;
     use std::time::Duration;
     use std::vec::Vec;

@@ -20,8 +20,8 @@
 //! Before each item it runs the map's [`Check`]. Results go back to input
 //! order at the end.
 
-use super::all_or_nothing::Check;
 use super::batches::next_batch;
+use super::batches::Check;
 #[cfg(doc)]
 use super::batches::BATCH_TIME;
 use super::pools::on_io_pool;
@@ -99,7 +99,7 @@ fn in_order<R>(done: Vec<Vec<(usize, R)>>) -> Vec<R> {
 #[cfg(test)]
 mod test {
     use super::on_io;
-    use crate::executor::all_or_nothing::Counting;
+    use crate::executor::batches::Counting;
     use crate::Engine;
     use std::collections::HashSet;
     use std::sync::Mutex;

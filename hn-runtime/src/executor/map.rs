@@ -112,7 +112,7 @@ where
         crate::Mode::Threads => super::io_runners::on_io(
             engine,
             items.into_iter().collect(),
-            &super::all_or_nothing::Unchecked,
+            &super::batches::Unchecked,
             |index, item| each((index, item)),
         ),
         _ => items.into_iter().enumerate().map(each).collect(),

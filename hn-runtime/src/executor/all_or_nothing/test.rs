@@ -1,8 +1,7 @@
 //! Both strategies of the all-or-nothing map, on the same cases: every
 //! build uses one of them, and this one can run both.
 
-use super::parallel::try_map_par_by;
-use super::{try_map_with_by, Collecting, Strategy, Unwinding};
+use super::strategies::{try_map_par_by, try_map_with_by, Collecting, Strategy, Unwinding};
 use crate::{Engine, MapError, Mode};
 use proptest::prelude::{prop_oneof, proptest, Just, ProptestConfig};
 use std::collections::BTreeSet;
