@@ -2,15 +2,22 @@
 
 use crate::partition::{npartitions, Workload};
 
-/// An execution mode, for the nodes of one run ([`Engine::nodes`]) or for
+/// An execution mode, for the nodes of one item ([`Engine::nodes`]) or for
 /// the items of a map ([`Engine::map`]).
 ///
-/// | mode | nodes of one run | items of a map |
+/// What each mode means depends on the runner:
+///
+/// | mode | `map_with`, `try_map_with`, `map_iter_with`, `map_over_with`: the items | the same maps: the nodes of one item |
 /// | --- | --- | --- |
-/// | `Sequential` | one after another, on the calling thread | one after another, on the calling thread |
-/// | `Parallel` | independent nodes at once on the rayon pool | items at once on the rayon pool |
-/// | `Threads` | as `Parallel` | items on a pool of threads sized for blocking I/O |
-/// | `Async` | awaited (with the async runner) | awaited (with the async runner) |
+/// | `Sequential` (default) | one after another, on the calling thread | one after another (`run`) |
+/// | `Parallel` | at once on the engine's or the current rayon pool | independent nodes at once (`run_parallel`) |
+/// | `Threads` | on a pool of threads sized for blocking I/O | as `Parallel` |
+/// | `Async` | as `Sequential`: these maps block, there is nothing to await | as `Sequential` |
+///
+/// The async maps (`map_async_with`, `try_map_async_with`,
+/// `map_stream_with`, `map_over_async_with`) always run their items as
+/// futures in the calling task, at most `max_workers` at once, each with
+/// `run_async`; they do not look at either mode.
 ///
 /// # Examples
 ///
@@ -36,9 +43,12 @@ pub enum Mode {
     Async,
 }
 
-/// The execution settings of a run or a map: the Rust form of a local
-/// backend (node and map execution modes) and of a Dask-style engine
-/// (workload type, partitions).
+/// How a map runs: where its items go ([`Engine::map`]), how the nodes of
+/// one item run ([`Engine::nodes`]), how many threads or futures at once
+/// ([`Engine::max_workers`]), how the items are cut into pieces
+/// ([`Engine::workload`], [`Engine::npartitions`]), on which rayon pool
+/// ([`Engine::pool`]), and whether to stop after a failure
+/// ([`Engine::fail_fast`]).
 ///
 /// `Engine` is cheap to clone: a custom pool is shared through an `Arc`.
 ///

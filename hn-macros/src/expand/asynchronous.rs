@@ -427,8 +427,8 @@ fn maps(model: &Model) -> TokenStream {
     }
 }
 
-/// A pipeline with async nodes has no blocking runners; these stand in for
-/// them so that a call gets a message that says what to use instead.
+/// A pipeline with async nodes has no blocking runners or maps; these stand
+/// in for them so that a call gets a message that says what to use instead.
 fn sync_stubs(model: &Model) -> TokenStream {
     let large_errors = crate::expand::allow_large_errors();
     let skeleton = &model.skeleton;
@@ -453,12 +453,46 @@ fn sync_stubs(model: &Model) -> TokenStream {
         }
     };
     let (run, run_parallel) = (stub("run"), stub("run_parallel"));
+    let result = quote!(::core::result::Result<#outputs, #private::MapError<#error>>);
+    let all_or_nothing =
+        quote!(::core::result::Result<#private::Vec<#outputs>, #private::MapError<#error>>);
+    let engine = quote!(_engine: &#private::Engine,);
+    let map_stub = |name: &str, engine: Option<&TokenStream>, returns: &TokenStream| {
+        let name = Ident::new(name, Span::call_site());
+        quote! {
+            #[doc(hidden)]
+            #vis fn #name<I>(&self, #engine _items: I) -> #returns
+            where
+                for<'hn> #ident: #private::NoAsyncNodes,
+            {
+                ::core::unreachable!("a pipeline with async nodes has no blocking map")
+            }
+        }
+    };
+    let results = quote!(#private::Vec<#result>);
+    let stream = quote!(::core::iter::Empty<#result>);
+    let maps = [
+        map_stub("map", None, &results),
+        map_stub("map_with", Some(&engine), &results),
+        map_stub("try_map", None, &all_or_nothing),
+        map_stub("try_map_with", Some(&engine), &all_or_nothing),
+        map_stub("map_iter", None, &stream),
+        map_stub("map_iter_with", Some(&engine), &stream),
+    ];
     quote! {
         #[allow(unused_lifetimes, reason = "`for<'hn>` defers the bound to the call")]
         #large_errors
         impl #ident {
             #run
             #run_parallel
+        }
+
+        #private::cfg_rayon! {
+            #[allow(unused_lifetimes, reason = "`for<'hn>` defers the bound to the call")]
+            #large_errors
+            impl #ident {
+                #(#maps)*
+            }
         }
     }
 }
