@@ -5,9 +5,11 @@ use crate::NodeInfo;
 /// Implemented by every struct that `pipeline!` generates: the pipeline's
 /// types and a static description of its graph.
 ///
-/// The run functions (`run`, and later the parallel and async runners) are
-/// inherent methods of the generated struct, so that a pipeline only has the
-/// ones its nodes allow (an `async` node rules out `run`).
+/// The runners (`run`, `run_parallel`, `run_async`, the maps) are inherent
+/// methods of the generated struct, so that a pipeline only has the ones
+/// its nodes allow (an `async` node rules out `run`, `run_parallel` and the
+/// blocking maps, whose calls then fail to compile with a message that
+/// says what to use instead).
 ///
 /// # Examples
 ///
