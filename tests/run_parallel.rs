@@ -315,7 +315,7 @@ fn a_value_borrowed_then_moved_needs_no_clone() {
 
 pipeline! {
     /// Values that are not `Send`: `run` works; `run_parallel` would not
-    /// compile (tests/ui/run-parallel-not-send.rs).
+    /// compile (tests/compile_fail/tests/ui/run-parallel-not-send.rs).
     struct Local {
         fn shared(text: &str) -> Rc<String> { Rc::new(text.to_uppercase()) }
         fn holders(shared: &Rc<String>, extra: &Rc<str>) -> usize {

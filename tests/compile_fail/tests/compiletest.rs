@@ -1,6 +1,6 @@
 //! Compile-fail tests: every mistake in a node or a pipeline is a compile
 //! error at the offending token. Regenerate the snapshots with
-//! `TRYBUILD=overwrite cargo test --test compiletest`, then read the diff.
+//! `TRYBUILD=overwrite cargo test -p hn-compile-fail`, then read the diff.
 
 // rustc's messages change between releases; the snapshots are made with the
 // stable release below and are skipped, not failed, on any other compiler.
