@@ -89,10 +89,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let order: Vec<&str> = WordCount::NODES.iter().map(|node| node.name).collect();
     println!(
-        "\nWordCount runs {} with inputs {:?}; its graph in DOT:\n",
+        "\nWordCount runs {} with inputs {:?} and outputs {:?}.",
         order.join(" -> "),
-        WordCount::INPUTS
+        WordCount::INPUTS,
+        WordCount::OUTPUTS
     );
-    print!("{}", WordCount::DOT);
+    println!(
+        "Draw its graph from `WordCount::DOT` ({} lines of Graphviz, e.g. `dot -Tsvg`).",
+        WordCount::DOT.lines().count()
+    );
     Ok(())
 }
