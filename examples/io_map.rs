@@ -65,11 +65,12 @@ fn median_ms(engine: &Engine, files: &[PathBuf]) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Item `i` is a file of `i % 7 + 1` words.
-    let dir = tempfile::tempdir()?;
+    // Item `i` is a file of `i % 7 + 1` words, in a directory of this run.
+    let dir = std::env::temp_dir().join(format!("hypernodes-io-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
     let files: Vec<PathBuf> = (0..ITEMS)
         .map(|index| {
-            let path = dir.path().join(format!("item-{index:03}.txt"));
+            let path = dir.join(format!("item-{index:03}.txt"));
             let words = vec!["word"; index % 7 + 1].join(" ");
             std::fs::write(&path, words).map(|()| path)
         })
@@ -83,13 +84,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Engine::new().map(Mode::Threads).workload(Workload::Io),
         ),
     ];
-    // Warm up: the I/O pool's threads are created on first use.
-    let _ = Fetch.map_with(
-        &engines[2].1,
-        files.iter().take(1).map(|file_path| FetchInputs {
-            file_path: file_path.clone(),
-        }),
-    );
+    // The I/O pool's threads are created on first use: start them now.
+    engines[2].1.warm_up();
 
     println!(
         "{ITEMS} items, each a file read plus {} ms of waiting; median of {REPEATS} maps on {} CPUs\n",
@@ -107,5 +103,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\none call alone takes {} ms: the lower bound of any map",
         LATENCY.as_millis()
     );
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

@@ -30,10 +30,20 @@ pipeline! {
     }
 }
 
+/// An empty directory for one test, in the directory cargo sets aside for
+/// integration tests' files (`target/tmp`).
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("text_pipeline")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn counts_the_words_of_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("words.txt");
+    let path = scratch("counts_the_words_of_a_file").join("words.txt");
     std::fs::write(&path, "the quick  brown\nfox\tjumps\n").unwrap();
 
     let out = TextStats.run(TextStatsInputs { file_path: path }).unwrap();
@@ -44,8 +54,7 @@ fn counts_the_words_of_a_file() {
 
 #[test]
 fn an_empty_file_has_no_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("empty.txt");
+    let path = scratch("an_empty_file_has_no_words").join("empty.txt");
     std::fs::write(&path, "").unwrap();
 
     let out = TextStats.run(TextStatsInputs { file_path: path }).unwrap();
@@ -56,8 +65,7 @@ fn an_empty_file_has_no_words() {
 
 #[test]
 fn a_missing_file_fails_in_load_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("missing.txt");
+    let path = scratch("a_missing_file_fails_in_load_text").join("missing.txt");
     let expected = std::fs::read_to_string(&path).unwrap_err();
 
     let error = TextStats
