@@ -16,6 +16,9 @@ pub struct NodeSpec {
     pub name: String,
     pub params: Vec<ParamSpec>,
     pub outputs: Vec<String>,
+    /// Runs whatever `#[outputs]` requests (with what it needs): its output
+    /// is `()`, so it is there for its check or its side effect.
+    pub always: bool,
 }
 
 /// One parameter: the name it consumes and whether it takes the value.
@@ -188,7 +191,8 @@ pub fn analyze(nodes: &[NodeSpec], requested: Option<&[String]>) -> Result<Plan,
         Some(requested) => needed(
             nodes.len(),
             &edges,
-            requested.iter().map(|name| producers[name].0),
+            (requested.iter().map(|name| producers[name].0))
+                .chain((0..nodes.len()).filter(|&node| nodes[node].always)),
         ),
         None => vec![true; nodes.len()],
     };

@@ -193,6 +193,7 @@ impl Node {
                 .iter()
                 .map(|output| output.unraw().to_string())
                 .collect(),
+            always: self.sig.returns_unit(),
         }
     }
 }

@@ -63,6 +63,20 @@ impl NodeSig {
     pub fn fails(&self) -> bool {
         self.fallible || self.retry.is_some()
     }
+
+    /// Whether the node's output is `()` (no return type, `-> ()`, or
+    /// `-> Result<(), E>` for a fallible node): a check or a side effect.
+    pub fn returns_unit(&self) -> bool {
+        let value = if self.fallible {
+            result_ok_type(&self.ret)
+        } else {
+            Some(&self.ret)
+        };
+        !self.tuple_outputs
+            && value.is_some_and(
+                |ty| matches!(ungroup(ty), Type::Tuple(tuple) if tuple.elems.is_empty()),
+            )
+    }
 }
 
 impl NodeSig {

@@ -42,6 +42,15 @@ pub(super) fn node(name: &str, params: &[&str], outputs: &[&str]) -> NodeSpec {
             })
             .collect(),
         outputs: strings(outputs),
+        always: false,
+    }
+}
+
+/// A node that always runs (its output is `()`).
+fn always(name: &str, params: &[&str]) -> NodeSpec {
+    NodeSpec {
+        always: true,
+        ..node(name, params, &[name])
     }
 }
 
@@ -855,6 +864,7 @@ fn build(raw: &[RawNode], acyclic: bool) -> Vec<NodeSpec> {
                 name: format!("n{i}"),
                 params,
                 outputs: (0..raw_node.outputs).map(|k| format!("v{i}_{k}")).collect(),
+                always: false,
             }
         })
         .collect()
@@ -1263,4 +1273,30 @@ proptest! {
         check_inputs(&nodes, &plan);
         check_fates(&nodes, &plan);
     }
+}
+
+// ------------------------------------------------------------ always-run nodes
+
+#[test]
+fn a_node_with_a_unit_output_runs_whatever_is_requested() {
+    // `validate` checks `raw`; nothing requested needs it.
+    let nodes = [
+        node("parse", &["&raw"], &["parsed"]),
+        always("validate", &["&parsed"]),
+        node("report", &["&parsed"], &["report"]),
+        node("unused", &["&parsed"], &["unused"]),
+    ];
+    let plan = analyze(&nodes, Some(&["report".to_owned()])).unwrap();
+    assert_eq!(plan.order().collect::<Vec<_>>(), [0, 1, 2]);
+    // What it needs runs too, even when nothing requested needs that.
+    let nodes = [
+        node("parse", &["&raw"], &["parsed"]),
+        node("schema", &[], &["schema"]),
+        always("validate", &["&parsed", "&schema"]),
+    ];
+    let plan = analyze(&nodes, Some(&["parsed".to_owned()])).unwrap();
+    assert_eq!(plan.order().collect::<Vec<_>>(), [0, 1, 2]);
+    // Without `#[outputs]`, everything runs anyway.
+    let plan = analyze(&nodes, None).unwrap();
+    assert_eq!(plan.order().count(), 3);
 }
