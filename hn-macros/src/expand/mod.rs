@@ -16,6 +16,7 @@ mod parallel;
 mod sequential;
 mod slots;
 mod structs;
+mod warnings;
 
 use crate::ast::PipelineInput;
 use crate::attr::PipelineAttrs;
@@ -75,8 +76,10 @@ fn expand(model: &Model) -> TokenStream {
     let run_async = asynchronous::expand(model);
     let members = members::expand(model);
     let map_over = map_over::expand(model);
+    let warnings = warnings::pruned_fallible_nodes(model);
     let ident = &model.skeleton.ident;
     quote! {
+        #warnings
         #inline_fns
         #structs
         #error_enum
