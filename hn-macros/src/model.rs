@@ -240,6 +240,8 @@ pub struct Model {
     /// Whether this is a pipeline or the per-item part of a mapped nested
     /// pipeline inside one.
     pub role: Role,
+    /// Warnings to emit: where, and what they say.
+    pub warnings: Vec<(Span, String)>,
 }
 
 /// What a [`Model`] describes.
@@ -404,6 +406,7 @@ impl Model {
             &input.declared_inputs,
             &skeleton.krate,
         );
+        let warnings = valid::near_miss_inputs(cx, &nodes, &specs, &plan, &input.declared_inputs);
         if cx.has_errors() {
             return Err(Box::new(skeleton));
         }
@@ -414,6 +417,7 @@ impl Model {
             input_types,
             nested,
             role: Role::Pipeline,
+            warnings,
         })
     }
 

@@ -384,6 +384,7 @@ impl Join<'_> {
                 input_types,
                 nested: Vec::new(),
                 role: Role::Group,
+                warnings: Vec::new(),
             },
             inputs,
         })

@@ -264,3 +264,81 @@ pub fn quoted_list(names: &[String]) -> String {
         quoted.join(", ")
     }
 }
+
+/// Inputs that look like typos of a produced name (`wrods` next to a node
+/// producing `words`): a parameter nobody produces silently becomes a
+/// pipeline input. Where the pipeline declares its inputs (`inputs { .. }`),
+/// an undeclared one of these is an error; otherwise each consumer gets a
+/// warning. Returns the warnings.
+pub fn near_miss_inputs(
+    cx: &Ctxt,
+    nodes: &[Node],
+    specs: &[NodeSpec],
+    plan: &Plan,
+    declared: &[DeclaredInput],
+) -> Vec<(proc_macro2::Span, String)> {
+    let produced: Vec<String> = specs.iter().flat_map(|spec| spec.outputs.clone()).collect();
+    let mut warnings = Vec::new();
+    for input in &plan.inputs {
+        if declared
+            .iter()
+            .any(|declared| declared.ident.unraw() == input.name)
+        {
+            continue;
+        }
+        // An input named like one of the nodes is no typo either.
+        if specs.iter().any(|spec| spec.name == input.name) {
+            continue;
+        }
+        let Some(suggestion) = near_miss(&input.name, &produced) else {
+            continue;
+        };
+        // Not a typo where the consumer produces that name itself
+        // (`fn scaled(scale: ..)`) or also takes it (`fn f(counted, counter)`).
+        let suspects: Vec<proc_macro2::Span> = (input.consumers.iter())
+            .filter(|&&(node, _)| {
+                let spec = &specs[node];
+                !spec.outputs.contains(&suggestion)
+                    && !spec.params.iter().any(|param| param.name == suggestion)
+            })
+            .map(|&(node, param)| nodes[node].param_span(param))
+            .collect();
+        let spans = suspects.into_iter();
+        if declared.is_empty() {
+            let message = format!(
+                "no node produces `{}`, so it is an input of the pipeline; did you mean `{suggestion}`? \
+                 (declare the inputs with `inputs {{ .. }}` to make this an error)",
+                input.name
+            );
+            warnings.extend(spans.map(|span| (span, message.clone())));
+        } else {
+            let message = format!(
+                "no node produces `{}` and `inputs {{ .. }}` does not declare it; did you mean `{suggestion}`?",
+                input.name
+            );
+            for span in spans {
+                cx.error_at(span, &message);
+            }
+        }
+    }
+    warnings
+}
+
+/// The produced name that `name` is likely a typo of. Stricter than the
+/// "did you mean" of unknown names: `name` is a valid input as it is, so
+/// short names (`x` next to `a`) and plurals (`numbers` next to `number`)
+/// are never suspected.
+fn near_miss(name: &str, produced: &[String]) -> Option<String> {
+    const SHORTEST: usize = 4;
+    if name.chars().count() < SHORTEST || produced.iter().any(|output| output == name) {
+        return None;
+    }
+    let plural = |one: &str, other: &str| {
+        one.strip_prefix(other)
+            .or_else(|| other.strip_prefix(one))
+            .is_some_and(|rest| rest == "s" || rest == "es")
+    };
+    let candidates = (produced.iter())
+        .filter(|output| output.chars().count() >= SHORTEST && !plural(name, output));
+    crate::graph::closest(name, candidates)
+}

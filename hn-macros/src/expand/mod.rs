@@ -76,7 +76,7 @@ fn expand(model: &Model) -> TokenStream {
     let run_async = asynchronous::expand(model);
     let members = members::expand(model);
     let map_over = map_over::expand(model);
-    let warnings = warnings::pruned_fallible_nodes(model);
+    let warnings = warnings::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #warnings

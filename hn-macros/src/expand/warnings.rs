@@ -21,9 +21,16 @@ fn warning(span: Span, note: &str) -> TokenStream {
     }
 }
 
+/// Every warning of the pipeline.
+pub fn expand(model: &Model) -> TokenStream {
+    let recorded = (model.warnings.iter()).map(|(span, note)| warning(*span, note));
+    let pruned = pruned_fallible_nodes(model);
+    quote!(#(#recorded)* #pruned)
+}
+
 /// A warning at each node that can fail but does not run because nothing
 /// that `#[outputs(..)]` requests needs it: a check that never checks.
-pub fn pruned_fallible_nodes(model: &Model) -> TokenStream {
+fn pruned_fallible_nodes(model: &Model) -> TokenStream {
     let running: Vec<usize> = model.plan.order().collect();
     (model.nodes.iter().enumerate())
         .filter(|(index, node)| node.sig.fails() && !running.contains(index))
