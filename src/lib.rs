@@ -139,6 +139,62 @@ pub mod prelude {
     };
 }
 
+// Generated code names this crate `::hypernodes`; inside it, for the
+// example below, that is this crate itself.
+#[cfg(doc)]
+extern crate self as hypernodes;
+
+/// What `pipeline!` generates, on an example: the pipeline below, as the
+/// docs of your own crate would show it (this module exists only in the
+/// documentation).
+///
+/// ```ignore
+/// #[node(output = text)]
+/// pub fn load_text(file_path: &std::path::Path) -> std::io::Result<String> { .. }
+///
+/// pipeline! {
+///     /// Word statistics of one text file.
+///     pub struct TextStats {
+///         load_text,
+///         pub fn tokens(text: &str) -> Vec<String> { .. }
+///         #[node(output = count)]
+///         pub fn count_words(tokens: &[String]) -> usize { .. }
+///     }
+/// }
+/// ```
+///
+/// It generates the unit struct [`TextStats`](example_generated::TextStats)
+/// with its runners (`run`, `run_parallel`, `run_async`, the maps), the
+/// structs [`TextStatsInputs`](example_generated::TextStatsInputs) and
+/// [`TextStatsOutputs`](example_generated::TextStatsOutputs), the error enum
+/// [`TextStatsError`](example_generated::TextStatsError), and the
+/// [`Pipeline`] impl; the node functions stay ordinary functions.
+#[cfg(all(doc, feature = "rayon", feature = "tokio"))]
+pub mod example_generated {
+    extern crate std;
+    use crate::{node, pipeline};
+
+    /// Reads a text file.
+    #[node(output = text)]
+    pub fn load_text(file_path: &std::path::Path) -> std::io::Result<std::string::String> {
+        std::fs::read_to_string(file_path)
+    }
+
+    pipeline! {
+        /// Word statistics of one text file.
+        pub struct TextStats {
+            load_text,
+            /// Splits the text into words.
+            pub fn tokens(text: &str) -> std::vec::Vec<std::string::String> {
+                text.split_whitespace().map(std::borrow::ToOwned::to_owned).collect()
+            }
+            /// Counts the words.
+            #[node(output = count)]
+            pub fn count_words(tokens: &[std::string::String]) -> usize { tokens.len() }
+        }
+    }
+}
+
 /// Items used by generated code. Not public API.
 #[doc(hidden)]
 pub mod __private {
