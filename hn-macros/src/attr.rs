@@ -188,8 +188,39 @@ pub struct PipelineAttrs {
     pub outputs: Option<Vec<Ident>>,
     /// `#[pipeline(crate = path)]`.
     pub krate: Option<Path>,
+    /// `#[pipeline(derive(Clone, ..))]`: derived for `<Name>Inputs` and
+    /// `<Name>Outputs`.
+    pub derives: Vec<Path>,
     /// Everything else (docs, `#[allow]`, `#[cfg]`): kept on the struct.
     pub rest: Vec<Attribute>,
+}
+
+/// One option of `#[pipeline(..)]`.
+enum PipelineOption {
+    /// `crate = path`.
+    Crate(Path),
+    /// `derive(Clone, Debug, ..)`.
+    Derive(Vec<Path>),
+}
+
+impl PipelineOption {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if name == CRATE {
+            input.parse::<Token![=]>()?;
+            return Ok(PipelineOption::Crate(input.call(Path::parse_mod_style)?));
+        }
+        if name == "derive" {
+            let content;
+            syn::parenthesized!(content in input);
+            let paths = Punctuated::<Path, Token![,]>::parse_terminated(&content)?;
+            return Ok(PipelineOption::Derive(paths.into_iter().collect()));
+        }
+        Err(syn::Error::new(
+            name.span(),
+            "unknown pipeline option; expected `crate = path` or `derive(..)`",
+        ))
+    }
 }
 
 impl PipelineAttrs {
@@ -211,20 +242,24 @@ impl PipelineAttrs {
                 }
             } else if attr.path().is_ident(PIPELINE_ATTR) {
                 let parsed = attr.parse_args_with(|input: ParseStream| {
-                    let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-                    if name != CRATE {
-                        return Err(syn::Error::new(
-                            name.span(),
-                            "unknown pipeline option; expected `crate = path`",
-                        ));
+                    let mut options = Vec::new();
+                    while !input.is_empty() {
+                        options.push(PipelineOption::parse(input)?);
+                        if !input.is_empty() {
+                            input.parse::<Token![,]>()?;
+                        }
                     }
-                    input.parse::<Token![=]>()?;
-                    let path = input.call(Path::parse_mod_style)?;
-                    input.parse::<Option<Token![,]>>()?;
-                    Ok(path)
+                    Ok(options)
                 });
                 match parsed {
-                    Ok(path) => result.krate = Some(path),
+                    Ok(options) => {
+                        for option in options {
+                            match option {
+                                PipelineOption::Crate(path) => result.krate = Some(path),
+                                PipelineOption::Derive(paths) => result.derives.extend(paths),
+                            }
+                        }
+                    }
                     Err(error) => cx.syn_error(error),
                 }
             } else {

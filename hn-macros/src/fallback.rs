@@ -12,6 +12,7 @@ use quote::quote;
 pub fn expand(skeleton: &Skeleton) -> TokenStream {
     let Skeleton {
         attrs,
+        derives,
         vis,
         ident,
         krate,
@@ -28,7 +29,9 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
         #(#attrs)*
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #ident;
+        #[derive(#(#derives),*)]
         #vis struct #inputs {}
+        #[derive(#(#derives),*)]
         #vis struct #outputs {}
         #vis enum #error {}
         impl #ident {

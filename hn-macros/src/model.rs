@@ -222,6 +222,8 @@ pub fn upper_camel(name: &str) -> String {
 /// name and attributes, and the inline functions (with `#[node]` taken off).
 pub struct Skeleton {
     pub attrs: Vec<syn::Attribute>,
+    /// `#[pipeline(derive(..))]`, for `<Name>Inputs` and `<Name>Outputs`.
+    pub derives: Vec<syn::Path>,
     pub vis: Visibility,
     pub ident: Ident,
     pub krate: TokenStream,
@@ -266,6 +268,7 @@ impl Model {
         let attrs = PipelineAttrs::from_syn(cx, input.attrs);
         let mut skeleton = Skeleton {
             attrs: attrs.rest,
+            derives: attrs.derives,
             vis: input.vis,
             krate: crate::krate(attrs.krate.as_ref()),
             ident: input.ident,

@@ -368,6 +368,7 @@ impl Join<'_> {
         }
         let skeleton = Skeleton {
             attrs: Vec::new(),
+            derives: Vec::new(),
             vis: Visibility::Inherited,
             ident: self.description.ident.clone(),
             krate: self.krate.clone(),

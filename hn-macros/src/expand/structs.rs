@@ -120,10 +120,18 @@ pub fn returned_outputs<'a>(
     })
 }
 
-/// A struct with public fields and a `Debug` that shows what it can: field
-/// types need not implement `Debug`.
+/// A struct with public fields, the derives `#[pipeline(derive(..))]`
+/// asks for, and a `Debug` that shows what it can (field types need not
+/// implement `Debug`) unless `Debug` is derived.
 fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
     let vis = &model.skeleton.vis;
+    let derives = &model.skeleton.derives;
+    let derive = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
+    let derives_debug = derives.iter().any(|path| {
+        path.segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Debug")
+    });
     let private = {
         let krate = model.krate();
         quote!(#krate::__private)
@@ -136,18 +144,24 @@ fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) ->
         quote_spanned!(Span::call_site()=> .field(#label, &(&&#private::Probe(&self.#ident)).hn_debug()))
     });
     let label = name.to_string();
+    let debug = (!derives_debug).then(|| {
+        quote! {
+            impl ::core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #[allow(unused_imports, reason = "only the trait that fits each field is used")]
+                    use #private::{DebugOpaque as _, DebugViaDebug as _};
+                    f.debug_struct(#label) #(#debug_fields)* .finish()
+                }
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
+        #derive
         #vis struct #name {
             #(#definitions)*
         }
 
-        impl ::core::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports, reason = "only the trait that fits each field is used")]
-                use #private::{DebugOpaque as _, DebugViaDebug as _};
-                f.debug_struct(#label) #(#debug_fields)* .finish()
-            }
-        }
+        #debug
     }
 }
