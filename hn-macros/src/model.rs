@@ -224,6 +224,9 @@ pub struct Skeleton {
     pub attrs: Vec<syn::Attribute>,
     /// `#[pipeline(derive(..))]`, for `<Name>Inputs` and `<Name>Outputs`.
     pub derives: Vec<syn::Path>,
+    /// What the fallback can still generate when the pipeline has errors,
+    /// once its nodes are known.
+    pub shape: Option<Box<crate::fallback::Shape>>,
     pub vis: Visibility,
     pub ident: Ident,
     pub krate: TokenStream,
@@ -269,6 +272,7 @@ impl Model {
         let mut skeleton = Skeleton {
             attrs: attrs.rest,
             derives: attrs.derives,
+            shape: None,
             vis: input.vis,
             krate: crate::krate(attrs.krate.as_ref()),
             ident: input.ident,
@@ -376,11 +380,23 @@ impl Model {
                 }
             }
         }
+        // A failure from here on still gives the fallback the fields of the
+        // nodes that are known.
+        let fail = |mut skeleton: Skeleton, nodes: &[Node]| {
+            let shape = crate::fallback::shape(
+                &skeleton,
+                nodes,
+                attrs.outputs.as_deref(),
+                &input.declared_inputs,
+            );
+            skeleton.shape = Some(Box::new(shape));
+            Err(Box::new(skeleton))
+        };
         // A node with a broken signature has reported itself; analyzing the
         // graph without it would only add errors that are not real. Mistakes
         // in the pipeline's own attributes do not stop the analysis.
         if !complete || cx.error_count() > errors_before_nodes {
-            return Err(Box::new(skeleton));
+            return fail(skeleton, &nodes);
         }
         let requested: Option<Vec<String>> = match &attrs.outputs {
             Some(names) => Some(names.iter().map(|name| name.unraw().to_string()).collect()),
@@ -390,13 +406,13 @@ impl Model {
         };
         let mut plan = match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
             Some(plan) => plan,
-            None => return Err(Box::new(skeleton)),
+            None => return fail(skeleton, &nodes),
         };
         // Mapped nested pipelines compute only the outputs the graph uses.
         if nested::restrict_groups(cx, &mut nodes, &plan) {
             match analyze(cx, &nodes, requested.as_deref(), attrs.outputs.as_deref()) {
                 Some(restricted) => plan = restricted,
-                None => return Err(Box::new(skeleton)),
+                None => return fail(skeleton, &nodes),
             }
         }
         valid::check_variants(cx, &nodes, &plan);
@@ -411,7 +427,7 @@ impl Model {
         );
         let warnings = valid::near_miss_inputs(cx, &nodes, &specs, &plan, &input.declared_inputs);
         if cx.has_errors() {
-            return Err(Box::new(skeleton));
+            return fail(skeleton, &nodes);
         }
         Ok(Model {
             skeleton,
