@@ -42,7 +42,7 @@ where
     F: Fn(I) -> Result<O, E> + Sync,
 {
     #[cfg(feature = "rayon")]
-    return strategies::try_map_with(engine, items, run);
+    return strategies::try_map_with_by::<strategies::Chosen<E>, I, O, E, F>(engine, items, run);
     #[cfg(not(feature = "rayon"))]
     return {
         let _ = engine;

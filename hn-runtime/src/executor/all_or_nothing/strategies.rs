@@ -189,26 +189,10 @@ fn no_failure<O, E>(result: Result<O, MapError<E>>) -> O {
 
 /// How this build stops: by unwinding, unless panics abort.
 #[cfg(panic = "unwind")]
-type Chosen<E> = Unwinding<E>;
+pub(crate) type Chosen<E> = Unwinding<E>;
 /// How this build stops: by unwinding, unless panics abort.
 #[cfg(not(panic = "unwind"))]
-type Chosen<E> = Collecting<E>;
-
-/// `try_map_with`: all or nothing, as the engine's map mode says, with the
-/// strategy this build uses.
-pub(crate) fn try_map_with<I, O, E, F>(
-    engine: &Engine,
-    items: impl IntoIterator<Item = I>,
-    run: F,
-) -> Result<Vec<O>, MapError<E>>
-where
-    I: Send,
-    O: Send,
-    E: Send,
-    F: Fn(I) -> Result<O, E> + Sync,
-{
-    try_map_with_by::<Chosen<E>, I, O, E, F>(engine, items, run)
-}
+pub(crate) type Chosen<E> = Collecting<E>;
 
 /// `try_map_with` with a given [`Strategy`].
 pub(crate) fn try_map_with_by<S, I, O, E, F>(
