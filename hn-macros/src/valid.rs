@@ -295,15 +295,13 @@ pub fn near_miss_inputs(
         };
         // Not a typo where the consumer produces that name itself
         // (`fn scaled(scale: ..)`) or also takes it (`fn f(counted, counter)`).
-        let suspects: Vec<proc_macro2::Span> = (input.consumers.iter())
+        let spans = (input.consumers.iter())
             .filter(|&&(node, _)| {
                 let spec = &specs[node];
                 !spec.outputs.contains(&suggestion)
                     && !spec.params.iter().any(|param| param.name == suggestion)
             })
-            .map(|&(node, param)| nodes[node].param_span(param))
-            .collect();
-        let spans = suspects.into_iter();
+            .map(|&(node, param)| nodes[node].param_span(param));
         if declared.is_empty() {
             let message = format!(
                 "no node produces `{}`, so it is an input of the pipeline; did you mean `{suggestion}`? \
@@ -341,4 +339,25 @@ fn near_miss(name: &str, produced: &[String]) -> Option<String> {
     let candidates = (produced.iter())
         .filter(|output| output.chars().count() >= SHORTEST && !plural(name, output));
     crate::graph::closest(name, candidates)
+}
+
+#[cfg(test)]
+mod test {
+    use super::near_miss;
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn near_misses_are_typos_of_produced_names() {
+        let produced = names(&["words", "count", "number", "a"]);
+        assert_eq!(near_miss("wrods", &produced).as_deref(), Some("words"));
+        assert_eq!(near_miss("cuont", &produced).as_deref(), Some("count"));
+        assert_eq!(near_miss("word", &produced), None, "a plural");
+        assert_eq!(near_miss("numbers", &produced), None, "a plural");
+        assert_eq!(near_miss("x", &produced), None, "too short");
+        assert_eq!(near_miss("text", &produced), None, "nothing close");
+        assert_eq!(near_miss("words", &produced), None, "produced itself");
+    }
 }
