@@ -4,9 +4,9 @@
 //! "Nested map").
 //!
 //! - `nested_parallel`: `Outer.run_parallel(..)` (the items on rayon)
-//!   against `Inner.map(..)` and a hand-written `par_iter`.
+//!   against `Arith.map(..)` and a hand-written `par_iter`.
 //! - `nested_sequential`: `Outer.run(..)` (the items one after another)
-//!   against `Inner.map_with(&Engine::sequential(), ..)` and a hand-written
+//!   against `Arith.map_with(&Engine::sequential(), ..)` and a hand-written
 //!   `iter`.
 //!
 //! Every variant gets its input built outside the timed part and consumes
@@ -17,36 +17,23 @@ use hypernodes::__private::rayon;
 use hypernodes::prelude::*;
 use rayon::prelude::*;
 use std::time::Duration;
+use trivial::{a, b, Arith, ArithError, ArithInputs, ArithOutputs};
+
+#[allow(
+    dead_code,
+    reason = "this bench uses the pipeline, not the hand-written map loops"
+)]
+mod trivial;
 
 /// The number of items.
 const ITEMS: u64 = 10_000;
 
-/// First node: triples.
-#[node]
-pub fn a(x: u64) -> u64 {
-    x * 3
-}
-
-/// Second node: adds one.
-#[node]
-pub fn b(a: u64) -> u64 {
-    a + 1
-}
-
 pipeline! {
-    /// `a` then `b` on one number, returning `b` only.
-    #[outputs(b)]
-    pub struct Inner {
-        a,
-        b,
-    }
-}
-
-pipeline! {
-    /// `Inner` over every element of `xs`, gathering `b` into `bs`.
+    /// `Arith` (`a` then `b` on one number) over every element of `xs`,
+    /// gathering `b` into `bs`.
     pub struct Outer {
         #[nested(map_over = x, inputs(xs = x), outputs(b = bs))]
-        Inner,
+        trivial::Arith,
     }
 }
 
@@ -57,10 +44,10 @@ fn outer_inputs() -> OuterInputs {
     }
 }
 
-/// The input of `Inner.map`: one `InnerInputs` per item (not `Clone`, so
+/// The input of `Arith.map`: one `ArithInputs` per item (not `Clone`, so
 /// built anew for every call).
-fn inner_items() -> Vec<InnerInputs> {
-    (0..ITEMS).map(|x| InnerInputs { x }).collect()
+fn inner_items() -> Vec<ArithInputs> {
+    trivial::items(ITEMS)
 }
 
 /// The input of the hand-written loops.
@@ -68,8 +55,8 @@ fn numbers() -> Vec<u64> {
     (0..ITEMS).collect()
 }
 
-/// `Inner.map`'s results as the `Vec<u64>` `Outer` returns.
-fn unwrap_all(results: Vec<Result<InnerOutputs, MapError<InnerError>>>) -> Vec<u64> {
+/// `Arith.map`'s results as the `Vec<u64>` `Outer` returns.
+fn unwrap_all(results: Vec<Result<ArithOutputs, MapError<ArithError>>>) -> Vec<u64> {
     (results.into_iter())
         .map(|result| result.expect("infallible").b)
         .collect()
@@ -82,10 +69,10 @@ fn check() {
     let outer = Outer.run(outer_inputs()).expect("infallible");
     assert_eq!(outer_parallel.bs, expected);
     assert_eq!(outer.bs, expected);
-    assert_eq!(unwrap_all(Inner.map(inner_items())), expected);
+    assert_eq!(unwrap_all(Arith.map(inner_items())), expected);
     let sequential = Engine::sequential();
     assert_eq!(
-        unwrap_all(Inner.map_with(&sequential, inner_items())),
+        unwrap_all(Arith.map_with(&sequential, inner_items())),
         expected
     );
 }
@@ -114,7 +101,7 @@ fn nested_parallel(c: &mut Criterion) {
     group.bench_function("inner_map", |bencher| {
         bencher.iter_batched(
             inner_items,
-            |items| Inner.map(items),
+            |items| Arith.map(items),
             BatchSize::PerIteration,
         );
     });
@@ -122,7 +109,7 @@ fn nested_parallel(c: &mut Criterion) {
     group.bench_function("inner_map_unwrapped", |bencher| {
         bencher.iter_batched(
             inner_items,
-            |items| unwrap_all(Inner.map(items)),
+            |items| unwrap_all(Arith.map(items)),
             BatchSize::PerIteration,
         );
     });
@@ -149,14 +136,14 @@ fn nested_sequential(c: &mut Criterion) {
     group.bench_function("inner_map_with_sequential", |bencher| {
         bencher.iter_batched(
             inner_items,
-            |items| Inner.map_with(&sequential, items),
+            |items| Arith.map_with(&sequential, items),
             BatchSize::PerIteration,
         );
     });
     group.bench_function("inner_map_with_sequential_unwrapped", |bencher| {
         bencher.iter_batched(
             inner_items,
-            |items| unwrap_all(Inner.map_with(&sequential, items)),
+            |items| unwrap_all(Arith.map_with(&sequential, items)),
             BatchSize::PerIteration,
         );
     });
