@@ -131,6 +131,13 @@ pub mod stream {
     pub use hn_runtime::__private::futures::stream::{iter, Stream, StreamExt};
 }
 
+/// serde, re-exported for `#[pipeline(serde)]`: the generated structs
+/// derive its traits through this path, so the crate that declares the
+/// pipeline needs no serde dependency of its own.
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub use serde;
+
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.
 pub mod prelude {

@@ -191,6 +191,9 @@ pub struct PipelineAttrs {
     /// `#[pipeline(derive(Clone, ..))]`: derived for `<Name>Inputs` and
     /// `<Name>Outputs`.
     pub derives: Vec<Path>,
+    /// `#[pipeline(serde)]`: serde's traits for `<Name>Inputs` and
+    /// `<Name>Outputs`, through the facade's re-export.
+    pub serde: bool,
     /// Everything else (docs, `#[allow]`, `#[cfg]`): kept on the struct.
     pub rest: Vec<Attribute>,
 }
@@ -201,6 +204,8 @@ enum PipelineOption {
     Crate(Path),
     /// `derive(Clone, Debug, ..)`.
     Derive(Vec<Path>),
+    /// `serde`.
+    Serde,
 }
 
 impl PipelineOption {
@@ -216,9 +221,21 @@ impl PipelineOption {
             let paths = Punctuated::<Path, Token![,]>::parse_terminated(&content)?;
             return Ok(PipelineOption::Derive(paths.into_iter().collect()));
         }
+        if name == "serde" {
+            // The macro is built with the facade's features: without
+            // `serde`, the facade has no serde to derive through.
+            if !cfg!(feature = "serde") {
+                return Err(syn::Error::new(
+                    name.span(),
+                    "`#[pipeline(serde)]` needs the `serde` feature of hypernodes: \
+                     `hypernodes = { version = \"0.1\", features = [\"serde\"] }` in Cargo.toml",
+                ));
+            }
+            return Ok(PipelineOption::Serde);
+        }
         Err(syn::Error::new(
             name.span(),
-            "unknown pipeline option; expected `crate = path` or `derive(..)`",
+            "unknown pipeline option; expected `crate = path`, `derive(..)` or `serde`",
         ))
     }
 }
@@ -257,6 +274,7 @@ impl PipelineAttrs {
                             match option {
                                 PipelineOption::Crate(path) => result.krate = Some(path),
                                 PipelineOption::Derive(paths) => result.derives.extend(paths),
+                                PipelineOption::Serde => result.serde = true,
                             }
                         }
                     }

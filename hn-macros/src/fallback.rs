@@ -97,14 +97,15 @@ pub fn shape(
 }
 
 pub fn expand(skeleton: &Skeleton) -> TokenStream {
+    let derives = skeleton.struct_derives();
     let Skeleton {
         attrs,
-        derives,
         vis,
         ident,
         krate,
         inline_fns,
         shape,
+        ..
     } = skeleton;
     // Nodes not known yet: no fields.
     let empty = Shape::default();
@@ -137,9 +138,9 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
         #(#attrs)*
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #ident;
-        #[derive(#(#derives),*)]
+        #derives
         #vis struct #inputs { #(#input_fields)* }
-        #[derive(#(#derives),*)]
+        #derives
         #vis struct #outputs { #(#output_fields)* }
         #[derive(::core::fmt::Debug)]
         #vis enum #error {}

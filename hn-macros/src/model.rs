@@ -14,7 +14,7 @@ use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::sig::NodeSig;
 use crate::valid;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{Ident, ItemFn, Path, Visibility};
 
@@ -148,11 +148,21 @@ impl Node {
 
     /// The type of output `index`.
     pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
+        self.output_type_at(krate, index, Span::call_site())
+    }
+
+    /// [`Self::output_type`], located at `location` for the errors about
+    /// the type as a whole (a derive it lacks).
+    pub fn output_type_at(&self, krate: &TokenStream, index: usize, location: Span) -> TokenStream {
         match &self.kind {
             NodeKind::Mapped(group) => group.output_type(krate, index),
             _ => {
                 let marker = self.marker(krate);
-                quote!(<#marker as #krate::__private::NodeOutput<#index>>::Type)
+                // Mixed-site: resolves as the call site does, and is still
+                // the macro's code for lints (a private node's marker in a
+                // public field is the macro's business, not a warning).
+                let span = Span::mixed_site().located_at(location);
+                quote_spanned!(span=> <#marker as #krate::__private::NodeOutput<#index>>::Type)
             }
         }
     }
@@ -224,6 +234,8 @@ pub struct Skeleton {
     pub attrs: Vec<syn::Attribute>,
     /// `#[pipeline(derive(..))]`, for `<Name>Inputs` and `<Name>Outputs`.
     pub derives: Vec<syn::Path>,
+    /// `#[pipeline(serde)]`.
+    pub serde: bool,
     /// What the fallback can still generate when the pipeline has errors,
     /// once its nodes are known.
     pub shape: Option<Box<crate::fallback::Shape>>,
@@ -272,6 +284,7 @@ impl Model {
         let mut skeleton = Skeleton {
             attrs: attrs.rest,
             derives: attrs.derives,
+            serde: attrs.serde,
             shape: None,
             vis: input.vis,
             krate: crate::krate(attrs.krate.as_ref()),
@@ -563,6 +576,28 @@ impl Skeleton {
     }
     pub fn error_ident(&self) -> Ident {
         format_ident!("{}Error", self.ident)
+    }
+
+    /// The derive attributes of `<Name>Inputs` and `<Name>Outputs`: the
+    /// user's `derive(..)`, and serde's traits named through the facade so
+    /// that the user's crate needs no serde of its own.
+    pub fn struct_derives(&self) -> TokenStream {
+        let derives = &self.derives;
+        let mut tokens = if derives.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(#[derive(#(#derives),*)])
+        };
+        if self.serde {
+            let krate = &self.krate;
+            let serde = quote!(#krate::serde);
+            let path = serde.to_string();
+            tokens.extend(quote! {
+                #[derive(#serde::Serialize, #serde::Deserialize)]
+                #[serde(crate = #path)]
+            });
+        }
+        tokens
     }
 }
 

@@ -369,6 +369,7 @@ impl Join<'_> {
         let skeleton = Skeleton {
             attrs: Vec::new(),
             derives: Vec::new(),
+            serde: false,
             shape: None,
             vis: Visibility::Inherited,
             ident: self.description.ident.clone(),

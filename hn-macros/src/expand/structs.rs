@@ -4,6 +4,7 @@ use crate::graph::Source;
 use crate::model::{ident, Model};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::Ident;
 
 pub fn expand(model: &Model) -> TokenStream {
@@ -26,6 +27,9 @@ struct Field {
     ident: Ident,
     ty: TokenStream,
     doc: String,
+    /// The type in the node's signature: derives that find a field type
+    /// lacking their trait report it here, through the field's first token.
+    location: Span,
 }
 
 fn inputs_struct(model: &Model) -> TokenStream {
@@ -45,6 +49,7 @@ fn inputs_struct(model: &Model) -> TokenStream {
                 ),
                 ty: model.type_of(Source::Input(index)),
                 doc: format!("Consumed by {}.", consumers.join(", ")),
+                location: model.nodes[node].sig.params[param].recorded.span(),
             }
         })
         .collect();
@@ -58,16 +63,18 @@ fn inputs_struct(model: &Model) -> TokenStream {
 fn outputs_struct(model: &Model) -> TokenStream {
     let fields: Vec<Field> = (model.plan.returned.iter())
         .map(|(name, source)| {
-            let Source::Node { node, .. } = *source else {
+            let Source::Node { node, output } = *source else {
                 unreachable!("only node outputs are returned")
             };
+            let location = model.nodes[node].sig.ret.span();
             Field {
                 ident: ident(
                     name,
                     Span::call_site().located_at(model.name_of(*source).span()),
                 ),
-                ty: model.type_of(*source),
+                ty: model.nodes[node].output_type_at(model.krate(), output, location),
                 doc: format!("Produced by `{}`.", model.nodes[node].name()),
+                location,
             }
         })
         .collect();
@@ -125,9 +132,8 @@ pub fn returned_outputs<'a>(
 /// implement `Debug`) unless `Debug` is derived.
 fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
     let vis = &model.skeleton.vis;
-    let derives = &model.skeleton.derives;
-    let derive = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
-    let derives_debug = derives.iter().any(|path| {
+    let derive = model.skeleton.struct_derives();
+    let derives_debug = model.skeleton.derives.iter().any(|path| {
         path.segments
             .last()
             .is_some_and(|segment| segment.ident == "Debug")
@@ -136,9 +142,24 @@ fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) ->
         let krate = model.krate();
         quote!(#krate::__private)
     };
-    let definitions = fields
-        .iter()
-        .map(|Field { ident, ty, doc }| quote!(#[doc = #doc] pub #ident: #ty,));
+    let definitions = fields.iter().map(
+        |Field {
+             ident,
+             ty,
+             doc,
+             location,
+         }| {
+            let bound = model
+                .skeleton
+                .serde
+                .then(|| serde_bound(model, ty, *location));
+            // Without `Span::join` on stable, a field's span is its first
+            // token's: the doc attribute's `#`. Mixed-site, so that lints
+            // still see the macro's code.
+            let span = Span::mixed_site().located_at(*location);
+            quote_spanned!(span=> #[doc = #doc] #bound pub #ident: #ty,)
+        },
+    );
     let debug_fields = fields.iter().map(|Field { ident, .. }| {
         let label = ident.to_string().trim_start_matches("r#").to_owned();
         quote_spanned!(Span::call_site()=> .field(#label, &(&&#private::Probe(&self.#ident)).hn_debug()))
@@ -164,4 +185,23 @@ fn generated_struct(model: &Model, name: &Ident, doc: &str, fields: &[Field]) ->
 
         #debug
     }
+}
+
+/// `#[serde(bound(..))]` for a field of a `#[pipeline(serde)]` struct: its
+/// type must be `Serialize` and `DeserializeOwned`. Without it, a field type
+/// lacking them fails inside serde's generated code, at the macro call, once
+/// per use; as an impl bound on a concrete type it is one error per trait,
+/// at the type in the node's signature (serde gives the bound the string's
+/// location).
+fn serde_bound(model: &Model, ty: &TokenStream, location: Span) -> TokenStream {
+    let krate = model.krate();
+    let serde = quote!(#krate::serde).to_string();
+    let bound = |traits: &str| {
+        syn::LitStr::new(
+            &format!("{ty}: {serde}::{traits}"),
+            Span::mixed_site().located_at(location),
+        )
+    };
+    let (serialize, deserialize) = (bound("Serialize"), bound("de::DeserializeOwned"));
+    quote!(#[serde(bound(serialize = #serialize, deserialize = #deserialize))])
 }
