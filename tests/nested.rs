@@ -368,3 +368,52 @@ mod internal_names {
         assert_eq!((out.out_a, out.out_b), (20, 300));
     }
 }
+
+/// A `pub` pipeline with a private node: nestable where the node is in
+/// reach, its own module and the modules inside it, flattened or mapped.
+mod private_node {
+    use hypernodes::prelude::*;
+
+    pipeline! {
+        pub struct PerFile {
+            fn clean(text: &str) -> String { text.trim().to_lowercase() }
+            pub fn words(clean: &str) -> usize { clean.split_whitespace().count() }
+        }
+    }
+
+    pipeline! {
+        pub struct Here {
+            #[nested]
+            PerFile,
+            fn report(words: usize, clean: &str) -> String { format!("{clean}: {words}") }
+        }
+    }
+
+    pub mod inside {
+        use hypernodes::prelude::*;
+
+        pipeline! {
+            pub struct Corpus {
+                #[nested(map_over = text, inputs(texts = text), outputs(words = counts))]
+                super::PerFile,
+                fn total(counts: &[usize]) -> usize { counts.iter().sum() }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pipeline_with_a_private_node_nests_where_the_node_is_in_reach() {
+    let here = private_node::Here
+        .run(private_node::HereInputs {
+            text: " A b ".into(),
+        })
+        .unwrap();
+    assert_eq!(here.report, "a b: 2");
+    let inputs = || private_node::inside::CorpusInputs {
+        texts: vec!["a b".into(), " C ".into()],
+    };
+    let corpus = private_node::inside::Corpus;
+    assert_eq!(corpus.run(inputs()).unwrap().total, 3);
+    assert_eq!(corpus.run_parallel(inputs()).unwrap().total, 3);
+}

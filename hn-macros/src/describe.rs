@@ -201,7 +201,7 @@ impl ToTokens for NodeDescription {
 /// struct TextStats;
 /// inputs(file_path);                         its inputs
 /// outputs(text, count);                      the outputs it exposes
-/// through(__hn_private_nodes_of_TextStats);         optional: the members are reached through this sibling
+/// through(__hn_private_nodes_of_TextStats) private("tokens");  optional: the members are reached through this sibling, because of these nodes
 /// member path("load_text") params(file_path) outputs(text) vis(pub) #[node] fn load_text(..) -> ..;
 /// member group path("stats") ..                 a mapped nested pipeline, as one node
 /// ```
@@ -219,6 +219,9 @@ pub struct PipelineDescription {
     /// of the pipeline, when its nodes are less visible than the pipeline
     /// (so only the pipeline's own module can nest it).
     pub through: Option<Ident>,
+    /// With `through`: the paths (`a / b`) of the nodes less visible than
+    /// the pipeline, for the error where it is nested out of their reach.
+    pub private: Vec<LitStr>,
     pub members: Vec<MemberDescription>,
 }
 
@@ -244,12 +247,15 @@ impl Parse for PipelineDescription {
         input.parse::<Token![;]>()?;
         let outputs = idents_after(input, "outputs")?;
         input.parse::<Token![;]>()?;
-        let through = if input.peek(Ident) && input.fork().parse::<Ident>()? == "through" {
+        let (through, private) = if input.peek(Ident) && input.fork().parse::<Ident>()? == "through"
+        {
             let proxy = parenthesized_after(input, "through")?.parse()?;
+            let private = parenthesized_after(input, "private")?;
+            let private = Punctuated::<LitStr, Token![,]>::parse_terminated(&private)?;
             input.parse::<Token![;]>()?;
-            Some(proxy)
+            (Some(proxy), private.into_iter().collect())
         } else {
-            None
+            (None, Vec::new())
         };
         let mut members = Vec::new();
         while !input.is_empty() {
@@ -276,6 +282,7 @@ impl Parse for PipelineDescription {
             inputs,
             outputs,
             through,
+            private,
             members,
         })
     }
@@ -288,9 +295,11 @@ impl ToTokens for PipelineDescription {
             inputs,
             outputs,
             through,
+            private,
             members,
         } = self;
-        let through = through.as_ref().map(|proxy| quote!(through(#proxy);));
+        let through =
+            (through.as_ref()).map(|proxy| quote!(through(#proxy) private(#(#private),*);));
         let members = members.iter().map(|member| {
             let MemberDescription {
                 group,

@@ -339,6 +339,7 @@ impl Model {
                                 index: nested.len(),
                                 krate: &skeleton.krate,
                                 declared: &input.declared_inputs,
+                                outer: &skeleton.ident,
                             };
                             match join.join(cx) {
                                 Some((entry, _))

@@ -33,7 +33,7 @@ use crate::model::{self, ident, Model, Node, NodeKind, Role, Skeleton};
 use crate::sig::{NodeSig, Param};
 use crate::valid::{self, quoted_list};
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{Ident, Path, Visibility};
 
@@ -47,6 +47,22 @@ pub struct NestedEntry {
     pub name: String,
     /// The nested pipeline, as the entry names it.
     pub pipeline: Path,
+    /// When its nodes are less visible than it: how they are reached.
+    pub through: Option<Through>,
+}
+
+/// How the outer pipeline reaches the members of a nested pipeline whose
+/// nodes are less visible than it: through a private sibling of it, named
+/// once by an alias so that, out of reach, rustc's "private" error comes
+/// once, after the outer pipeline's own error naming the nodes.
+pub struct Through {
+    /// `type <alias> = <the sibling>;`, in the outer pipeline's module.
+    pub alias: Ident,
+    pub carrier: Path,
+    /// The nodes less visible than the nested pipeline, by path.
+    pub private: Vec<String>,
+    /// The entry.
+    pub span: Span,
 }
 
 /// A nested pipeline mapped over some inputs, as one node of the outer graph.
@@ -211,6 +227,8 @@ pub struct Join<'a> {
     pub krate: &'a TokenStream,
     /// The outer pipeline's `inputs { .. }` declarations.
     pub declared: &'a [DeclaredInput],
+    /// The outer pipeline's name.
+    pub outer: &'a Ident,
 }
 
 impl Join<'_> {
@@ -240,21 +258,35 @@ impl Join<'_> {
         }
         // Members carried by a private sibling of the pipeline are reached
         // through it, and are private to its module.
-        let carrier = description.through.as_ref().map(|carrier| {
+        let through = description.through.as_ref().map(|carrier| {
             let mut path = self.path.clone();
             if let Some(last) = path.segments.last_mut() {
                 // At the entry: "`__hn_private_nodes_of_P` is private" is
                 // reported where the pipeline is nested.
                 *last = syn::PathSegment::from(Ident::new(&carrier.to_string(), self.span));
             }
-            path
+            Through {
+                alias: format_ident!(
+                    "__hn_nested_{}_{}",
+                    self.index,
+                    self.outer,
+                    span = self.span
+                ),
+                carrier: path,
+                private: description.private.iter().map(syn::LitStr::value).collect(),
+                span: self.span,
+            }
         });
+        let carrier = through
+            .as_ref()
+            .map(|through| Path::from(through.alias.clone()));
         let members = (description.members.iter().enumerate())
             .map(|(index, member)| self.member(cx, member, index, &name, carrier.as_ref()))
             .collect::<Option<Vec<Node>>>()?;
         let entry = NestedEntry {
             name: name.clone(),
             pipeline: self.path.clone(),
+            through,
         };
         if self.attr.map_over.is_empty() {
             let nodes = members

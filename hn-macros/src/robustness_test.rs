@@ -48,6 +48,7 @@ const WORDS: &[&str] = &[
     "path",
     "params",
     "through",
+    "private",
     "hn_pipeline_v1",
 ];
 const PUNCTS: &[char] = &[

@@ -120,8 +120,8 @@ pub mod __private {
         items::{items_async, items_blocking},
     };
     pub use crate::types::{
-        Element, Fallible, Member, NodeFallible, NodeOutput, NodeParam, NodeReturn, OwnedInput,
-        TupleElement,
+        Element, Fallible, Member, NestProbe, Nestable, NodeFallible, NodeOutput, NodeParam,
+        NodeReturn, NotNestable, OwnedInput, TupleElement,
     };
     pub use crate::{Engine, MapError, Mode};
     #[cfg(feature = "alloc")]

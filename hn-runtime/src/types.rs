@@ -42,6 +42,29 @@ pub trait Member<const I: usize> {
     type Node;
 }
 
+/// What a pipeline whose nodes are less visible than itself answers to
+/// `__hn_nestable()` where its nodes are in reach (its own module): the
+/// method is private, so elsewhere [`NestProbe`]'s answers instead.
+pub struct Nestable;
+
+/// What `__hn_nestable()` answers out of reach of a pipeline's private
+/// nodes. The pipeline that nests it requires [`Nestable`], with an error
+/// naming the nodes.
+pub struct NotNestable;
+
+/// The fallback of a pipeline's private `__hn_nestable()`: method lookup
+/// skips a private inherent method where it is out of reach and finds this
+/// one, so the answer tells whether the nesting module can reach the
+/// pipeline's nodes.
+pub trait NestProbe {
+    /// [`NotNestable`].
+    fn __hn_nestable(&self) -> NotNestable {
+        NotNestable
+    }
+}
+
+impl<T: ?Sized> NestProbe for T {}
+
 /// The error type of a fallible node.
 pub trait NodeFallible {
     /// The `E` of the node's `Result<T, E>`.

@@ -19,8 +19,9 @@ pub fn expand(model: &Model) -> TokenStream {
     // Rust forbids a private type in a public impl: when a node is less
     // visible than the pipeline, a private sibling carries the members, and
     // only the pipeline's own module can nest it.
-    let carrier = (!nodes_cover_pipeline(model))
-        .then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
+    let private = nodes_less_visible(model);
+    let carrier =
+        (!private.is_empty()).then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
     let members: Vec<&Node> = model.running_nodes().collect();
     let (target, vis) = match &carrier {
         Some(carrier) => (carrier.clone(), Visibility::Inherited),
@@ -35,6 +36,9 @@ pub fn expand(model: &Model) -> TokenStream {
             .map(|(name, _)| ident(name, Span::call_site()))
             .collect(),
         through: carrier.clone(),
+        private: (private.iter())
+            .map(|path| LitStr::new(path, Span::call_site()))
+            .collect(),
         members: (members.iter())
             .map(|node| member_description(node, &vis))
             .collect(),
@@ -49,10 +53,23 @@ pub fn expand(model: &Model) -> TokenStream {
         .enumerate()
         .map(|(index, node)| member_interface(model, index, node, &target, &vis));
     let carrier = carrier.as_ref().map(|carrier| {
+        let krate = model.krate();
+        let pipeline = &skeleton.ident;
         quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code, reason = "named only by pipelines that nest this one")]
             struct #carrier;
+
+            // Private like the carrier: where it is out of reach, method
+            // lookup finds `NestProbe`'s instead, and the nesting pipeline's
+            // check fails with a message naming the private nodes.
+            impl #pipeline {
+                #[doc(hidden)]
+                #[allow(dead_code, reason = "called only by pipelines that nest this one")]
+                fn __hn_nestable(&self) -> #krate::__private::Nestable {
+                    #krate::__private::Nestable
+                }
+            }
         }
     });
     quote! {
@@ -62,18 +79,33 @@ pub fn expand(model: &Model) -> TokenStream {
     }
 }
 
-/// Whether every node is visible wherever the pipeline is (for a mapped
-/// nested pipeline, every node of it).
-fn nodes_cover_pipeline(model: &Model) -> bool {
+/// The nodes (by path, `a / b` inside a mapped nested pipeline) less
+/// visible than the pipeline: where the pipeline is visible and they are
+/// not, it cannot be nested.
+fn nodes_less_visible(model: &Model) -> Vec<String> {
     let vis = &model.skeleton.vis;
     let covered = |node: &Node| {
         let node_vis = node.described.as_ref().map(|described| &described.vis);
         node_vis.is_some_and(|node_vis| covers(node_vis, vis, node.scope.is_empty()))
     };
-    model.running_nodes().all(|node| match &node.kind {
-        NodeKind::Mapped(group) => group.model.running_nodes().all(&covered),
-        _ => covered(node),
-    })
+    let path = |node: &Node| {
+        let mut parts = node.scope.clone();
+        parts.push(node.name());
+        parts.join(" / ")
+    };
+    let mut private = Vec::new();
+    for node in model.running_nodes() {
+        match &node.kind {
+            NodeKind::Mapped(group) => private.extend(
+                (group.model.running_nodes())
+                    .filter(|inner| !covered(inner))
+                    .map(|inner| format!("{} / {}", node.name(), path(inner))),
+            ),
+            _ if !covered(node) => private.push(path(node)),
+            _ => {}
+        }
+    }
+    private
 }
 
 /// Whether a node declared with `node` is visible wherever a pipeline
@@ -214,6 +246,14 @@ fn member_interface(
             (member, marker)
         }
     };
+    // On the private carrier, the functions are `pub`: the carrier bounds
+    // them, and where it is in reach they are too (only one "private" error
+    // where it is not).
+    let fn_vis = match vis {
+        Visibility::Inherited => syn::parse_quote!(pub),
+        _ => vis.clone(),
+    };
+    let vis = &fn_vis;
     let wrappers = wrappers(model, index, node, &marker, target, vis);
     let error_constructor = node.sig.fails().then(|| {
         let constructor = format_ident!("__hn_error_{}", index);

@@ -13,6 +13,7 @@ pub mod mapped;
 mod members;
 pub mod node;
 mod parallel;
+mod reach;
 mod sequential;
 mod slots;
 mod structs;
@@ -77,9 +78,11 @@ fn expand(model: &Model) -> TokenStream {
     let members = members::expand(model);
     let map_over = map_over::expand(model);
     let warnings = warnings::expand(model);
+    let reach = reach::expand(model);
     let ident = &model.skeleton.ident;
     quote! {
         #warnings
+        #reach
         #inline_fns
         #structs
         #error_enum

@@ -19,4 +19,14 @@ hypernodes::pipeline! {
     }
 }
 
+
+
+// Imported: the same error, after rustc's "cannot find".
+hypernodes::pipeline! {
+    struct Imported {
+        #[nested]
+        TextStats,
+        fn imported_report(count: usize) -> String { count.to_string() }
+    }
+}
 fn main() {}
