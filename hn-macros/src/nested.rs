@@ -77,6 +77,9 @@ pub struct Group {
     /// The node's parameters: the mapped inputs (in `map_over` order), then
     /// the shared ones.
     pub inputs: Vec<GroupInput>,
+    /// `failures = name`: failed items do not fail the call; their errors
+    /// are one more output, after the nested pipeline's.
+    pub failures: Option<Ident>,
 }
 
 /// One parameter of a [`Group`].
@@ -91,16 +94,16 @@ pub struct GroupInput {
 }
 
 impl Group {
-    /// Whether a call can fail: a nested node can, or the items cannot be
-    /// formed (zip over inputs of unequal lengths; a product too large to
-    /// count).
+    /// Whether a call can fail: a nested node can (unless the failures
+    /// are kept), or the items cannot be formed (zip over inputs of unequal
+    /// lengths; a product too large to count).
     pub fn fails(&self) -> bool {
         let mapped = self.inputs.iter().filter(|input| input.mapped).count();
         let items_can_fail = match self.mode {
             MapModeKind::Zip => mapped > 1,
             MapModeKind::Product => true,
         };
-        items_can_fail || self.model.fallible_nodes().next().is_some()
+        items_can_fail || (self.failures.is_none() && self.model.fallible_nodes().next().is_some())
     }
 
     /// What the group's node signature takes from the group: one borrowed
@@ -120,9 +123,16 @@ impl Group {
         sig.is_async = self.model.has_async_nodes();
     }
 
-    /// Output `index`: a `Vec` of the nested output.
+    /// Output `index`: a `Vec` of the nested output, or after them, with
+    /// `failures`, a `Vec` of the failed items' errors.
     pub fn output_type(&self, krate: &TokenStream, index: usize) -> TokenStream {
-        let ty = self.model.type_of(self.model.plan.returned[index].1);
+        let Some(&(_, source)) = self.model.plan.returned.get(index) else {
+            let pipeline = &self.pipeline;
+            return quote! {
+                #krate::__private::Vec<#krate::__private::NestedError<<#pipeline as #krate::__private::Pipeline>::Error>>
+            };
+        };
+        let ty = self.model.type_of(source);
         quote!(#krate::__private::Vec<#ty>)
     }
 
@@ -189,6 +199,12 @@ pub fn restrict_groups(cx: &Ctxt, nodes: &mut [Node], plan: &Plan) -> bool {
                     })
             })
             .collect();
+        // Kept failures are always gathered: without them, the failed
+        // items would vanish unseen.
+        let mut keep = keep;
+        if let (Some(failures), true) = (keep.last_mut(), group.failures.is_some()) {
+            *failures = true;
+        }
         if keep.iter().all(|keep| *keep) || group.restrict(cx, &keep).is_none() {
             continue;
         }
@@ -360,6 +376,19 @@ impl Join<'_> {
             None => names.exposed.clone(),
         };
         let plan: Plan = model::analyze(cx, &members, Some(&taken), None)?;
+        if let Some(failures) = &self.attr.failures {
+            let failures_name = failures.unraw().to_string();
+            if (plan.returned.iter()).any(|(name, _)| names.outer(name) == failures_name) {
+                cx.error_spanned_by(
+                    failures,
+                    format!(
+                        "`{failures_name}` is already an output taken from `{}`; give the failures another name (e.g. `failures = failed`)",
+                        self.description.ident
+                    ),
+                );
+                return None;
+            }
+        }
         let specs: Vec<_> = members.iter().map(Node::spec).collect();
         let declared = self.declared_per_item(&plan, names);
         let input_types = valid::input_types(cx, &members, &specs, &plan, &declared, self.krate);
@@ -422,6 +451,7 @@ impl Join<'_> {
                 warnings: Vec::new(),
             },
             inputs,
+            failures: self.attr.failures.clone(),
         })
     }
 
@@ -458,12 +488,16 @@ impl Join<'_> {
     /// The outer graph's node for a mapped entry.
     fn mapped_node(&self, group: Group, names: &Translation) -> Node {
         let span = self.span;
-        let inner_outputs = (group.model.plan.returned.iter())
+        let mut inner_outputs: Vec<String> = (group.model.plan.returned.iter())
             .map(|(name, _)| name.clone())
             .collect();
-        let outputs: Vec<Ident> = (group.model.plan.returned.iter())
+        let mut outputs: Vec<Ident> = (group.model.plan.returned.iter())
             .map(|(name, _)| ident(&names.outer(name), span))
             .collect();
+        if let Some(failures) = &group.failures {
+            inner_outputs.push(failures.unraw().to_string());
+            outputs.push(failures.clone());
+        }
         let mut sig = NodeSig {
             ident: ident(names.entry, span),
             params: Vec::new(),

@@ -32,9 +32,20 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
             GraphError::DuplicateOutput { first, second } => {
                 let output = nodes[second.0].sig.outputs[second.1].unraw();
                 // A nested pipeline's output is renamed by its inner name.
-                let rename = |(node, index): (usize, usize)| match nodes[node].inner_outputs.get(index) {
-                    Some(inner) => format!("`#[nested(outputs({inner} = ..))]` on `{}`", nodes[node].scope.first().map_or("", String::as_str)),
-                    None => format!("`#[node(output = ..)]` on `{}`", nodes[node].path_name()),
+                let rename = |(node, index): (usize, usize)| {
+                    let node = &nodes[node];
+                    // A member's entry is its scope's first name; a mapped
+                    // entry is the node itself.
+                    let entry = node.scope.first().cloned().unwrap_or_else(|| node.name());
+                    match (&node.kind, node.inner_outputs.get(index)) {
+                        (NodeKind::Mapped(group), _)
+                            if group.failures.is_some() && index + 1 == node.sig.outputs.len() =>
+                        {
+                            format!("`failures = ..` on `{entry}`")
+                        }
+                        (_, Some(inner)) => format!("`#[nested(outputs({inner} = ..))]` on `{entry}`"),
+                        (_, None) => format!("`#[node(output = ..)]` on `{}`", node.path_name()),
+                    }
                 };
                 let nested = nodes[first.0].nested.is_some() || nodes[second.0].nested.is_some();
                 let how = if nested {

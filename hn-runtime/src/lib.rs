@@ -104,7 +104,9 @@ pub mod __private {
     #[cfg(feature = "rayon")]
     pub use crate::executor::items::{items_parallel, items_parallel_infallible};
     #[cfg(feature = "alloc")]
-    pub use crate::executor::items::{items_sequential, items_sequential_infallible};
+    pub use crate::executor::items::{
+        items_sequential, items_sequential_infallible, FirstFailure, KeepFailures,
+    };
     #[cfg(feature = "rayon")]
     pub use crate::executor::{
         all_or_nothing::try_map_par,

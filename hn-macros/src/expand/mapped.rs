@@ -116,55 +116,79 @@ pub fn call(
         #steps
         #value
     };
+    let entry = &group.entry;
+    let len = quote!(#grid.len());
+    // What the items' results become: every output or the first failure,
+    // or, with `failures = ..`, the items that succeeded and every failure.
+    let gather = match &group.failures {
+        Some(_) => quote!(#private::KeepFailures::new(#entry, #len)),
+        None => quote!(#private::FirstFailure::new(#len)),
+    };
     let run_items = match (items, infallible) {
         (Items::Sequential, true) => quote! {
-            #private::items_sequential_infallible(#grid.len(), |#index: usize| { #body })
+            #private::items_sequential_infallible(#len, |#index: usize| { #body })
         },
         (Items::Sequential, false) => quote! {
-            #private::items_sequential(#grid.len(), |#index: usize| { #body })
+            #private::items_sequential(#gather, #len, |#index: usize| { #body })
         },
         (Items::Parallel, true) => quote! {
-            #private::items_parallel_infallible(#grid.len(), |#index: usize| { #body })
+            #private::items_parallel_infallible(#len, |#index: usize| { #body })
         },
         (Items::Parallel, false) => quote! {
-            #private::items_parallel(#grid.len(), |#index: usize| { #body })
+            #private::items_parallel(#gather, #len, |#index: usize| { #body })
         },
         (Items::Blocking, _) => quote! {
-            #private::items_blocking(#grid.len(), |#index: usize| { #body })
+            #private::items_blocking(#gather, #len, |#index: usize| { #body })
         },
         (Items::Async, _) => quote! {
-            #private::items_async(#grid.len(), #private::DEFAULT_IN_FLIGHT, |#index: usize| async move { #body }).await
+            #private::items_async(#gather, #len, #private::DEFAULT_IN_FLIGHT, |#index: usize| async move { #body }).await
         },
     };
-    // `Vec`s of each output.
+    // `Vec`s of each output, then the failures if kept.
     let gathered = Ident::new("__hn_gathered", Span::mixed_site());
-    let split = if outputs.len() == 1 {
-        quote!(#gathered)
+    let failures = Ident::new("__hn_failures", Span::mixed_site());
+    let (unzip, mut parts) = if outputs.len() == 1 {
+        (TokenStream::new(), vec![gathered.clone()])
     } else {
         let vecs: Vec<Ident> = (0..outputs.len())
             .map(|index| format_ident!("__hn_gathered_{}", index, span = Span::mixed_site()))
             .collect();
-        quote! {{
+        let unzip = quote! {
             #(let mut #vecs = #private::Vec::with_capacity(#gathered.len());)*
             for #item_value in #gathered {
                 #(#vecs.push(#outputs);)*
             }
-            (#(#vecs),*)
-        }}
+        };
+        (unzip, vecs)
     };
-    let entry = &group.entry;
+    if group.failures.is_some() {
+        parts.push(failures.clone());
+    }
+    let parts = tuple(&parts);
+    let split = quote!({ #unzip #parts });
     let (error, item, path) = (
         Ident::new("__hn_error", Span::mixed_site()),
         Ident::new("__hn_item", Span::mixed_site()),
         Ident::new("__hn_path", Span::mixed_site()),
     );
-    let gather = if infallible {
-        quote! {{
+    let gather = match (infallible, &group.failures) {
+        (true, None) => quote! {{
             let #gathered = #run_items;
             ::core::result::Result::Ok(#split)
-        }}
-    } else {
-        quote! {
+        }},
+        (true, Some(_)) => {
+            let ty = group.output_type(model.krate(), inner.plan.returned.len());
+            quote! {{
+                let #gathered = #run_items;
+                let #failures: #ty = #private::Vec::new();
+                ::core::result::Result::Ok(#split)
+            }}
+        }
+        (false, Some(_)) => quote! {{
+            let (#gathered, #failures) = #run_items;
+            ::core::result::Result::Ok(#split)
+        }},
+        (false, None) => quote! {
             match #run_items {
                 ::core::result::Result::Ok(#gathered) => ::core::result::Result::Ok(#split),
                 ::core::result::Result::Err((#item, #path, #error)) => ::core::result::Result::Err(
@@ -176,7 +200,7 @@ pub fn call(
                     }
                 ),
             }
-        }
+        },
     };
     let result = quote! {
         match #private::Grid::new(#mode, [#(#names),*], [#(#lens),*]) {

@@ -7,6 +7,9 @@
 //!     outputs(inner = outer, ..),        an inner output, named outside; only these are visible
 //!     map_over = a | (a, b),             inner inputs given as `Vec`s, one item per element
 //!     map_mode = zip | product,          how several mapped inputs form items (default zip)
+//!     failures = name,                   with map_over: failed items do not fail the run; their
+//!                                        errors are the output `name`, the other outputs hold
+//!                                        the items that succeeded
 //! )]
 //! ```
 
@@ -20,7 +23,7 @@ use syn::{parenthesized, Attribute, Ident, Token};
 /// The attribute's name.
 pub const NESTED_ATTR: &str = "nested";
 const OPTIONS: &str =
-    "`name = ident`, `inputs(outer = inner, ..)`, `outputs(inner = outer, ..)`, `map_over = a` or `map_over = (a, b)`, `map_mode = zip | product`";
+    "`name = ident`, `inputs(outer = inner, ..)`, `outputs(inner = outer, ..)`, `map_over = a` or `map_over = (a, b)`, `map_mode = zip | product`, `failures = name`";
 
 /// How a mapped nested pipeline forms its items.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub struct NestedAttr {
     pub map_mode: MapModeKind,
     /// `map_mode = ..` given without `map_over`.
     pub map_mode_span: Option<Span>,
+    /// `failures = name`: the outer name of the failed items' errors.
+    pub failures: Option<Ident>,
 }
 
 impl NestedAttr {
@@ -82,6 +87,12 @@ impl NestedAttr {
             cx.error_at(
                 span,
                 "`map_mode` needs `map_over = ..`: it says how the mapped inputs form items",
+            );
+        }
+        if let (Some(failures), true) = (&attr.failures, attr.map_over.is_empty()) {
+            cx.error_spanned_by(
+                failures,
+                "`failures` needs `map_over = ..`: it keeps the failed items of a map apart",
             );
         }
         attr
@@ -137,6 +148,13 @@ impl NestedAttr {
                         ))
                     }
                 };
+            }
+            "failures" => {
+                input.parse::<Token![=]>()?;
+                let output = input.call(syn::ext::IdentExt::parse_any)?;
+                if self.failures.replace(output).is_some() {
+                    duplicate();
+                }
             }
             _ => {
                 return Err(syn::Error::new(

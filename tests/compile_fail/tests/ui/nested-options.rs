@@ -44,6 +44,30 @@ pipeline! {
     }
 }
 
+// `failures` without `map_over`; `failures` named like another output.
+pipeline! {
+    struct FailuresWithoutMap {
+        #[nested(failures = failed)]
+        Inner,
+    }
+}
+
+pipeline! {
+    struct FailuresTwice {
+        #[nested(map_over = file_path, inputs(file_paths = file_path), failures = count)]
+        Inner,
+    }
+}
+
+// `failures` named like the output of another node.
+pipeline! {
+    struct FailuresElsewhere {
+        #[nested(map_over = file_path, inputs(file_paths = file_path), failures = failed)]
+        Inner,
+        fn failed(count: &[usize]) -> bool { count.is_empty() }
+    }
+}
+
 // `#[nested]` on a node.
 pipeline! {
     struct NestedNode {
