@@ -100,6 +100,8 @@ pub use hn_macros::pipeline;
 
 #[cfg(feature = "alloc")]
 pub use hn_runtime::NodePanic;
+#[cfg(feature = "rayon")]
+pub use hn_runtime::ThreadSafe;
 pub use hn_runtime::{
     partition, Attempted, Engine, MapError, MapInput, MapMode, MapOverError, Mode, NestedError,
     NodeError, NodeInfo, Pipeline, Workload,

@@ -43,6 +43,8 @@ pub use nested::{MapInput, MapMode, MapOverError, NestedError};
 pub use node::NodeInfo;
 pub use partition::Workload;
 pub use pipeline::Pipeline;
+#[cfg(feature = "rayon")]
+pub use pipeline::ThreadSafe;
 
 /// Passes its tokens through when the `rayon` feature is on: generated code
 /// wraps the parallel runners in it, since the macro cannot see features.
@@ -125,6 +127,8 @@ pub mod __private {
         Element, Fallible, Member, NestProbe, Nestable, NodeFallible, NodeOutput, NodeParam,
         NodeReturn, NotNestable, OwnedInput, TupleElement,
     };
+    #[cfg(feature = "rayon")]
+    pub use crate::ThreadSafe;
     pub use crate::{Engine, MapError, Mode};
     #[cfg(feature = "alloc")]
     pub use alloc::vec::Vec;

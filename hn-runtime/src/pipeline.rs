@@ -46,3 +46,50 @@ pub trait Pipeline {
     /// edge per consumed name.
     const DOT: &'static str;
 }
+
+/// Implemented by a pipeline whose values can cross threads: its inputs,
+/// intermediate values and outputs are `Send + Sync` and its errors `Send`.
+/// That is what running its nodes at once needs: `run_parallel`, and the
+/// maps that take an [`Engine`](crate::Engine) (`map_with`, `try_map_with`,
+/// `map_iter`, `map_iter_with`), whose signatures ask for it as
+/// `for<'hn> Self: ThreadSafe`.
+///
+/// `pipeline!` implements it, with one bound per value; a pipeline with a
+/// value that is not thread-safe (an `Rc`, a `RefCell`) still has `run`,
+/// and a call of one of these runners is a compile error naming the value's
+/// type and pointing at the node that produces it.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+/// use hypernodes::ThreadSafe;
+///
+/// pipeline! {
+///     struct Double {
+///         fn doubled(x: u32) -> u32 { x * 2 }
+///     }
+/// }
+///
+/// fn runs_on_threads<P: ThreadSafe>(_: P) {}
+/// runs_on_threads(Double);
+/// ```
+#[cfg(feature = "rayon")]
+pub trait ThreadSafe: Pipeline {
+    /// `run_parallel`, with every node call wrapped by `observer`.
+    #[doc(hidden)]
+    fn __run_parallel_observed<O: crate::__private::Observer + Sync>(
+        &self,
+        inputs: Self::Inputs,
+        observer: &O,
+    ) -> Result<Self::Outputs, Self::Error>;
+
+    /// One item of a map with nodes one after another, the items of mapped
+    /// nested pipelines on rayon.
+    #[doc(hidden)]
+    fn __run_item_observed<O: crate::__private::Observer + Sync>(
+        &self,
+        inputs: Self::Inputs,
+        observer: &O,
+    ) -> Result<Self::Outputs, Self::Error>;
+}

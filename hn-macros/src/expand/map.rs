@@ -3,9 +3,9 @@
 //! per-item runner, with every node call wrapped so that a panic names its
 //! node.
 
-use crate::expand::call::{observer_ident, sync_call};
+use crate::expand::call::sync_call;
 use crate::expand::mapped::Items;
-use crate::expand::parallel::thread_bounds;
+use crate::expand::parallel::thread_safe_bound;
 use crate::expand::sequential;
 use crate::model::{Model, Names, NodeKind};
 use proc_macro2::{Span, TokenStream};
@@ -37,54 +37,26 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         for<'hn> #outputs: ::core::marker::Send,
         for<'hn> #error: ::core::marker::Send,
     };
-    let parallel_bounds = thread_bounds(model);
+    let parallel_bounds = thread_safe_bound(model);
     // One item, with nodes one after another or at once as the engine says.
     let node_mode = Ident::new("node_mode", Span::mixed_site());
     // A mapped nested pipeline's items run on rayon in the maps too: an
-    // item's runner of its own then, with the thread bounds.
-    let groups = model.running_nodes().any(|node| {
-        matches!(
-            node.kind,
-            NodeKind::Mapped(_) | NodeKind::Member { group: true, .. }
-        )
-    });
+    // item's runner of its own then (`ThreadSafe::__run_item_observed`).
+    let groups = has_groups(model);
     let item_runner = if groups {
-        quote!(__run_item_observed)
+        quote!(#private::ThreadSafe::__run_item_observed(&#pipeline, inputs, &#private::LocatePanics))
     } else {
-        quote!(__run_observed)
+        quote!(#pipeline.__run_observed(inputs, &#private::LocatePanics))
     };
     let run_item = quote! {
         move |inputs| match #node_mode {
             #private::Mode::Parallel | #private::Mode::Threads => {
-                #pipeline.__run_parallel_observed(inputs, &#private::LocatePanics)
+                #private::ThreadSafe::__run_parallel_observed(&#pipeline, inputs, &#private::LocatePanics)
             }
-            _ => #pipeline.#item_runner(inputs, &#private::LocatePanics),
+            _ => #item_runner,
         }
     };
     let map_bounds = groups.then(|| parallel_bounds.clone());
-    let item_runner_fn = groups.then(|| {
-        let inputs_arg = Ident::new("inputs", Span::mixed_site());
-        let observer = observer_ident();
-        let body = sequential::body(model, |step, args| {
-            let node = &model.nodes[model.plan.steps[step].node];
-            sync_call(model, node, args, &quote!(#observer), Items::Parallel)
-        });
-        quote! {
-            /// `run` for one item of a map: as `__run_observed`, but with
-            /// the items of mapped nested pipelines on rayon.
-            #[doc(hidden)]
-            #vis fn __run_item_observed<O: #private::Observer + ::core::marker::Sync>(
-                &self,
-                #inputs_arg: #inputs,
-                #observer: &O,
-            ) -> ::core::result::Result<#outputs, #error>
-            where
-                #parallel_bounds
-            {
-                #body
-            }
-        }
-    });
     Some(quote! {
         #private::cfg_rayon! {
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
@@ -103,7 +75,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #map_bounds
                 {
                     let #pipeline = *self;
-                    #private::map_par(#items, move |inputs| #pipeline.#item_runner(inputs, &#private::LocatePanics))
+                    #private::map_par(#items, move |inputs| #item_runner)
                 }
 
                 /// Runs the pipeline on every item, in parallel on the current rayon
@@ -126,7 +98,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #map_bounds
                 {
                     let #pipeline = *self;
-                    #private::try_map_par(#items, move |inputs| #pipeline.#item_runner(inputs, &#private::LocatePanics))
+                    #private::try_map_par(#items, move |inputs| #item_runner)
                 }
 
                 /// `try_map` with an explicit `Engine`: sequentially, in parallel on
@@ -142,8 +114,6 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     let (#pipeline, #node_mode) = (*self, #engine.node_mode());
                     #private::try_map_with(#engine, #items, #run_item)
                 }
-
-                #item_runner_fn
 
                 /// Runs the pipeline on every item with an explicit
                 /// `Engine`: sequentially, in parallel on rayon
@@ -190,5 +160,29 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 }
             }
         }
+    })
+}
+
+/// Whether items of mapped nested pipelines run in the pipeline's own nodes
+/// (then an item of a map runs them on rayon).
+fn has_groups(model: &Model) -> bool {
+    model.running_nodes().any(|node| {
+        matches!(
+            node.kind,
+            NodeKind::Mapped(_) | NodeKind::Member { group: true, .. }
+        )
+    })
+}
+
+/// The body of `ThreadSafe::__run_item_observed`: one item of a map with
+/// its nodes one after another, the items of mapped nested pipelines on
+/// rayon; without any, `__run_observed` itself.
+pub fn item_runner_body(model: &Model, inputs_arg: &Ident, observer: &Ident) -> TokenStream {
+    if !has_groups(model) {
+        return quote!(self.__run_observed(#inputs_arg, #observer));
+    }
+    sequential::body(model, |step, args| {
+        let node = &model.nodes[model.plan.steps[step].node];
+        sync_call(model, node, args, &quote!(#observer), Items::Parallel)
     })
 }

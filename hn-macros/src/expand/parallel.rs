@@ -99,8 +99,40 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         model,
         "nodes not started yet do not start, and the ones already running finish first",
     );
+    let item_body = crate::expand::map::item_runner_body(model, &inputs_arg, &observer);
+    let thread_safe = thread_safe_bound(model);
+    // At the pipeline's name: "the trait `ThreadSafe` is implemented for
+    // `P`" shows the name, not the whole macro call.
+    let impl_header = located(quote!(impl #private::ThreadSafe for #ident), ident.span());
     Some(quote! {
         #private::cfg_rayon! {
+            // The bounds per value sit on this impl; the runners ask only
+            // for `ThreadSafe`, which keeps their signatures short and still
+            // checks the values at each call, naming the one that is not
+            // thread-safe at the node that produces it.
+            #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
+            #large_errors
+            #impl_header
+            where
+                #bounds
+            {
+                fn __run_parallel_observed<O: #private::Observer + ::core::marker::Sync>(
+                    &self,
+                    #inputs_arg: #inputs,
+                    #observer: &O,
+                ) -> ::core::result::Result<#outputs, #error> {
+                    #body
+                }
+
+                fn __run_item_observed<O: #private::Observer + ::core::marker::Sync>(
+                    &self,
+                    #inputs_arg: #inputs,
+                    #observer: &O,
+                ) -> ::core::result::Result<#outputs, #error> {
+                    #item_body
+                }
+            }
+
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
             #large_errors
             impl #ident {
@@ -114,26 +146,41 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 #[doc = "If a node panics, the panic reaches the caller once the nodes already running have finished, as with `rayon::join`."]
                 #vis fn run_parallel(&self, #inputs_arg: #inputs) -> ::core::result::Result<#outputs, #error>
                 where
-                    #bounds
+                    #thread_safe
                 {
-                    self.__run_parallel_observed(#inputs_arg, &())
-                }
-
-                /// `run_parallel`, with every node call wrapped by `observer`.
-                #[doc(hidden)]
-                #vis fn __run_parallel_observed<O: #private::Observer + ::core::marker::Sync>(
-                    &self,
-                    #inputs_arg: #inputs,
-                    #observer: &O,
-                ) -> ::core::result::Result<#outputs, #error>
-                where
-                    #bounds
-                {
-                    #body
+                    #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &())
                 }
             }
         }
     })
+}
+
+/// The bound of the runners that run nodes on several threads:
+/// `for<'hn> Self: ThreadSafe` (the `for` defers the check to each call).
+pub fn thread_safe_bound(model: &Model) -> TokenStream {
+    let private = model.private();
+    located(
+        quote!(for<'hn> Self: #private::ThreadSafe,),
+        model.skeleton.ident.span(),
+    )
+}
+
+/// `tokens` shown at `location` in messages, resolved as before.
+fn located(tokens: TokenStream, location: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), located(group.stream(), location));
+                inner.set_span(group.span().located_at(location));
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(tree.span().located_at(location));
+            }
+            tree
+        })
+        .collect()
 }
 
 fn task_ident(step: usize) -> Ident {
