@@ -3,16 +3,21 @@
 //! A macro cannot read another item's signature, so `#[node]` leaves a hidden
 //! `macro_rules!` beside the function, importable under the function's own
 //! name (macros and functions live in separate namespaces). `pipeline!`
-//! resolves its path entries one at a time:
+//! asks its path entries in one chain: each answers by asking the next,
+//! with its description prepended, and the last calls `pipeline!` again:
 //!
 //! ```text
 //! pipeline! { struct P { a::load, tokens } }
-//!   => a::load! { @hn_describe { ::hypernodes::__private::pipeline } struct P { a::load, tokens } }
-//!   => ::hypernodes::__private::pipeline! { @hn_node_v1 { #[node(..)] fn load(..) -> ..; } struct P { .. } }
-//!   => tokens! { @hn_describe { .. } @hn_node_v1 { .. } struct P { .. } }
-//!   => ::hypernodes::__private::pipeline! { @hn_node_v1 { .. } @hn_node_v1 { .. } struct P { .. } }
+//!   => a::load! { @hn_describe_v2 { [tokens] } { ::hypernodes::__private::pipeline } @hn_body { struct P { .. } } }
+//!   => tokens! { @hn_describe_v2 { } { .. } @hn_node_v1 { #[node(..)] fn load(..) -> ..; } @hn_body { .. } }
+//!   => ::hypernodes::__private::pipeline! { @hn_node_v1 { .. } @hn_node_v1 { .. } @hn_body { .. } }
 //!   => the expansion
 //! ```
+//!
+//! So `N` path entries nest `N + 1` expansions (rustc's `recursion_limit`,
+//! 128 by default, counts them), and the proc macro runs twice, whatever
+//! `N`. The pipeline's body travels as one token tree, so each step's
+//! `macro_rules!` match costs the answers so far, not the body.
 //!
 //! Each answer is prepended, so descriptions arrive newest first. The tokens
 //! keep their spans through `macro_rules!`, so errors about a node's
@@ -66,8 +71,12 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Ident, LitStr, Path, Token, TraitItemFn, Visibility};
 
-/// Marks a request for a description.
-const DESCRIBE: &str = "hn_describe";
+/// Marks a request for a description: the paths still to ask, the
+/// callback, the state. Versioned like the answers: a describing macro of
+/// another version reports the mismatch instead of misreading the request.
+const DESCRIBE: &str = "hn_describe_v2";
+/// Marks the pipeline's body in the state, after the answers.
+const BODY: &str = "hn_body";
 /// Marks a node's answer. The version changes whenever the format does, so a
 /// node compiled by another version of the macros is reported, not misread.
 const NODE_V1: &str = "hn_node_v1";
@@ -125,7 +134,10 @@ fn describing_macro(
 ) -> TokenStream {
     let describe = format_ident!("{}", DESCRIBE);
     let rules = quote! {
-        (@#describe { $($callback:tt)* } $($state:tt)*) => {
+        (@#describe { [$($next:tt)*] $($rest:tt)* } $callback:tt $($state:tt)*) => {
+            $($next)*! { @#describe { $($rest)* } $callback @#answer { #description } $($state)* }
+        };
+        (@#describe { } { $($callback:tt)* } $($state:tt)*) => {
             $($callback)*! { @#answer { #description } $($state)* }
         };
         ($($other:tt)*) => {
@@ -163,11 +175,19 @@ fn exported_name(name: &Ident) -> Ident {
     format_ident!("{}_{}", name, NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The request `pipeline!` emits to resolve `path`: the node's macro answers
-/// by calling `callback` with its description prepended to `state`.
-pub fn request(path: &Path, callback: &TokenStream, state: TokenStream) -> TokenStream {
+/// The request `pipeline!` emits to resolve `paths` (at least one): each
+/// item's macro prepends its description to `answers`, then asks the next;
+/// the last calls `callback` with the answers and the body.
+pub fn request(
+    paths: &[&Path],
+    callback: &TokenStream,
+    answers: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
     let describe = format_ident!("{}", DESCRIBE);
-    quote! { #path! { @#describe { #callback } #state } }
+    let marker = format_ident!("{}", BODY);
+    let (first, rest) = paths.split_first().expect("a path to resolve");
+    quote! { #first! { @#describe { #([#rest])* } { #callback } #answers @#marker { #body } } }
 }
 
 /// A node's description: `vis(pub) #[node(..)] fn name(..) -> ..;`.
@@ -385,6 +405,16 @@ impl Parse for Resolved {
         while input.peek(Token![@]) {
             let at: Token![@] = input.parse()?;
             let marker: Ident = input.parse()?;
+            if marker == BODY {
+                // The end of the chain: the body, as it was given.
+                let body;
+                syn::braced!(body in input);
+                answers.reverse();
+                return Ok(Resolved {
+                    answers,
+                    body: body.parse()?,
+                });
+            }
             let is_node = marker == NODE_V1;
             if !is_node && marker != PIPELINE_V1 {
                 return Err(syn::Error::new(

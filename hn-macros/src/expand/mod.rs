@@ -39,7 +39,8 @@ pub fn pipeline(input: TokenStream) -> TokenStream {
         Ok(parsed) => parsed,
         Err(error) => return error.to_compile_error(),
     };
-    if let Some(path) = parsed.paths().nth(resolved.answers.len()) {
+    let unresolved: Vec<&syn::Path> = parsed.paths().skip(resolved.answers.len()).collect();
+    if !unresolved.is_empty() {
         // Errors in the attributes are reported once, at the last step.
         let krate = crate::krate(
             PipelineAttrs::from_syn(&Ctxt::default(), parsed.attrs.clone())
@@ -47,12 +48,12 @@ pub fn pipeline(input: TokenStream) -> TokenStream {
                 .as_ref(),
         );
         let callback = quote!(#krate::__private::pipeline);
-        let state = resolved
-            .answer_tokens()
-            .into_iter()
-            .chain(resolved.body)
-            .collect();
-        return describe::request(path, &callback, state);
+        return describe::request(
+            &unresolved,
+            &callback,
+            resolved.answer_tokens(),
+            resolved.body,
+        );
     }
     let cx = Ctxt::default();
     match Model::build(&cx, parsed, &resolved.answers) {

@@ -53,7 +53,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         .iter()
         .map(|Declaration { name, init, .. }| quote!(#name: #init,));
     let bounds = thread_bounds(model);
-    let tasks = (0..model.plan.steps.len()).map(|step| task(model, step, &state_ty, &bounds));
+    let tasks = (0..model.plan.steps.len()).map(|step| task(model, step, &state_ty));
     let roots: Vec<usize> = (0..model.plan.steps.len())
         .filter(|&step| model.plan.dependencies(step).is_empty())
         .collect();
@@ -205,7 +205,7 @@ fn start(ready: &[usize], state: &Ident, scope: &Ident) -> TokenStream {
 
 /// The task of one step: take its arguments from the slots, call the node,
 /// store its outputs, start the dependents that became ready.
-fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream) -> TokenStream {
+fn task(model: &Model, step_index: usize, state_ty: &Ident) -> TokenStream {
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
     let private = model.private();
@@ -243,7 +243,10 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident, bounds: &TokenStream
             #scope: &#private::rayon::Scope<'s>,
         )
         where
-            #bounds
+            // What crosses threads is the state: one bound per task, not one
+            // per value (N tasks times N values made type checking
+            // quadratic). The caller proves it from the values' bounds.
+            for<'hn> #state_ty<'o, O>: ::core::marker::Sync,
         {
             if #state.failure.is_set() {
                 return;

@@ -55,28 +55,56 @@ pub fn series_parallel(plan: &Plan) -> Option<Shape> {
 }
 
 /// The shape of `steps` (in plan order), if they have one.
+///
+/// Every series split is found in one pass, so that a long chain costs
+/// O(n²) (the ancestor rows), not a pass per link (O(n³): 400 nodes took a
+/// second of macro expansion in a debug build).
 fn decompose(steps: &[usize], before: &[Vec<bool>]) -> Option<Shape> {
     if let [step] = steps {
         return Some(Shape::Step(*step));
+    }
+    let splits = series_splits(steps, before);
+    if !splits.is_empty() {
+        // No part has a split of its own (any would be one of these), so
+        // none is a `Series`.
+        let bounds = (splits.iter().copied()).chain([steps.len()]);
+        let mut start = 0;
+        let mut parts = Vec::with_capacity(splits.len() + 1);
+        for end in bounds {
+            parts.push(decompose(&steps[start..end], before)?);
+            start = end;
+        }
+        return Some(Shape::Series(parts));
     }
     let components = side_by_side(steps, before);
     if components.len() > 1 {
         let parts = components.iter().map(|part| decompose(part, before));
         return parts.collect::<Option<_>>().map(Shape::Parallel);
     }
-    // A first part that everything after it waits for is a prefix of every
-    // topological order, so the prefixes of the plan order are all to try.
-    let split = (1..steps.len()).find(|&at| {
-        let (first, rest) = steps.split_at(at);
-        rest.iter().all(|&b| first.iter().all(|&a| before[b][a]))
-    })?;
-    let (first, rest) = steps.split_at(split);
-    let mut parts = vec![decompose(first, before)?];
-    match decompose(rest, before)? {
-        Shape::Series(more) => parts.extend(more),
-        other => parts.push(other),
+    None
+}
+
+/// The places `at` (0 < at < len) where `steps` split into a first part
+/// that every later step waits for, wholly, and the rest. A part that
+/// everything after it waits for is a prefix of every topological order, so
+/// the prefixes of the plan order are all to try.
+fn series_splits(steps: &[usize], before: &[Vec<bool>]) -> Vec<usize> {
+    // How many of the first steps are all before step `j`.
+    let lead: Vec<usize> = (steps.iter())
+        .map(|&later| {
+            (steps.iter())
+                .take_while(|&&earlier| before[later][earlier])
+                .count()
+        })
+        .collect();
+    // A split at `at` needs every later step to lead by `at` at least.
+    let mut least_lead = vec![usize::MAX; steps.len() + 1];
+    for j in (0..steps.len()).rev() {
+        least_lead[j] = least_lead[j + 1].min(lead[j]);
     }
-    Some(Shape::Series(parts))
+    (1..steps.len())
+        .filter(|&at| least_lead[at] >= at)
+        .collect()
 }
 
 /// `steps` split into the groups no step of which waits for, or is waited
