@@ -369,15 +369,20 @@ mod internal_names {
     }
 }
 
-/// A `pub` pipeline with a private node: nestable where the node is in
-/// reach, its own module and the modules inside it, flattened or mapped.
+/// A `pub` pipeline with a private node whose type is the crate's own (so
+/// the node's marker stays private): nestable where the node is in reach,
+/// its own module and the modules inside it, flattened or mapped.
 mod private_node {
     use hypernodes::prelude::*;
 
+    /// A cleaned text.
+    #[derive(Clone)]
+    pub struct Cleaned(pub String);
+
     pipeline! {
         pub struct PerFile {
-            fn clean(text: &str) -> String { text.trim().to_lowercase() }
-            pub fn words(clean: &str) -> usize { clean.split_whitespace().count() }
+            fn clean(text: &str) -> Cleaned { Cleaned(text.trim().to_lowercase()) }
+            pub fn words(clean: &Cleaned) -> usize { clean.0.split_whitespace().count() }
         }
     }
 
@@ -385,7 +390,7 @@ mod private_node {
         pub struct Here {
             #[nested]
             PerFile,
-            fn report(words: usize, clean: &str) -> String { format!("{clean}: {words}") }
+            fn report(words: usize, clean: &Cleaned) -> String { format!("{}: {words}", clean.0) }
         }
     }
 

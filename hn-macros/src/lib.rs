@@ -16,6 +16,7 @@ mod model;
 mod nested;
 mod sig;
 mod valid;
+mod visibility;
 
 #[cfg(test)]
 mod robustness_test;

@@ -374,7 +374,7 @@ impl Model {
                     let sig = NodeSig::from_syn(cx, &attr, &func.sig);
                     let sig_tokens = &func.sig;
                     let described = NodeDescription {
-                        vis: func.vis.clone(),
+                        vis: crate::visibility::inline_marker(&func.vis, &skeleton.vis, &func.sig),
                         item: syn::parse_quote!(#(#node_attrs)* #sig_tokens;),
                     };
                     skeleton.inline_fns.push(*func);

@@ -10,6 +10,7 @@ use crate::expand::mapped::{self, Items};
 use crate::expand::parallel::thread_bounds;
 use crate::model::{ident, Model, Node, NodeKind};
 use crate::nested::Group;
+use crate::visibility::covers;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use syn::{Ident, LitStr, Visibility};
@@ -106,22 +107,6 @@ fn nodes_less_visible(model: &Model) -> Vec<String> {
         }
     }
     private
-}
-
-/// Whether a node declared with `node` is visible wherever a pipeline
-/// declared with `pipeline` is. `same_module`: the node's visibility is
-/// relative to the pipeline's module (not to a nested pipeline's).
-fn covers(node: &Visibility, pipeline: &Visibility, same_module: bool) -> bool {
-    let crate_wide = |vis: &syn::VisRestricted| vis.path.is_ident("crate");
-    match (pipeline, node) {
-        (Visibility::Inherited, _) | (_, Visibility::Public(_)) => true,
-        (Visibility::Public(_), _) | (Visibility::Restricted(_), Visibility::Inherited) => false,
-        (Visibility::Restricted(pipeline), Visibility::Restricted(node)) => {
-            crate_wide(node)
-                || (same_module
-                    && pipeline.to_token_stream().to_string() == node.to_token_stream().to_string())
-        }
-    }
 }
 
 fn member_description(node: &Node, vis: &Visibility) -> MemberDescription {

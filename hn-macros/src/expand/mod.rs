@@ -128,7 +128,13 @@ fn inline_nodes(model: &Model) -> TokenStream {
     let items = inline
         .zip(&model.skeleton.inline_fns)
         .map(|((index, node), func)| {
-            let types = node::node_types(krate, &func.vis, &node.sig);
+            // The marker's visibility may be wider than the function's
+            // (see `visibility.rs`).
+            let vis = node
+                .described
+                .as_ref()
+                .map_or(&func.vis, |described| &described.vis);
+            let types = node::node_types(krate, vis, &node.sig);
             let allow = (!running.contains(&index)).then(|| {
             quote!(#[allow(dead_code, reason = "pruned: no output in #[outputs] needs this node")])
         });

@@ -54,6 +54,15 @@ pipeline! {
     }
 }
 
+pipeline! {
+    /// Cleans a text and counts its words; the cleaning node is private.
+    pub struct CleanCount {
+        fn cleaned(text: &str) -> String { text.trim().to_lowercase() }
+        /// How many words the cleaned text has.
+        pub fn cleaned_words(cleaned: &str) -> usize { cleaned.split_whitespace().count() }
+    }
+}
+
 /// `pub` items in a private module stay reachable inside the crate only.
 #[cfg(test)]
 mod internal {

@@ -95,3 +95,20 @@ fn nodes_and_pipelines_of_two_crates_nested_again() {
         assert_eq!(out.all, "3/2/2: 3 words, first Some(\"x,\")");
     }
 }
+
+pipeline! {
+    /// Another crate's pipeline with a private node, mapped: its marker
+    /// takes the pipeline's visibility, its types being std's.
+    struct Cleaned {
+        #[nested(map_over = text, inputs(texts = text), outputs(cleaned_words = counts))]
+        shared_nodes::CleanCount,
+        fn total(counts: &[usize]) -> usize { counts.iter().sum() }
+    }
+}
+
+#[test]
+fn a_pipeline_with_a_private_node_nests_from_another_crate() {
+    let texts = vec![" A b ".to_owned(), "c".to_owned()];
+    let out = Cleaned.run(CleanedInputs { texts }).unwrap();
+    assert_eq!((out.counts, out.total), (vec![2, 1], 3));
+}
