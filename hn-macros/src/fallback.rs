@@ -219,6 +219,7 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
             const INPUTS: &'static [&'static str] = &[];
             const OUTPUTS: &'static [&'static str] = &[];
             const DOT: &'static str = "";
+            const MERMAID: &'static str = "";
         }
     }
 }

@@ -28,6 +28,7 @@ use crate::NodeInfo;
 /// let names: Vec<_> = Chain::NODES.iter().map(|n| n.name).collect();
 /// assert_eq!(names, ["double", "add_one"]);
 /// assert!(Chain::DOT.starts_with("digraph Chain {"));
+/// assert!(Chain::MERMAID.contains("node_double -->|\"double\"| node_add_one"));
 /// ```
 pub trait Pipeline {
     /// The generated `<Name>Inputs` struct: one owned field per input.
@@ -45,6 +46,12 @@ pub trait Pipeline {
     /// The graph in Graphviz DOT: inputs as ellipses, nodes as boxes, one
     /// edge per consumed name.
     const DOT: &'static str;
+    /// The graph as a Mermaid flowchart (`flowchart LR`): inputs as
+    /// stadiums, nodes as boxes, returned values as circles, one edge per
+    /// consumed name labelled with it; a nested pipeline's nodes as a
+    /// subgraph, a mapped one titled with what it maps over. Put it in a
+    /// ```` ```mermaid ```` block of a Markdown file to see the picture.
+    const MERMAID: &'static str;
 }
 
 /// Implemented by a pipeline whose values can cross threads: its inputs,

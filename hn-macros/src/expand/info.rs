@@ -32,6 +32,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let input_names = model.plan.inputs.iter().map(|input| &input.name);
     let output_names = model.plan.returned.iter().map(|(name, _)| name);
     let dot = dot(model);
+    let mermaid = crate::expand::mermaid::mermaid(model);
     quote! {
         impl #private::Pipeline for #ident {
             type Inputs = #inputs;
@@ -41,6 +42,7 @@ pub fn expand(model: &Model) -> TokenStream {
             const INPUTS: &'static [&'static str] = &[#(#input_names),*];
             const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
             const DOT: &'static str = #dot;
+            const MERMAID: &'static str = #mermaid;
         }
     }
 }

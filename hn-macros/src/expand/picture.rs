@@ -1,0 +1,116 @@
+//! The pipeline's picture, drawn once for every format: which inputs,
+//! boxes, clusters and edges it has. `dot.rs` (Graphviz) and `mermaid.rs`
+//! say how each is written.
+
+use crate::graph::Source;
+use crate::model::{Model, Node, NodeKind};
+use syn::ext::IdentExt;
+
+/// Where a picture is written, one element at a time.
+pub trait Canvas {
+    fn input(&mut self, name: &str);
+    /// A node's box: its path (unique, for ids) and its label's lines.
+    fn node(&mut self, path: &str, label: &[String]);
+    /// The start of a nested pipeline's cluster.
+    fn begin_cluster(&mut self, name: &str, title: &str);
+    fn end_cluster(&mut self);
+    /// An edge carrying `value`.
+    fn edge(&mut self, from: &Endpoint, value: &str, to: &Endpoint);
+    /// A returned value, and the edge from its producer.
+    fn output(&mut self, name: &str, from: &Endpoint);
+}
+
+/// One end of an edge.
+pub enum Endpoint {
+    Input(String),
+    /// A node, by path.
+    Node(String),
+}
+
+/// Inputs, then the boxes of the pipeline's own nodes, then each nested
+/// pipeline's cluster (a mapped one with its own nodes and edges, fed
+/// through its box), then the edges, then the returned values.
+pub fn draw(model: &Model, canvas: &mut impl Canvas) {
+    for input in &model.plan.inputs {
+        canvas.input(&input.name);
+    }
+    for node in model.running_nodes().filter(|node| node.nested.is_none()) {
+        node_box(canvas, node);
+    }
+    for (index, entry) in model.nested.iter().enumerate() {
+        let members: Vec<&Node> = model
+            .running_nodes()
+            .filter(|node| node.nested == Some(index))
+            .collect();
+        let Some(first) = members.first() else {
+            continue;
+        };
+        let title = match &first.kind {
+            NodeKind::Mapped(group) => format!("{} (mapped over {})", entry.name, mapped(group)),
+            _ => entry.name.clone(),
+        };
+        canvas.begin_cluster(&entry.name, &title);
+        for node in members {
+            node_box(canvas, node);
+            if let NodeKind::Mapped(group) = &node.kind {
+                for member in group.model.running_nodes() {
+                    node_box(canvas, member);
+                }
+                edges(canvas, &group.model, &|source| match source {
+                    Source::Input(_) => Endpoint::Node(node.path_name()),
+                    Source::Node { node: member, .. } => {
+                        Endpoint::Node(group.model.nodes[member].path_name())
+                    }
+                });
+            }
+        }
+        canvas.end_cluster();
+    }
+    edges(canvas, model, &|source| endpoint(model, source));
+    for (name, source) in &model.plan.returned {
+        canvas.output(name, &endpoint(model, *source));
+    }
+}
+
+/// The mapped inputs of a mapped nested pipeline, listed.
+fn mapped(group: &crate::nested::Group) -> String {
+    let names: Vec<&str> = (group.inputs.iter())
+        .filter(|input| input.mapped)
+        .map(|input| input.name.as_str())
+        .collect();
+    names.join(", ")
+}
+
+/// A node's box: its name, and its outputs if they differ from it, or what
+/// a mapped nested pipeline maps over.
+fn node_box(canvas: &mut impl Canvas, node: &Node) {
+    let name = node.name();
+    let outputs: Vec<String> = (node.sig.outputs.iter())
+        .map(|output| output.unraw().to_string())
+        .collect();
+    let label = match &node.kind {
+        NodeKind::Mapped(group) => vec![name, format!("map over {}", mapped(group))],
+        _ if outputs == [name.clone()] => vec![name],
+        _ => vec![name, format!("→ {}", outputs.join(", "))],
+    };
+    canvas.node(&node.path_name(), &label);
+}
+
+/// One edge per consumed value, from `from(source)` to the consumer.
+fn edges(canvas: &mut impl Canvas, model: &Model, from: &dyn Fn(Source) -> Endpoint) {
+    for step in &model.plan.steps {
+        let consumer = &model.nodes[step.node];
+        let to = Endpoint::Node(consumer.path_name());
+        for (index, (source, _)) in step.args.iter().enumerate() {
+            let value = consumer.sig.params[index].ident.unraw().to_string();
+            canvas.edge(&from(*source), &value, &to);
+        }
+    }
+}
+
+fn endpoint(model: &Model, source: Source) -> Endpoint {
+    match source {
+        Source::Input(index) => Endpoint::Input(model.plan.inputs[index].name.clone()),
+        Source::Node { node, .. } => Endpoint::Node(model.nodes[node].path_name()),
+    }
+}
