@@ -5,13 +5,36 @@
 //! calls cost; other observers locate panics (for maps) and, later, drive
 //! progress bars and tracing spans.
 
-/// Wraps every node call of a run.
+use crate::NodeInfo;
+
+/// Wraps every node call of a run: `begin` before it, `call` around it,
+/// `failed` with a fallible node's error, `end` after it. Generated code
+/// makes these calls for the sync nodes (the async ones call only
+/// `call_async`).
 pub trait Observer {
-    /// Calls `run`, the node named `node`.
+    /// What `begin` hands to `call` and `end` (a start time, or nothing).
+    type Began;
+
+    /// Before node `node` runs.
+    fn begin(&self, node: &'static NodeInfo) -> Self::Began;
+
+    /// Calls `run`, the node `node`.
     #[inline(always)]
-    fn call<R>(&self, node: &'static str, run: impl FnOnce() -> R) -> R {
-        let _ = node;
+    fn call<R>(&self, node: &'static NodeInfo, began: &Self::Began, run: impl FnOnce() -> R) -> R {
+        let _ = (node, began);
         run()
+    }
+
+    /// Node `node` returned an error, shown by `error`; its `end` follows.
+    #[inline(always)]
+    fn failed(&self, node: &'static NodeInfo, error: &dyn core::fmt::Display) {
+        let _ = (node, error);
+    }
+
+    /// After node `node` ran: `ok` is false if it returned an error.
+    #[inline(always)]
+    fn end(&self, node: &'static NodeInfo, began: Self::Began, ok: bool) {
+        let _ = (node, began, ok);
     }
 
     /// Awaits `run`, the future of the async node named `node`.
@@ -27,7 +50,12 @@ pub trait Observer {
 }
 
 /// Observes nothing: plain `run`.
-impl Observer for () {}
+impl Observer for () {
+    type Began = ();
+
+    #[inline(always)]
+    fn begin(&self, _: &'static NodeInfo) {}
+}
 
 /// Tags a panic with the node it came from, so that a map can report
 /// [`MapError::Panicked`](crate::MapError::Panicked) with the node's name.
@@ -46,10 +74,15 @@ pub struct TaggedPanic {
 
 #[cfg(feature = "std")]
 impl Observer for LocatePanics {
+    type Began = ();
+
     #[inline(always)]
-    fn call<R>(&self, node: &'static str, run: impl FnOnce() -> R) -> R {
+    fn begin(&self, _: &'static NodeInfo) {}
+
+    #[inline(always)]
+    fn call<R>(&self, node: &'static NodeInfo, _: &(), run: impl FnOnce() -> R) -> R {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|payload| LocatePanics::tag(node, payload))
+            .unwrap_or_else(|payload| LocatePanics::tag(node.path, payload))
     }
 
     /// Records the node in a thread-local while its future is polled

@@ -16,7 +16,7 @@
 //! Nothing is spawned: the future borrows the run's values in place, runs in
 //! whatever runtime polls it, and dropping it cancels every node.
 
-use crate::expand::call::{observed, observer_ident, value};
+use crate::expand::call::{observed, observed_call, observer_ident, value};
 use crate::expand::mapped::{self, Items};
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
@@ -263,13 +263,14 @@ pub fn node_call_in(
     }
     let (path, name) = (node.callee_for(Items::Async), node.path_name());
     if node.sig.blocking && site.borrowed {
-        return quote!(#observer.call(#name, || #private::blocking_in_place(|| #path(#(#args),*))));
+        let call = quote!(#private::blocking_in_place(|| #path(#(#args),*)));
+        return observed_call(model, node, call, &quote!(#observer));
     }
     if node.sig.blocking {
         return quote!(#observer.call_async(#name, #private::run_blocking(move || #path(#(#args),*))).await);
     }
     if !node.sig.is_async {
-        return observed(node, args, &quote!(#observer));
+        return observed(model, node, args, &quote!(#observer));
     }
     let Some(retry) = node.sig.retry else {
         let future = plain_future(model, step_index, args);

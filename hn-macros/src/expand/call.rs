@@ -7,6 +7,7 @@ use crate::graph::Passing;
 use crate::model::{Model, Node, NodeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::Ident;
 
 /// The argument for parameter `index` of `node`. `place` names the value
@@ -47,29 +48,71 @@ pub fn sync_call(
         NodeKind::Mapped(group) => {
             mapped::call(model, group, node.sig.fails(), args, observer, items)
         }
-        _ => observed(node, args, observer),
+        _ => observed(model, node, args, observer),
     }
 }
 
-/// `observer.call("name", || path(args))`.
+/// `path(args)` between the observer's `begin` and `end`, through its
+/// `call`, with `failed` if the node returns an error.
 pub fn observed(
+    model: &Model,
     node: &Node,
     args: impl IntoIterator<Item = TokenStream>,
     observer: &TokenStream,
 ) -> TokenStream {
-    observed_with(node, &node.callee(), args, observer)
+    let callee = node.callee();
+    let args = args.into_iter();
+    observed_call(model, node, quote!(#callee(#(#args),*)), observer)
 }
 
-/// `observed` with the callee given.
-fn observed_with(
+/// The call `call` of `node`, observed. For the unit observer every hook
+/// is empty and inlined: the call is all that remains.
+pub fn observed_call(
+    model: &Model,
     node: &Node,
-    callee: &TokenStream,
-    args: impl IntoIterator<Item = TokenStream>,
+    call: TokenStream,
     observer: &TokenStream,
 ) -> TokenStream {
-    let name = node.path_name();
-    let args = args.into_iter();
-    quote!(#observer.call(#name, || #callee(#(#args),*)))
+    let private = model.private();
+    let info = node_info(model, node);
+    let (began, result, error) = (
+        Ident::new("__hn_began", Span::mixed_site()),
+        Ident::new("__hn_result", Span::mixed_site()),
+        Ident::new("__hn_error", Span::mixed_site()),
+    );
+    let node_const = Ident::new("__HN_NODE", Span::mixed_site());
+    let end = if node.sig.fallible {
+        quote! {
+            match &#result {
+                ::core::result::Result::Ok(_) => #observer.end(#node_const, #began, true),
+                ::core::result::Result::Err(#error) => {
+                    #[allow(unused_imports, reason = "only the trait that fits the error is used")]
+                    use #private::{DisplayOpaque as _, DisplayViaDebug as _, DisplayViaDisplay as _};
+                    #observer.failed(#node_const, &(&&&#private::Probe(#error)).hn_display());
+                    #observer.end(#node_const, #began, false);
+                }
+            }
+        }
+    } else {
+        quote!(#observer.end(#node_const, #began, true);)
+    };
+    quote! {{
+        const #node_const: &'static #private::NodeInfo = &#info;
+        let #began = #observer.begin(#node_const);
+        let #result = #observer.call(#node_const, &#began, || #call);
+        #end
+        #result
+    }}
+}
+
+/// The node's `NodeInfo`, as a constant expression.
+pub fn node_info(model: &Model, node: &Node) -> TokenStream {
+    let private = model.private();
+    let (name, path) = (node.name(), node.path_name());
+    let params = (node.sig.params.iter()).map(|param| param.ident.unraw().to_string());
+    let outputs = (node.sig.outputs.iter()).map(|output| output.unraw().to_string());
+    let (fallible, is_async) = (node.sig.fails(), node.sig.is_async);
+    quote!(#private::NodeInfo::__new(#name, #path, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
 }
 
 /// The node's value from its call: the call itself, or for a fallible node

@@ -4,7 +4,6 @@ use crate::expand::dot::dot;
 use crate::model::{Model, Names, NodeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::ext::IdentExt;
 
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
@@ -22,13 +21,7 @@ pub fn expand(model: &Model) -> TokenStream {
         NodeKind::Mapped(group) => group.model.running_nodes().collect(),
         _ => vec![node],
     });
-    let nodes = listed.map(|node| {
-        let (name, path) = (node.name(), node.path_name());
-        let params = node.sig.params.iter().map(|param| param.ident.unraw().to_string());
-        let outputs = node.sig.outputs.iter().map(|output| output.unraw().to_string());
-        let (fallible, is_async) = (node.sig.fails(), node.sig.is_async);
-        quote!(#private::NodeInfo::__new(#name, #path, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
-    });
+    let nodes = listed.map(|node| crate::expand::call::node_info(model, node));
     let input_names = model.plan.inputs.iter().map(|input| &input.name);
     let output_names = model.plan.returned.iter().map(|(name, _)| name);
     let dot = dot(model);
