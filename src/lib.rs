@@ -140,6 +140,14 @@ pub mod stream {
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub use serde;
 
+/// Watching runs: the [`Callback`](observe::Callback) trait that an
+/// [`Engine`] calls around runs and node calls (`Engine::callback`), and
+/// [`Timings`](observe::Timings), which times every node.
+#[cfg(feature = "std")]
+pub mod observe {
+    pub use hn_runtime::callback::{Callback, MapEvent, NodeEvent, NodeTiming, Timings};
+}
+
 /// `use hypernodes::prelude::*;` brings the macros and the types most
 /// pipelines need.
 pub mod prelude {

@@ -33,30 +33,8 @@ fn mermaid_draws_inputs_nodes_edges_and_outputs() {
     assert_eq!(Stats::MERMAID, expected);
 }
 
-mod text {
-    use hypernodes::prelude::*;
-
-    pipeline! {
-        /// Per text.
-        pub struct TextStats {
-            pub fn tokens(text: &str) -> Vec<String> {
-                text.split_whitespace().map(str::to_owned).collect()
-            }
-            pub fn count(tokens: &[String]) -> usize { tokens.len() }
-        }
-    }
-}
-
-pipeline! {
-    /// Flattened and mapped nesting.
-    struct Corpus {
-        #[nested(name = first)]
-        text::TextStats,
-        #[nested(map_over = text, inputs(texts = text), outputs(count = counts))]
-        text::TextStats,
-        fn total(counts: &[usize], count: usize) -> usize { counts.iter().sum::<usize>() + count }
-    }
-}
+mod fixtures;
+use fixtures::corpus::Corpus;
 
 #[test]
 fn mermaid_draws_nested_pipelines_as_subgraphs() {

@@ -75,6 +75,20 @@ pub struct Engine {
     fail_fast: bool,
     #[cfg(feature = "rayon")]
     pool: Option<std::sync::Arc<rayon::ThreadPool>>,
+    #[cfg(feature = "std")]
+    callbacks: CallbackList,
+}
+
+/// An engine's callbacks, in the order they were added.
+#[cfg(feature = "std")]
+#[derive(Clone)]
+struct CallbackList(std::vec::Vec<std::sync::Arc<dyn crate::callback::Callback>>);
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for CallbackList {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "[{} callbacks]", self.0.len())
+    }
 }
 
 impl Default for Engine {
@@ -101,7 +115,26 @@ impl Engine {
             fail_fast: false,
             #[cfg(feature = "rayon")]
             pool: None,
+            #[cfg(feature = "std")]
+            callbacks: CallbackList(std::vec::Vec::new()),
         }
+    }
+
+    /// Adds a callback, called after the ones added before it, around the
+    /// runs, maps and node calls of the runners that take this engine
+    /// (`run_with`, ...). See [`Callback`](crate::callback::Callback).
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub fn callback(mut self, callback: impl crate::callback::Callback) -> Self {
+        self.callbacks.0.push(std::sync::Arc::new(callback));
+        self
+    }
+
+    /// The callbacks, for generated runners.
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    pub fn __callbacks(&self) -> &[std::sync::Arc<dyn crate::callback::Callback>] {
+        &self.callbacks.0
     }
 
     /// Everything on the calling thread, one at a time: for debugging and

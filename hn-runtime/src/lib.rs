@@ -23,6 +23,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod callback;
 mod engine;
 mod error;
 mod executor;
@@ -84,6 +86,8 @@ macro_rules! __cfg_tokio {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__cfg_rayon as cfg_rayon;
+    #[cfg(feature = "std")]
+    pub use crate::callback::Callbacks;
     pub use crate::fmt::{
         write_detail, write_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,

@@ -174,12 +174,17 @@ pub fn describe_panic(item: usize, payload: &(dyn core::any::Any + Send)) -> cra
         Some(located) => (located.node, &*located.payload),
         None => (polled_node().unwrap_or("<unknown>"), payload),
     };
-    let message = if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
+    crate::NodePanic::new(item, path, panic_message(payload).to_string())
+}
+
+/// A panic's message: its `&str` or `String` payload.
+#[cfg(feature = "std")]
+pub fn panic_message(payload: &(dyn core::any::Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text
     } else if let Some(text) = payload.downcast_ref::<std::string::String>() {
-        text.clone()
+        text
     } else {
-        "<non-string panic payload>".to_string()
-    };
-    crate::NodePanic::new(item, path, message)
+        "<non-string panic payload>"
+    }
 }

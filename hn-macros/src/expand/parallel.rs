@@ -100,6 +100,12 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         "nodes not started yet do not start, and the ones already running finish first",
     );
     let item_body = crate::expand::map::item_runner_body(model, &inputs_arg, &observer);
+    let (engine, parallel, callbacks) = (
+        Ident::new("engine", Span::mixed_site()),
+        Ident::new("parallel", Span::mixed_site()),
+        Ident::new("callbacks", Span::mixed_site()),
+    );
+    let name = ident.to_string();
     let thread_safe = thread_safe_bound(model);
     // At the pipeline's name: "the trait `ThreadSafe` is implemented for
     // `P`" shows the name, not the whole macro call.
@@ -149,6 +155,42 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #thread_safe
                 {
                     #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &())
+                }
+
+                /// Runs the pipeline once with `engine`: its nodes one after another
+                /// as `run` does, or at once as `run_parallel` does if the engine's
+                /// node mode is `Mode::Parallel` or `Mode::Threads`; with the engine's
+                /// callbacks called around the run and every node call. Without
+                /// callbacks, it costs what `run` or `run_parallel` costs.
+                #errors_doc
+                #vis fn run_with(
+                    &self,
+                    #engine: &#private::Engine,
+                    #inputs_arg: #inputs,
+                ) -> ::core::result::Result<#outputs, #error>
+                where
+                    #thread_safe
+                {
+                    let #parallel = ::core::matches!(
+                        #engine.node_mode(),
+                        #private::Mode::Parallel | #private::Mode::Threads
+                    );
+                    let #callbacks = #engine.__callbacks();
+                    if #callbacks.is_empty() {
+                        return if #parallel {
+                            #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &())
+                        } else {
+                            self.__run_observed(#inputs_arg, &())
+                        };
+                    }
+                    let #observer = #private::Callbacks::new(#callbacks, #name, ::core::option::Option::None);
+                    #observer.run(|| {
+                        if #parallel {
+                            #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &#observer)
+                        } else {
+                            self.__run_observed(#inputs_arg, &#observer)
+                        }
+                    })
                 }
             }
         }

@@ -1,0 +1,442 @@
+//! Watching runs: the [`Callback`] trait an [`Engine`](crate::Engine)
+//! calls around runs, maps, items and node calls, and [`Timings`], a
+//! callback that times every node.
+//!
+//! Runners call callbacks through an observer ([`Callbacks`]) that generated
+//! code wraps around each node; an engine without callbacks uses the unit
+//! observer, whose hooks compile away.
+
+use crate::observe::Observer;
+use crate::NodeInfo;
+use core::fmt;
+use std::boxed::Box;
+use std::string::String;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+/// What an [`Engine`](crate::Engine) calls while it runs a pipeline. Every
+/// method has an empty default: implement the ones you need.
+///
+/// Callbacks are called from the thread that runs the node (a rayon worker
+/// in a parallel run), so they must be `Send + Sync`; several are called in
+/// the order they were added. A node that fails gets `on_node_error` and
+/// then `on_node_end` with `ok = false`; a node that panics too, with the
+/// panic's message as its error.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::observe::{Callback, NodeEvent};
+/// use hypernodes::prelude::*;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// /// Counts node calls; clones share the count.
+/// #[derive(Clone, Default)]
+/// struct CountCalls(Arc<AtomicUsize>);
+///
+/// impl Callback for CountCalls {
+///     fn on_node_start(&self, _: &NodeEvent) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// pipeline! {
+///     struct Chain {
+///         fn double(x: i64) -> i64 { x * 2 }
+///         fn add_one(double: i64) -> i64 { double + 1 }
+///     }
+/// }
+///
+/// let calls = CountCalls::default();
+/// let engine = Engine::new().callback(calls.clone());
+/// let out = Chain.run_with(&engine, ChainInputs { x: 5 }).unwrap();
+/// assert_eq!((out.add_one, calls.0.load(Ordering::Relaxed)), (11, 2));
+/// ```
+#[allow(unused_variables, reason = "the defaults ignore their arguments")]
+pub trait Callback: Send + Sync + 'static {
+    /// A run of `pipeline` starts.
+    fn on_run_start(&self, pipeline: &'static str) {}
+    /// A run of `pipeline` ends; `ok` is false if a node failed or panicked.
+    fn on_run_end(&self, pipeline: &'static str, elapsed: Duration, ok: bool) {}
+    /// A node starts.
+    fn on_node_start(&self, event: &NodeEvent) {}
+    /// A node ends; `ok` is false if it failed or panicked.
+    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {}
+    /// A node failed (or panicked), before its `on_node_end`.
+    fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {}
+    /// A map starts.
+    fn on_map_start(&self, event: &MapEvent) {}
+    /// An item of a map starts.
+    fn on_item_start(&self, event: &MapEvent, item: usize) {}
+    /// An item of a map ends.
+    fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {}
+    /// A map ends.
+    fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {}
+    /// A node's result came from the engine's cache: the node did not run.
+    fn on_cache_hit(&self, event: &NodeEvent) {}
+}
+
+impl<C: Callback + ?Sized> Callback for Box<C> {
+    fn on_run_start(&self, pipeline: &'static str) {
+        (**self).on_run_start(pipeline);
+    }
+    fn on_run_end(&self, pipeline: &'static str, elapsed: Duration, ok: bool) {
+        (**self).on_run_end(pipeline, elapsed, ok);
+    }
+    fn on_node_start(&self, event: &NodeEvent) {
+        (**self).on_node_start(event);
+    }
+    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
+        (**self).on_node_end(event, elapsed, ok);
+    }
+    fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
+        (**self).on_node_error(event, error);
+    }
+    fn on_map_start(&self, event: &MapEvent) {
+        (**self).on_map_start(event);
+    }
+    fn on_item_start(&self, event: &MapEvent, item: usize) {
+        (**self).on_item_start(event, item);
+    }
+    fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {
+        (**self).on_item_end(event, item, elapsed, ok);
+    }
+    fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {
+        (**self).on_map_end(event, elapsed);
+    }
+    fn on_cache_hit(&self, event: &NodeEvent) {
+        (**self).on_cache_hit(event);
+    }
+}
+
+/// A node call: which pipeline, which node, which item of a map.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct NodeEvent {
+    /// The pipeline's struct name.
+    pub pipeline: &'static str,
+    /// The node: its name and its path (`"text_stats / load_text"` inside a
+    /// nested pipeline).
+    pub node: &'static NodeInfo,
+    /// In a map, the item's index.
+    pub item: Option<usize>,
+}
+
+/// A map: which pipeline, where it is, how many items.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct MapEvent {
+    /// The mapped pipeline's struct name.
+    pub pipeline: &'static str,
+    /// Where the map is: empty for a top-level map, the nested entry's path
+    /// for a mapped nested pipeline.
+    pub path: &'static str,
+    /// The number of items, when known in advance.
+    pub total: Option<usize>,
+    /// 0 for a top-level map, 1 for a mapped nested pipeline inside it, ...
+    pub depth: usize,
+}
+
+/// The callbacks of an engine, as the observer of one run or one item:
+/// calls them around every node.
+#[doc(hidden)]
+pub struct Callbacks<'a> {
+    callbacks: &'a [Arc<dyn Callback>],
+    pipeline: &'static str,
+    item: Option<usize>,
+}
+
+impl<'a> Callbacks<'a> {
+    /// For a run of `pipeline` (or item `item` of a map of it).
+    pub fn new(
+        callbacks: &'a [Arc<dyn Callback>],
+        pipeline: &'static str,
+        item: Option<usize>,
+    ) -> Self {
+        Callbacks {
+            callbacks,
+            pipeline,
+            item,
+        }
+    }
+
+    fn event(&self, node: &'static NodeInfo) -> NodeEvent {
+        NodeEvent {
+            pipeline: self.pipeline,
+            node,
+            item: self.item,
+        }
+    }
+
+    /// Runs `run` between `on_run_start` and `on_run_end`; a panic ends the
+    /// run with `ok = false` and goes on unwinding.
+    pub fn run<T, E>(&self, run: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        for callback in self.callbacks {
+            callback.on_run_start(self.pipeline);
+        }
+        let start = Instant::now();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        let ok = matches!(result, Ok(Ok(_)));
+        for callback in self.callbacks {
+            callback.on_run_end(self.pipeline, start.elapsed(), ok);
+        }
+        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+}
+
+impl Observer for Callbacks<'_> {
+    type Began = Instant;
+
+    fn begin(&self, node: &'static NodeInfo) -> Instant {
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_node_start(&event);
+        }
+        Instant::now()
+    }
+
+    fn call<R>(&self, node: &'static NodeInfo, began: &Instant, run: impl FnOnce() -> R) -> R {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
+            let message = crate::observe::panic_message(&*payload);
+            self.failed(node, &format_args!("panicked: {message}"));
+            self.end(node, *began, false);
+            std::panic::resume_unwind(payload)
+        })
+    }
+
+    fn failed(&self, node: &'static NodeInfo, error: &dyn fmt::Display) {
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_node_error(&event, error);
+        }
+    }
+
+    fn end(&self, node: &'static NodeInfo, began: Instant, ok: bool) {
+        let (event, elapsed) = (self.event(node), began.elapsed());
+        for callback in self.callbacks {
+            callback.on_node_end(&event, elapsed, ok);
+        }
+    }
+}
+
+/// Times every node: calls, failures, total, mean and max, per node path,
+/// across every run and map of the engines it is added to. A handle:
+/// clones share the counts.
+///
+/// `Display` is an aligned table, slowest total first.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::observe::Timings;
+/// use hypernodes::prelude::*;
+///
+/// pipeline! {
+///     struct Chain {
+///         fn double(x: i64) -> i64 { x * 2 }
+///         fn add_one(double: i64) -> i64 { double + 1 }
+///     }
+/// }
+///
+/// let timings = Timings::new();
+/// let engine = Engine::new().callback(timings.clone());
+/// for x in 0..3 {
+///     Chain.run_with(&engine, ChainInputs { x }).unwrap();
+/// }
+/// assert_eq!(timings.get("double").unwrap().calls, 3);
+/// println!("{timings}");
+/// ```
+#[derive(Clone, Default)]
+pub struct Timings {
+    nodes: Arc<Mutex<Vec<(&'static str, NodeTiming)>>>,
+}
+
+/// One node's counts in [`Timings`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeTiming {
+    /// How many times it ran.
+    pub calls: u64,
+    /// How many of those failed or panicked.
+    pub failures: u64,
+    /// The time of all its calls.
+    pub total: Duration,
+    /// The longest call.
+    pub max: Duration,
+}
+
+impl NodeTiming {
+    /// The mean time of a call.
+    pub fn mean(&self) -> Duration {
+        match u32::try_from(self.calls) {
+            Ok(0) => Duration::ZERO,
+            Ok(calls) => self.total / calls,
+            Err(_) => Duration::from_secs_f64(self.total.as_secs_f64() / self.calls as f64),
+        }
+    }
+}
+
+impl Timings {
+    /// No counts yet.
+    pub fn new() -> Self {
+        Timings::default()
+    }
+
+    /// The counts of the node at `path`, if it ran.
+    pub fn get(&self, path: &str) -> Option<NodeTiming> {
+        let nodes = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        nodes
+            .iter()
+            .find(|(node, _)| *node == path)
+            .map(|(_, timing)| *timing)
+    }
+
+    /// Every node's counts, by path, slowest total first.
+    pub fn nodes(&self) -> Vec<(&'static str, NodeTiming)> {
+        let mut nodes = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        nodes.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+        nodes
+    }
+}
+
+impl Callback for Timings {
+    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
+        let mut nodes = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = event.node.path;
+        let index = match nodes.iter().position(|(node, _)| *node == path) {
+            Some(index) => index,
+            None => {
+                nodes.push((path, NodeTiming::default()));
+                nodes.len() - 1
+            }
+        };
+        let timing = &mut nodes[index].1;
+        timing.calls += 1;
+        timing.failures += u64::from(!ok);
+        timing.total += elapsed;
+        timing.max = timing.max.max(elapsed);
+    }
+}
+
+impl fmt::Debug for Timings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.nodes()).finish()
+    }
+}
+
+impl fmt::Display for Timings {
+    /// ```text
+    /// node         calls  failures      total       mean        max
+    /// load_text       50         2   412.3 ms     8.2 ms    15.0 ms
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nodes = self.nodes();
+        let width = (nodes.iter().map(|(path, _)| path.chars().count()))
+            .chain([4])
+            .max()
+            .unwrap_or(4);
+        writeln!(
+            f,
+            "{:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
+            "node", "calls", "failures", "total", "mean", "max"
+        )?;
+        for (path, timing) in nodes {
+            writeln!(
+                f,
+                "{path:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
+                timing.calls,
+                timing.failures,
+                human(timing.total),
+                human(timing.mean()),
+                human(timing.max)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A duration with a unit that keeps it short: `850 ns`, `12.5 µs`,
+/// `3.2 ms`, `1.25 s`.
+fn human(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos < 1_000 {
+        std::format!("{nanos} ns")
+    } else if nanos < 1_000_000 {
+        std::format!("{:.1} µs", nanos as f64 / 1e3)
+    } else if nanos < 1_000_000_000 {
+        std::format!("{:.1} ms", nanos as f64 / 1e6)
+    } else {
+        std::format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{human, Callback, NodeEvent, Timings};
+    use crate::NodeInfo;
+    use std::string::ToString;
+    use std::time::Duration;
+    use std::vec::Vec;
+
+    static LOAD: NodeInfo = NodeInfo::__new("load", "stats / load", &[], &[], true, false);
+    static COUNT: NodeInfo = NodeInfo::__new("count", "count", &[], &[], false, false);
+
+    fn event(node: &'static NodeInfo) -> NodeEvent {
+        NodeEvent {
+            pipeline: "P",
+            node,
+            item: None,
+        }
+    }
+
+    #[test]
+    fn timings_count_calls_failures_total_mean_and_max() {
+        let timings = Timings::new();
+        let shared = timings.clone();
+        shared.on_node_end(&event(&LOAD), Duration::from_millis(10), true);
+        shared.on_node_end(&event(&LOAD), Duration::from_millis(30), false);
+        timings.on_node_end(&event(&COUNT), Duration::from_micros(5), true);
+        let load = timings.get("stats / load").unwrap();
+        assert_eq!((load.calls, load.failures), (2, 1));
+        assert_eq!(
+            (load.total, load.max),
+            (Duration::from_millis(40), Duration::from_millis(30))
+        );
+        assert_eq!(load.mean(), Duration::from_millis(20));
+        let table = timings.to_string();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(
+            lines[1].starts_with("stats / load"),
+            "slowest first:\n{table}"
+        );
+        assert!(
+            lines[1].contains("40.0 ms") && lines[1].contains("20.0 ms"),
+            "{table}"
+        );
+        assert!(lines[2].starts_with("count       "), "aligned:\n{table}");
+        // Columns line up.
+        let ends: Vec<usize> = lines.iter().map(|line| line.chars().count()).collect();
+        assert!(ends.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
+    }
+
+    #[test]
+    fn durations_read_with_a_short_unit() {
+        assert_eq!(human(Duration::from_nanos(850)), "850 ns");
+        assert_eq!(human(Duration::from_nanos(12_500)), "12.5 µs");
+        assert_eq!(human(Duration::from_micros(3_200)), "3.2 ms");
+        assert_eq!(human(Duration::from_millis(1_250)), "1.25 s");
+    }
+}

@@ -1,0 +1,222 @@
+//! The engine's callbacks around `run_with`: runs, node starts and ends,
+//! errors and panics, nested paths, sequential and parallel node modes.
+
+use hypernodes::observe::{Callback, NodeEvent, Timings};
+use hypernodes::prelude::*;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Every event as a line; clones share the log.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    fn push(&self, line: String) {
+        self.0.lock().unwrap().push(line);
+    }
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+    /// The last `n` lines.
+    fn last(&self, n: usize) -> Vec<String> {
+        let lines = self.lines();
+        lines[lines.len().saturating_sub(n)..].to_vec()
+    }
+    fn count(&self, prefix: &str) -> usize {
+        self.lines()
+            .iter()
+            .filter(|line| line.starts_with(prefix))
+            .count()
+    }
+}
+
+impl Callback for Log {
+    fn on_run_start(&self, pipeline: &'static str) {
+        self.push(format!("run start {pipeline}"));
+    }
+    fn on_run_end(&self, pipeline: &'static str, _: Duration, ok: bool) {
+        self.push(format!("run end {pipeline} ok={ok}"));
+    }
+    fn on_node_start(&self, event: &NodeEvent) {
+        self.push(format!("start {}", event.node.path));
+    }
+    fn on_node_end(&self, event: &NodeEvent, _: Duration, ok: bool) {
+        self.push(format!("end {} ok={ok}", event.node.path));
+    }
+    fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
+        self.push(format!("error {}: {error}", event.node.path));
+    }
+}
+
+pipeline! {
+    /// A diamond whose last node fails on negative input and panics on zero.
+    struct Diamond {
+        fn left(x: i64) -> i64 { x + 1 }
+        fn right(x: i64) -> i64 { x * 2 }
+        fn checked(left: i64, right: i64) -> Result<i64, String> {
+            assert!(left != 1, "zero is not allowed");
+            if left < 0 { Err(format!("negative: {left}")) } else { Ok(left + right) }
+        }
+    }
+}
+
+fn engines() -> [(Engine, &'static str); 2] {
+    [
+        (Engine::new(), "sequential"),
+        (Engine::new().nodes(Mode::Parallel), "parallel"),
+    ]
+}
+
+#[test]
+fn a_run_reports_every_node_between_its_start_and_end() {
+    for (engine, mode) in engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let out = Diamond.run_with(&engine, DiamondInputs { x: 3 }).unwrap();
+        assert_eq!(out.checked, 10);
+        let lines = log.lines();
+        assert_eq!(lines.first().unwrap(), "run start Diamond", "{mode}");
+        assert_eq!(lines.last().unwrap(), "run end Diamond ok=true", "{mode}");
+        assert_eq!(log.count("start "), 3, "{mode}: {lines:?}");
+        for node in ["left", "right", "checked"] {
+            let start = lines
+                .iter()
+                .position(|l| *l == format!("start {node}"))
+                .unwrap();
+            let end = lines
+                .iter()
+                .position(|l| *l == format!("end {node} ok=true"))
+                .unwrap();
+            assert!(start < end, "{mode}: {lines:?}");
+        }
+        // `checked` starts after both of its inputs ended.
+        let checked = lines.iter().position(|l| l == "start checked").unwrap();
+        for input in ["end left ok=true", "end right ok=true"] {
+            assert!(
+                lines.iter().position(|l| l == input).unwrap() < checked,
+                "{mode}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failing_node_reports_its_error_before_its_end() {
+    for (engine, mode) in engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let error = Diamond
+            .run_with(&engine, DiamondInputs { x: -5 })
+            .unwrap_err();
+        assert_eq!(error.node(), "checked");
+        assert_eq!(
+            log.last(3),
+            [
+                "error checked: negative: -4",
+                "end checked ok=false",
+                "run end Diamond ok=false"
+            ],
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn a_panicking_node_ends_with_its_message_and_the_panic_goes_on() {
+    for (engine, mode) in engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Diamond.run_with(&engine, DiamondInputs { x: 0 })
+        }));
+        assert!(panic.is_err(), "{mode}");
+        assert_eq!(
+            log.last(3),
+            [
+                "error checked: panicked: zero is not allowed",
+                "end checked ok=false",
+                "run end Diamond ok=false"
+            ],
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn callbacks_are_called_in_the_order_they_were_added() {
+    let (first, second) = (Log::default(), Log::default());
+    let shared = Log::default();
+    #[derive(Clone)]
+    struct Tagged(&'static str, Log);
+    impl Callback for Tagged {
+        fn on_node_start(&self, event: &NodeEvent) {
+            self.1.push(format!("{} {}", self.0, event.node.name));
+        }
+    }
+    let engine = Engine::new()
+        .callback(Tagged("a", shared.clone()))
+        .callback(first.clone())
+        .callback(Tagged("b", shared.clone()))
+        .callback(second.clone());
+    Diamond.run_with(&engine, DiamondInputs { x: 1 }).unwrap();
+    assert_eq!(&shared.lines()[..2], ["a left", "b left"]);
+    assert_eq!(first.lines(), second.lines());
+}
+
+mod fixtures;
+use fixtures::corpus::{Corpus, CorpusInputs};
+
+#[test]
+fn nested_nodes_report_their_paths() {
+    for (engine, mode) in engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let out = Corpus
+            .run_with(
+                &engine,
+                CorpusInputs {
+                    text: "a b".into(),
+                    texts: vec!["c".into(), "d e".into()],
+                },
+            )
+            .unwrap();
+        assert_eq!(out.total, 5);
+        assert_eq!(log.count("start first / tokens"), 1, "{mode}");
+        // The mapped pipeline's nodes, once per item.
+        assert_eq!(log.count("start text_stats / tokens"), 2, "{mode}");
+        assert_eq!(log.count("end text_stats / count ok=true"), 2, "{mode}");
+        assert_eq!(log.count("start total"), 1, "{mode}");
+    }
+}
+
+#[test]
+fn timings_gather_every_run_of_every_engine_they_are_added_to() {
+    let timings = Timings::new();
+    let sequential = Engine::new().callback(timings.clone());
+    let parallel = Engine::new()
+        .nodes(Mode::Parallel)
+        .callback(timings.clone());
+    for x in 1..4 {
+        Diamond.run_with(&sequential, DiamondInputs { x }).unwrap();
+        Diamond.run_with(&parallel, DiamondInputs { x }).unwrap();
+    }
+    let _ = Diamond.run_with(&sequential, DiamondInputs { x: -9 });
+    let checked = timings.get("checked").unwrap();
+    assert_eq!((checked.calls, checked.failures), (7, 1));
+    assert_eq!(timings.get("left").unwrap().calls, 7);
+    assert!(checked.max <= checked.total);
+    let table = timings.to_string();
+    assert_eq!(table.lines().count(), 4, "{table}");
+}
+
+#[test]
+fn without_callbacks_run_with_is_run() {
+    let out = Diamond
+        .run_with(&Engine::new(), DiamondInputs { x: 3 })
+        .unwrap();
+    assert_eq!(
+        out.checked,
+        Diamond.run(DiamondInputs { x: 3 }).unwrap().checked
+    );
+}
