@@ -1,8 +1,9 @@
 //! The engine's callbacks around `run_with`: runs, node starts and ends,
 //! errors and panics, nested paths, sequential and parallel node modes.
 
-use hypernodes::observe::{Callback, NodeEvent, Timings};
+use hypernodes::observe::{Callback, MapEvent, NodeEvent, Timings};
 use hypernodes::prelude::*;
+use hypernodes::MapError;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,6 +47,24 @@ impl Callback for Log {
     }
     fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
         self.push(format!("error {}: {error}", event.node.path));
+        if let Some(item) = event.item {
+            self.push(format!("item {item} error {}", event.node.path));
+        }
+    }
+    fn on_map_start(&self, event: &MapEvent) {
+        self.push(format!(
+            "map start {} {:?} {}",
+            event.pipeline, event.total, event.depth
+        ));
+    }
+    fn on_item_start(&self, _: &MapEvent, item: usize) {
+        self.push(format!("item start {item}"));
+    }
+    fn on_item_end(&self, _: &MapEvent, item: usize, _: Duration, ok: bool) {
+        self.push(format!("item end {item} ok={ok}"));
+    }
+    fn on_map_end(&self, event: &MapEvent, _: Duration) {
+        self.push(format!("map end {}", event.pipeline));
     }
 }
 
@@ -219,4 +238,103 @@ fn without_callbacks_run_with_is_run() {
         out.checked,
         Diamond.run(DiamondInputs { x: 3 }).unwrap().checked
     );
+}
+
+/// Every map mode with every node mode.
+fn map_engines() -> Vec<(Engine, String)> {
+    let mut engines = Vec::new();
+    for map in [Mode::Sequential, Mode::Parallel, Mode::Threads] {
+        for nodes in [Mode::Sequential, Mode::Parallel] {
+            let engine = Engine::new().map(map).nodes(nodes).max_workers(4);
+            engines.push((engine, format!("map {map:?}, nodes {nodes:?}")));
+        }
+    }
+    engines
+}
+
+#[test]
+fn a_map_reports_itself_each_item_and_each_node_with_its_item() {
+    for (engine, mode) in map_engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        // Item 2 fails, item 4 panics, the others succeed.
+        let items = [1, 2, -7, 3, 0, 5].map(|x| DiamondInputs { x });
+        let results = Diamond.map_with(&engine, items);
+        assert!(results[2].is_err() && results[3].is_ok(), "{mode}");
+        assert!(matches!(results[4], Err(MapError::Panicked(_))), "{mode}");
+        let lines = log.lines();
+        assert_eq!(
+            lines.first().unwrap(),
+            "map start Diamond Some(6) 0",
+            "{mode}"
+        );
+        assert_eq!(lines.last().unwrap(), "map end Diamond", "{mode}");
+        assert_eq!(log.count("item start"), 6, "{mode}");
+        assert_eq!(log.count("start left"), 6, "{mode}");
+        assert_eq!(log.count("end checked ok=true"), 4, "{mode}");
+        assert_eq!(log.count("end checked ok=false"), 2, "{mode}");
+        for item in [0, 1, 3, 5] {
+            assert_eq!(
+                log.count(&format!("item end {item} ok=true")),
+                1,
+                "{mode}: {lines:?}"
+            );
+        }
+        for item in [2, 4] {
+            assert_eq!(
+                log.count(&format!("item end {item} ok=false")),
+                1,
+                "{mode}: {lines:?}"
+            );
+            assert_eq!(
+                log.count(&format!("item {item} error checked")),
+                1,
+                "{mode}: {lines:?}"
+            );
+        }
+        assert!(
+            lines.contains(&"error checked: panicked: zero is not allowed".to_owned()),
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn an_all_or_nothing_map_reports_the_items_that_ran() {
+    for (engine, mode) in map_engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let values = Diamond
+            .try_map_with(&engine, (1..=5).map(|x| DiamondInputs { x }))
+            .unwrap();
+        assert_eq!(values.len(), 5, "{mode}");
+        assert_eq!(log.count("item end"), 5, "{mode}");
+        assert_eq!(log.count("map start"), 1, "{mode}");
+        let log = Log::default();
+        let engine = Engine::new().map(Mode::Sequential).callback(log.clone());
+        let error = Diamond
+            .try_map_with(&engine, [3, -4, 5].map(|x| DiamondInputs { x }))
+            .unwrap_err();
+        assert_eq!(error.item(), 1);
+        // Sequential and all or nothing: the third item never starts.
+        assert_eq!(log.count("item start"), 2, "{mode}");
+        assert_eq!(log.last(1), ["map end Diamond"]);
+    }
+}
+
+#[test]
+fn a_map_with_callbacks_gives_the_results_of_one_without() {
+    let items = || (0..50).map(|x| DiamondInputs { x: x - 10 });
+    let plain = Diamond.map_with(&Engine::new(), items());
+    let watched = Diamond.map_with(&Engine::new().callback(Timings::new()), items());
+    let show = |results: Vec<Result<DiamondOutputs, MapError<DiamondError>>>| -> Vec<String> {
+        results
+            .into_iter()
+            .map(|result| match result {
+                Ok(out) => out.checked.to_string(),
+                Err(error) => error.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(show(plain), show(watched));
 }

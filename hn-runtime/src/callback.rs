@@ -221,6 +221,110 @@ impl Observer for Callbacks<'_> {
     }
 }
 
+/// The callbacks of an engine around one map: its start and end, and each
+/// item's.
+#[doc(hidden)]
+pub struct MapEvents<'a> {
+    callbacks: &'a [Arc<dyn Callback>],
+    event: MapEvent,
+}
+
+impl<'a> MapEvents<'a> {
+    /// For a top-level map of `pipeline` over `total` items, if known.
+    pub fn new(
+        callbacks: &'a [Arc<dyn Callback>],
+        pipeline: &'static str,
+        total: Option<usize>,
+    ) -> Self {
+        MapEvents {
+            callbacks,
+            event: MapEvent {
+                pipeline,
+                path: "",
+                total,
+                depth: 0,
+            },
+        }
+    }
+
+    /// The number of items of `items`, if its size hint says it exactly.
+    pub fn total_of(items: &impl Iterator) -> Option<usize> {
+        match items.size_hint() {
+            (low, Some(high)) if low == high => Some(low),
+            _ => None,
+        }
+    }
+
+    /// Runs the map between `on_map_start` and `on_map_end`.
+    pub fn map<R>(&self, run: impl FnOnce() -> R) -> R {
+        for callback in self.callbacks {
+            callback.on_map_start(&self.event);
+        }
+        let start = Instant::now();
+        let result = run();
+        for callback in self.callbacks {
+            callback.on_map_end(&self.event, start.elapsed());
+        }
+        result
+    }
+
+    /// Runs item `item` between `on_item_start` and `on_item_end` (with
+    /// `ok = false` if it fails or panics; the panic goes on unwinding),
+    /// its nodes observed by the callbacks and `inner`.
+    pub fn item<O, E, B: Observer>(
+        &self,
+        item: usize,
+        inner: B,
+        run: impl FnOnce(&Both<Callbacks<'a>, B>) -> Result<O, E>,
+    ) -> Result<O, E> {
+        for callback in self.callbacks {
+            callback.on_item_start(&self.event, item);
+        }
+        let start = Instant::now();
+        let observer = Both(
+            Callbacks::new(self.callbacks, self.event.pipeline, Some(item)),
+            inner,
+        );
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
+        let ok = matches!(result, Ok(Ok(_)));
+        for callback in self.callbacks {
+            callback.on_item_end(&self.event, item, start.elapsed(), ok);
+        }
+        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+}
+
+/// Two observers around every node: the first outside the second.
+#[doc(hidden)]
+pub struct Both<A, B>(pub A, pub B);
+
+impl<A: Observer, B: Observer> Observer for Both<A, B> {
+    type Began = (A::Began, B::Began);
+
+    #[inline]
+    fn begin(&self, node: &'static NodeInfo) -> Self::Began {
+        (self.0.begin(node), self.1.begin(node))
+    }
+
+    #[inline]
+    fn call<R>(&self, node: &'static NodeInfo, began: &Self::Began, run: impl FnOnce() -> R) -> R {
+        self.0
+            .call(node, &began.0, || self.1.call(node, &began.1, run))
+    }
+
+    #[inline]
+    fn failed(&self, node: &'static NodeInfo, error: &dyn fmt::Display) {
+        self.0.failed(node, error);
+        self.1.failed(node, error);
+    }
+
+    #[inline]
+    fn end(&self, node: &'static NodeInfo, began: Self::Began, ok: bool) {
+        self.0.end(node, began.0, ok);
+        self.1.end(node, began.1, ok);
+    }
+}
+
 /// Times every node: calls, failures, total, mean and max, per node path,
 /// across every run and map of the engines it is added to. A handle:
 /// clones share the counts.

@@ -87,7 +87,7 @@ macro_rules! __cfg_tokio {
 pub mod __private {
     pub use crate::__cfg_rayon as cfg_rayon;
     #[cfg(feature = "std")]
-    pub use crate::callback::Callbacks;
+    pub use crate::callback::{Both, Callbacks, MapEvents};
     pub use crate::fmt::{
         write_detail, write_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,

@@ -177,9 +177,13 @@ pub fn describe_panic(item: usize, payload: &(dyn core::any::Any + Send)) -> cra
     crate::NodePanic::new(item, path, panic_message(payload).to_string())
 }
 
-/// A panic's message: its `&str` or `String` payload.
+/// A panic's message: its `&str` or `String` payload (inside the tag of
+/// [`LocatePanics`], if tagged).
 #[cfg(feature = "std")]
 pub fn panic_message(payload: &(dyn core::any::Any + Send)) -> &str {
+    if let Some(located) = payload.downcast_ref::<TaggedPanic>() {
+        return panic_message(&*located.payload);
+    }
     if let Some(text) = payload.downcast_ref::<&str>() {
         text
     } else if let Some(text) = payload.downcast_ref::<std::string::String>() {

@@ -43,19 +43,58 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     // A mapped nested pipeline's items run on rayon in the maps too: an
     // item's runner of its own then (`ThreadSafe::__run_item_observed`).
     let groups = has_groups(model);
-    let item_runner = if groups {
-        quote!(#private::ThreadSafe::__run_item_observed(&#pipeline, inputs, &#private::LocatePanics))
-    } else {
-        quote!(#pipeline.__run_observed(inputs, &#private::LocatePanics))
-    };
-    let run_item = quote! {
-        move |inputs| match #node_mode {
-            #private::Mode::Parallel | #private::Mode::Threads => {
-                #private::ThreadSafe::__run_parallel_observed(&#pipeline, inputs, &#private::LocatePanics)
-            }
-            _ => #item_runner,
+    let item_runner = |observer: TokenStream| {
+        if groups {
+            quote!(#private::ThreadSafe::__run_item_observed(&#pipeline, inputs, #observer))
+        } else {
+            quote!(#pipeline.__run_observed(inputs, #observer))
         }
     };
+    // One item's run with `observer`, as the engine's node mode says.
+    let run_with_observer = |observer: TokenStream| {
+        let sequential = item_runner(observer.clone());
+        quote! {
+            match #node_mode {
+                #private::Mode::Parallel | #private::Mode::Threads => {
+                    #private::ThreadSafe::__run_parallel_observed(&#pipeline, inputs, #observer)
+                }
+                _ => #sequential,
+            }
+        }
+    };
+    let item_runner = item_runner(quote!(&#private::LocatePanics));
+    let run_item = {
+        let run = run_with_observer(quote!(&#private::LocatePanics));
+        quote!(move |inputs| #run)
+    };
+    // With callbacks: the map's and each item's events around the same
+    // executor, over the items paired with their indices; each item's nodes
+    // observed by the callbacks, then by `LocatePanics`.
+    let (callbacks, events, observer, index) = (
+        Ident::new("callbacks", Span::mixed_site()),
+        Ident::new("events", Span::mixed_site()),
+        Ident::new("observer", Span::mixed_site()),
+        Ident::new("index", Span::mixed_site()),
+    );
+    let name = ident.to_string();
+    let with_callbacks = |executor: TokenStream| {
+        let run = run_with_observer(quote!(#observer));
+        quote! {
+            let #callbacks = #engine.__callbacks();
+            if !#callbacks.is_empty() {
+                let #items = ::core::iter::IntoIterator::into_iter(#items);
+                let #events = #private::MapEvents::new(#callbacks, #name, #private::MapEvents::total_of(&#items));
+                let #events = &#events;
+                return #events.map(|| {
+                    #executor(#engine, #items.enumerate(), move |(#index, inputs)| {
+                        #events.item(#index, #private::LocatePanics, |#observer| #run)
+                    })
+                });
+            }
+        }
+    };
+    let map_with_callbacks = with_callbacks(quote!(#private::map_with));
+    let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with));
     let map_bounds = groups.then(|| parallel_bounds.clone());
     Some(quote! {
         #private::cfg_rayon! {
@@ -112,6 +151,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #parallel_bounds
                 {
                     let (#pipeline, #node_mode) = (*self, #engine.node_mode());
+                    #try_map_with_callbacks
                     #private::try_map_with(#engine, #items, #run_item)
                 }
 
@@ -127,6 +167,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #parallel_bounds
                 {
                     let (#pipeline, #node_mode) = (*self, #engine.node_mode());
+                    #map_with_callbacks
                     #private::map_with(#engine, #items, #run_item)
                 }
 
