@@ -338,3 +338,36 @@ fn a_map_with_callbacks_gives_the_results_of_one_without() {
     };
     assert_eq!(show(plain), show(watched));
 }
+
+#[test]
+fn a_streaming_map_reports_its_end_when_its_results_run_out_or_are_dropped() {
+    for (engine, mode) in map_engines() {
+        let log = Log::default();
+        let engine = engine.callback(log.clone());
+        let results: Vec<_> = Diamond
+            .map_iter_with(&engine, (1..=4).map(|x| DiamondInputs { x }))
+            .collect();
+        assert_eq!(results.len(), 4, "{mode}");
+        assert_eq!(
+            log.lines().first().unwrap(),
+            "map start Diamond Some(4) 0",
+            "{mode}"
+        );
+        assert_eq!(log.last(1), ["map end Diamond"], "{mode}");
+        assert_eq!(log.count("item end"), 4, "{mode}");
+        assert_eq!(log.count("map end"), 1, "{mode}");
+
+        // An endless source, cut short: the total is unknown, the end comes
+        // with the drop.
+        let log = Log::default();
+        let engine = Engine::new().map(Mode::Sequential).callback(log.clone());
+        let first: Vec<_> = Diamond
+            .map_iter_with(&engine, (1..).map(|x| DiamondInputs { x }))
+            .take(3)
+            .collect();
+        assert_eq!(first.len(), 3);
+        assert_eq!(log.lines().first().unwrap(), "map start Diamond None 0");
+        assert_eq!(log.count("item start"), 3);
+        assert_eq!(log.last(1), ["map end Diamond"]);
+    }
+}

@@ -224,20 +224,20 @@ impl Observer for Callbacks<'_> {
 /// The callbacks of an engine around one map: its start and end, and each
 /// item's.
 #[doc(hidden)]
-pub struct MapEvents<'a> {
-    callbacks: &'a [Arc<dyn Callback>],
+pub struct MapEvents {
+    callbacks: Vec<Arc<dyn Callback>>,
     event: MapEvent,
 }
 
-impl<'a> MapEvents<'a> {
+impl MapEvents {
     /// For a top-level map of `pipeline` over `total` items, if known.
     pub fn new(
-        callbacks: &'a [Arc<dyn Callback>],
+        callbacks: &[Arc<dyn Callback>],
         pipeline: &'static str,
         total: Option<usize>,
     ) -> Self {
         MapEvents {
-            callbacks,
+            callbacks: callbacks.to_vec(),
             event: MapEvent {
                 pipeline,
                 path: "",
@@ -255,17 +255,37 @@ impl<'a> MapEvents<'a> {
         }
     }
 
-    /// Runs the map between `on_map_start` and `on_map_end`.
-    pub fn map<R>(&self, run: impl FnOnce() -> R) -> R {
-        for callback in self.callbacks {
+    fn start(&self) -> Instant {
+        for callback in &self.callbacks {
             callback.on_map_start(&self.event);
         }
-        let start = Instant::now();
-        let result = run();
-        for callback in self.callbacks {
+        Instant::now()
+    }
+
+    fn end(&self, start: Instant) {
+        for callback in &self.callbacks {
             callback.on_map_end(&self.event, start.elapsed());
         }
+    }
+
+    /// Runs the map between `on_map_start` and `on_map_end`.
+    pub fn map<R>(&self, run: impl FnOnce() -> R) -> R {
+        let start = self.start();
+        let result = run();
+        self.end(start);
         result
+    }
+
+    /// A lazy map's results, between `on_map_start` (now) and `on_map_end`
+    /// (when they run out, or are dropped before).
+    pub fn watch<It: Iterator>(self: Arc<Self>, results: It) -> Watched<It> {
+        let start = self.start();
+        Watched {
+            results,
+            events: self,
+            start,
+            ended: false,
+        }
     }
 
     /// Runs item `item` between `on_item_start` and `on_item_end` (with
@@ -275,22 +295,86 @@ impl<'a> MapEvents<'a> {
         &self,
         item: usize,
         inner: B,
-        run: impl FnOnce(&Both<Callbacks<'a>, B>) -> Result<O, E>,
+        run: impl FnOnce(&Both<Callbacks<'_>, B>) -> Result<O, E>,
     ) -> Result<O, E> {
-        for callback in self.callbacks {
+        for callback in &self.callbacks {
             callback.on_item_start(&self.event, item);
         }
         let start = Instant::now();
         let observer = Both(
-            Callbacks::new(self.callbacks, self.event.pipeline, Some(item)),
+            Callbacks::new(&self.callbacks, self.event.pipeline, Some(item)),
             inner,
         );
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
         let ok = matches!(result, Ok(Ok(_)));
-        for callback in self.callbacks {
+        for callback in &self.callbacks {
             callback.on_item_end(&self.event, item, start.elapsed(), ok);
         }
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+}
+
+/// A lazy map's results with its start and end reported (see
+/// [`MapEvents::watch`]).
+#[doc(hidden)]
+pub struct Watched<It> {
+    results: It,
+    events: Arc<MapEvents>,
+    start: Instant,
+    ended: bool,
+}
+
+impl<It: Iterator> Iterator for Watched<It> {
+    type Item = It::Item;
+
+    fn next(&mut self) -> Option<It::Item> {
+        let next = self.results.next();
+        if next.is_none() && !self.ended {
+            self.ended = true;
+            self.events.end(self.start);
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.results.size_hint()
+    }
+}
+
+impl<It> Drop for Watched<It> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.events.end(self.start);
+        }
+    }
+}
+
+/// One of two iterators: a runner's plain results, or the same watched by
+/// callbacks; one return type for both.
+#[doc(hidden)]
+pub enum EitherIter<A, B> {
+    /// Without callbacks.
+    Plain(A),
+    /// With callbacks.
+    Watched(B),
+}
+
+impl<T, A: Iterator<Item = T>, B: Iterator<Item = T>> Iterator for EitherIter<A, B> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        match self {
+            EitherIter::Plain(results) => results.next(),
+            EitherIter::Watched(results) => results.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            EitherIter::Plain(results) => results.size_hint(),
+            EitherIter::Watched(results) => results.size_hint(),
+        }
     }
 }
 

@@ -87,7 +87,7 @@ macro_rules! __cfg_tokio {
 pub mod __private {
     pub use crate::__cfg_rayon as cfg_rayon;
     #[cfg(feature = "std")]
-    pub use crate::callback::{Both, Callbacks, MapEvents};
+    pub use crate::callback::{Both, Callbacks, EitherIter, MapEvents};
     pub use crate::fmt::{
         write_detail, write_failure, DebugOpaque, DebugViaDebug, DisplayOpaque, DisplayViaDebug,
         DisplayViaDisplay, Probe, Shown, SourceNone, SourceViaAsRef, SourceViaAsRefSendSync,
@@ -138,6 +138,8 @@ pub mod __private {
     pub use alloc::vec::Vec;
     #[cfg(feature = "rayon")]
     pub use rayon;
+    #[cfg(feature = "std")]
+    pub use std::sync::Arc;
     #[cfg(feature = "tokio")]
     pub use {futures, tokio};
 }

@@ -94,6 +94,23 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         }
     };
     let map_with_callbacks = with_callbacks(quote!(#private::map_with));
+    // A lazy map: the events shared with the item closure, the end
+    // reported when the results run out or are dropped.
+    let map_iter_with_callbacks = {
+        let run = run_with_observer(quote!(#observer));
+        quote! {
+            let #callbacks = #engine.__callbacks();
+            if !#callbacks.is_empty() {
+                let #items = ::core::iter::IntoIterator::into_iter(#items);
+                let #events = #private::Arc::new(#private::MapEvents::new(#callbacks, #name, #private::MapEvents::total_of(&#items)));
+                let shared = #private::Arc::clone(&#events);
+                let results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
+                    shared.item(#index, #private::LocatePanics, |#observer| #run)
+                });
+                return #private::EitherIter::Watched(#private::MapEvents::watch(#events, results));
+            }
+        }
+    };
     let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with));
     let map_bounds = groups.then(|| parallel_bounds.clone());
     Some(quote! {
@@ -197,7 +214,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #parallel_bounds
                 {
                     let (#pipeline, #node_mode) = (*self, #engine.node_mode());
-                    #private::map_iter(#engine, #items.into_iter(), #run_item)
+                    #map_iter_with_callbacks
+                    #private::EitherIter::Plain(#private::map_iter(#engine, #items.into_iter(), #run_item))
                 }
             }
         }
