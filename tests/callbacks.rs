@@ -371,3 +371,72 @@ fn a_streaming_map_reports_its_end_when_its_results_run_out_or_are_dropped() {
         assert_eq!(log.last(1), ["map end Diamond"]);
     }
 }
+
+mod asynchronous {
+    use super::Log;
+    use hypernodes::prelude::*;
+    use std::time::Duration;
+
+    pipeline! {
+        /// An async node, a blocking one, one with retries, a failing one.
+        pub struct Fetch {
+            pub async fn fetched(url: &str) -> String {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                format!("<{url}>")
+            }
+            #[node(blocking)]
+            pub fn parsed(fetched: &str) -> usize { fetched.len() }
+            #[node(retries = 1, timeout_ms = 1000)]
+            pub async fn checked(parsed: usize) -> Result<usize, String> {
+                if parsed > 10 { Err(format!("too long: {parsed}")) } else { Ok(parsed) }
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_async_run_reports_every_node() {
+        let log = Log::default();
+        let engine = Engine::new().callback(log.clone());
+        let out = Fetch
+            .run_async_with(&engine, FetchInputs { url: "a".into() })
+            .await
+            .unwrap();
+        assert_eq!(out.checked, 3);
+        let lines = log.lines();
+        assert_eq!(lines.first().unwrap(), "run start Fetch");
+        assert_eq!(lines.last().unwrap(), "run end Fetch ok=true");
+        for node in ["fetched", "parsed", "checked"] {
+            assert_eq!(log.count(&format!("start {node}")), 1, "{lines:?}");
+            assert_eq!(log.count(&format!("end {node} ok=true")), 1, "{lines:?}");
+        }
+
+        let log = Log::default();
+        let engine = Engine::new().callback(log.clone());
+        let error = Fetch
+            .run_async_with(
+                &engine,
+                FetchInputs {
+                    url: "much too long".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(error.node(), "checked");
+        let tail = log.last(3);
+        assert!(tail[0].starts_with("error checked: "), "{tail:?}");
+        assert!(tail[0].contains("too long: 15"), "{tail:?}");
+        assert_eq!(
+            &tail[1..],
+            ["end checked ok=false", "run end Fetch ok=false"]
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_callbacks_run_async_with_is_run_async() {
+        let out = Fetch
+            .run_async_with(&Engine::new(), FetchInputs { url: "b".into() })
+            .await
+            .unwrap();
+        assert_eq!(out.checked, 3);
+    }
+}

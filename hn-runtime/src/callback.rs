@@ -219,6 +219,95 @@ impl Observer for Callbacks<'_> {
             callback.on_node_end(&event, elapsed, ok);
         }
     }
+
+    #[cfg(feature = "tokio")]
+    fn call_async<F: core::future::Future>(
+        &self,
+        node: &'static NodeInfo,
+        run: F,
+        failure: impl Fn(&F::Output, &mut dyn FnMut(&dyn fmt::Display)) + Copy + Send + Sync,
+    ) -> impl core::future::Future<Output = F::Output> {
+        ObservedNode {
+            run,
+            observer: self,
+            node,
+            failure,
+            began: None,
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+pin_project_lite::pin_project! {
+    /// An async node's future between its start (at the first poll) and its
+    /// end, as [`Callbacks`] reports them.
+    struct ObservedNode<'o, 'a, F, R> {
+        #[pin]
+        run: F,
+        observer: &'o Callbacks<'a>,
+        node: &'static NodeInfo,
+        failure: R,
+        began: Option<Instant>,
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<F, R> core::future::Future for ObservedNode<'_, '_, F, R>
+where
+    F: core::future::Future,
+    R: Fn(&F::Output, &mut dyn FnMut(&dyn fmt::Display)),
+{
+    type Output = F::Output;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        let this = self.project();
+        let (observer, node) = (*this.observer, *this.node);
+        let began = *this.began.get_or_insert_with(|| observer.begin(node));
+        let run = this.run;
+        let poll = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                let message = crate::observe::panic_message(&*payload);
+                observer.failed(node, &format_args!("panicked: {message}"));
+                observer.end(node, began, false);
+                std::panic::resume_unwind(payload)
+            }
+        };
+        if let core::task::Poll::Ready(output) = &poll {
+            let mut ok = true;
+            (this.failure)(output, &mut |error| {
+                ok = false;
+                observer.failed(node, error);
+            });
+            observer.end(node, began, ok);
+        }
+        poll
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Callbacks<'_> {
+    /// Awaits `run` between `on_run_start` and `on_run_end`; a panic ends the
+    /// run with `ok = false` and goes on unwinding.
+    pub async fn run_async<T, E>(
+        &self,
+        run: impl core::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        use futures::FutureExt;
+        for callback in self.callbacks {
+            callback.on_run_start(self.pipeline);
+        }
+        let start = Instant::now();
+        let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
+        let ok = matches!(result, Ok(Ok(_)));
+        for callback in self.callbacks {
+            callback.on_run_end(self.pipeline, start.elapsed(), ok);
+        }
+        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
 }
 
 /// The callbacks of an engine around one map: its start and end, and each
@@ -406,6 +495,17 @@ impl<A: Observer, B: Observer> Observer for Both<A, B> {
     fn end(&self, node: &'static NodeInfo, began: Self::Began, ok: bool) {
         self.0.end(node, began.0, ok);
         self.1.end(node, began.1, ok);
+    }
+
+    #[inline]
+    fn call_async<F: core::future::Future>(
+        &self,
+        node: &'static NodeInfo,
+        run: F,
+        failure: impl Fn(&F::Output, &mut dyn FnMut(&dyn fmt::Display)) + Copy + Send + Sync,
+    ) -> impl core::future::Future<Output = F::Output> {
+        self.0
+            .call_async(node, self.1.call_async(node, run, failure), failure)
     }
 }
 

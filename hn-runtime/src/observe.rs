@@ -37,14 +37,18 @@ pub trait Observer {
         let _ = (node, began, ok);
     }
 
-    /// Awaits `run`, the future of the async node named `node`.
+    /// Awaits `run`, the future of the async node `node` (or of a sync node
+    /// on the blocking pool, or of all the attempts of a node with retries).
+    /// `failure` reports the output's error, if it is one, to the closure
+    /// it is given.
     #[inline(always)]
     fn call_async<F: core::future::Future>(
         &self,
-        node: &'static str,
+        node: &'static NodeInfo,
         run: F,
+        failure: impl Fn(&F::Output, &mut dyn FnMut(&dyn core::fmt::Display)) + Copy + Send + Sync,
     ) -> impl core::future::Future<Output = F::Output> {
-        let _ = node;
+        let _ = (node, failure);
         run
     }
 }
@@ -92,10 +96,14 @@ impl Observer for LocatePanics {
     #[inline(always)]
     fn call_async<F: core::future::Future>(
         &self,
-        node: &'static str,
+        node: &'static NodeInfo,
         run: F,
+        _: impl Fn(&F::Output, &mut dyn FnMut(&dyn core::fmt::Display)) + Copy + Send + Sync,
     ) -> impl core::future::Future<Output = F::Output> {
-        Polled { run, node }
+        Polled {
+            run,
+            node: node.path,
+        }
     }
 }
 

@@ -108,6 +108,11 @@ fn run_async(model: &Model) -> TokenStream {
         model,
         "the nodes still running are cancelled (their futures dropped)",
     );
+    let (engine, callbacks) = (
+        Ident::new("engine", Span::mixed_site()),
+        Ident::new("callbacks", Span::mixed_site()),
+    );
+    let name = skeleton.ident.to_string();
     quote! {
         /// Runs the pipeline as a future: `async fn` nodes are awaited, sync
         /// nodes called inline, and each node starts as soon as the nodes it
@@ -121,6 +126,24 @@ fn run_async(model: &Model) -> TokenStream {
         ) -> impl ::core::future::Future<Output = ::core::result::Result<#outputs, #error>> + use<> {
             let #pipeline = *self;
             #pipeline.__run_async_observed(#inputs_arg, &())
+        }
+
+        /// `run_async` with `engine`: its callbacks are called around the run
+        /// and every node call. Without callbacks, it is `run_async`.
+        #errors_doc
+        #vis fn run_async_with(
+            &self,
+            #engine: &#private::Engine,
+            #inputs_arg: #inputs,
+        ) -> impl ::core::future::Future<Output = ::core::result::Result<#outputs, #error>> + use<> {
+            let (#pipeline, #callbacks) = (*self, #engine.__callbacks().to_vec());
+            async move {
+                if #callbacks.is_empty() {
+                    return #pipeline.__run_async_observed(#inputs_arg, &()).await;
+                }
+                let #observer = #private::Callbacks::new(&#callbacks, #name, ::core::option::Option::None);
+                #observer.run_async(#pipeline.__run_async_observed(#inputs_arg, &#observer)).await
+            }
         }
 
         /// `run_async`, with every node call wrapped by `observer`. Takes the
@@ -227,9 +250,43 @@ pub fn is_plain_async(model: &Model, step_index: usize) -> bool {
 /// observed.
 pub fn plain_future(model: &Model, step_index: usize, args: Vec<TokenStream>) -> TokenStream {
     let node = model.step_node(step_index);
-    let (path, name) = (node.callee_for(Items::Async), node.path_name());
+    let path = node.callee_for(Items::Async);
+    observed_future(model, node, quote!(#path(#(#args),*)), node.sig.fallible)
+}
+
+/// `future`, the call of `node`, through the observer's `call_async`;
+/// `is_result`: its output is a `Result` whose error is the node's failure.
+fn observed_future(
+    model: &Model,
+    node: &crate::model::Node,
+    future: TokenStream,
+    is_result: bool,
+) -> TokenStream {
+    let private = model.private();
     let observer = observer_ident();
-    quote!(#observer.call_async(#name, #path(#(#args),*)))
+    let info = crate::expand::call::node_info(model, node);
+    let (result, report, error) = (
+        Ident::new("result", Span::mixed_site()),
+        Ident::new("report", Span::mixed_site()),
+        Ident::new("error", Span::mixed_site()),
+    );
+    let failure = if is_result {
+        quote! {
+            |#result: &_, #report: &mut dyn ::core::ops::FnMut(&dyn ::core::fmt::Display)| {
+                if let ::core::result::Result::Err(#error) = #result {
+                    #[allow(unused_imports, reason = "only the trait that fits the error is used")]
+                    use #private::{DisplayOpaque as _, DisplayViaDebug as _, DisplayViaDisplay as _};
+                    #report(&(&&&#private::Probe(#error)).hn_display());
+                }
+            }
+        }
+    } else {
+        quote!(|_: &_, _: &mut dyn ::core::ops::FnMut(&dyn ::core::fmt::Display)| {})
+    };
+    quote! {{
+        const __HN_NODE: &'static #private::NodeInfo = &#info;
+        #observer.call_async(__HN_NODE, #future, #failure)
+    }}
 }
 
 /// Where a node call is made, for [`node_call_in`].
@@ -261,13 +318,19 @@ pub fn node_call_in(
             Items::Async,
         );
     }
-    let (path, name) = (node.callee_for(Items::Async), node.path_name());
+    let path = node.callee_for(Items::Async);
     if node.sig.blocking && site.borrowed {
         let call = quote!(#private::blocking_in_place(|| #path(#(#args),*)));
         return observed_call(model, node, call, &quote!(#observer));
     }
     if node.sig.blocking {
-        return quote!(#observer.call_async(#name, #private::run_blocking(move || #path(#(#args),*))).await);
+        let future = observed_future(
+            model,
+            node,
+            quote!(#private::run_blocking(move || #path(#(#args),*))),
+            node.sig.fallible,
+        );
+        return quote!(#future.await);
     }
     if !node.sig.is_async {
         return observed(model, node, args, &quote!(#observer));
@@ -295,7 +358,7 @@ pub fn node_call_in(
             quote!(#holder.for_attempt(#last))
         })
         .collect::<Vec<_>>();
-    let attempt = quote!(#observer.call_async(#name, #path(#(#args),*)));
+    let attempt = quote!(#path(#(#args),*));
     let attempt = if node.sig.fallible {
         attempt
     } else {
@@ -309,6 +372,14 @@ pub fn node_call_in(
         u32::try_from(retry.retries).unwrap_or(u32::MAX),
         retry.backoff_ms,
     );
+    // Observed as one call, all attempts together: its error is the last
+    // attempt's (or the timeout), as the run reports it.
+    let attempts = observed_future(
+        model,
+        node,
+        quote!(#private::attempt(policy, |#last| #attempt)),
+        true,
+    );
     quote! {{
         #(#reusable)*
         let policy = #private::RetryPolicy {
@@ -316,7 +387,7 @@ pub fn node_call_in(
             retries: #retries,
             backoff: ::core::time::Duration::from_millis(#backoff),
         };
-        #private::attempt(policy, |#last| #attempt).await
+        #attempts.await
     }}
 }
 
