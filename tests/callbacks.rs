@@ -432,6 +432,33 @@ mod asynchronous {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn an_async_map_reports_itself_each_item_and_each_node() {
+        let log = Log::default();
+        let engine = Engine::new().max_workers(2).callback(log.clone());
+        let urls = ["a", "much too long", "b"];
+        let results = Fetch
+            .map_async_with(&engine, urls.map(|url| FetchInputs { url: url.into() }))
+            .await;
+        assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
+        assert_eq!(log.lines().first().unwrap(), "map start Fetch Some(3) 0");
+        assert_eq!(log.last(1), ["map end Fetch"]);
+        assert_eq!(log.count("item end 0 ok=true"), 1);
+        assert_eq!(log.count("item end 1 ok=false"), 1);
+        assert_eq!(log.count("item 1 error checked"), 1);
+        assert_eq!(log.count("start fetched"), 3);
+
+        let log = Log::default();
+        let engine = Engine::new().callback(log.clone());
+        let error = Fetch
+            .try_map_async_with(&engine, urls.map(|url| FetchInputs { url: url.into() }))
+            .await
+            .unwrap_err();
+        assert_eq!(error.item(), 1);
+        assert_eq!(log.count("map start"), 1);
+        assert_eq!(log.last(1), ["map end Fetch"]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn without_callbacks_run_async_with_is_run_async() {
         let out = Fetch
             .run_async_with(&Engine::new(), FetchInputs { url: "b".into() })

@@ -377,6 +377,45 @@ impl MapEvents {
         }
     }
 
+    /// Awaits the map `run` between `on_map_start` and `on_map_end`.
+    #[cfg(feature = "tokio")]
+    pub async fn map_async<R>(&self, run: impl core::future::Future<Output = R>) -> R {
+        let start = self.start();
+        let result = run.await;
+        self.end(start);
+        result
+    }
+
+    /// The observer of item `item`'s nodes: the callbacks, then the panics'
+    /// locator.
+    pub fn item_observer(&self, item: usize) -> Both<Callbacks<'_>, crate::observe::LocatePanics> {
+        Both(
+            Callbacks::new(&self.callbacks, self.event.pipeline, Some(item)),
+            crate::observe::LocatePanics,
+        )
+    }
+
+    /// Awaits item `item`'s run between `on_item_start` and `on_item_end`
+    /// (`ok = false` if it fails or panics; the panic goes on unwinding).
+    #[cfg(feature = "tokio")]
+    pub async fn item_async<O, E>(
+        &self,
+        item: usize,
+        run: impl core::future::Future<Output = Result<O, E>>,
+    ) -> Result<O, E> {
+        use futures::FutureExt;
+        for callback in &self.callbacks {
+            callback.on_item_start(&self.event, item);
+        }
+        let start = Instant::now();
+        let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
+        let ok = matches!(result, Ok(Ok(_)));
+        for callback in &self.callbacks {
+            callback.on_item_end(&self.event, item, start.elapsed(), ok);
+        }
+        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+
     /// Runs item `item` between `on_item_start` and `on_item_end` (with
     /// `ok = false` if it fails or panics; the panic goes on unwinding),
     /// its nodes observed by the callbacks and `inner`.

@@ -135,7 +135,7 @@ pub mod __private {
     pub use crate::ThreadSafe;
     pub use crate::{Engine, MapError, Mode};
     #[cfg(feature = "alloc")]
-    pub use alloc::vec::Vec;
+    pub use alloc::{boxed::Box, vec::Vec};
     #[cfg(feature = "rayon")]
     pub use rayon;
     #[cfg(feature = "std")]

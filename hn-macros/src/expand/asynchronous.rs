@@ -413,6 +413,47 @@ fn maps(model: &Model) -> TokenStream {
     let run_item = quote! {
         move |inputs| #pipeline.__run_async_observed(inputs, &#private::LocatePanics)
     };
+    // With callbacks: the map's and each item's events around the same
+    // executor, over the items paired with their indices.
+    let (events, observer, index) = (
+        Ident::new("events", Span::mixed_site()),
+        Ident::new("observer", Span::mixed_site()),
+        Ident::new("index", Span::mixed_site()),
+    );
+    let name = skeleton.ident.to_string();
+    // A future of its own, so that the map without callbacks keeps its
+    // future's code: sharing one async block cost 6 % more instructions per
+    // item (`callgrind.sh async`).
+    let with_callbacks = |executor: TokenStream, plain: TokenStream| {
+        quote! {
+            if #engine.__callbacks().is_empty() {
+                return #private::futures::future::Either::Left(async move { #plain });
+            }
+            #private::futures::future::Either::Right(async move {
+                let #items = ::core::iter::IntoIterator::into_iter(#items);
+                let #events = #private::MapEvents::new(
+                    #engine.__callbacks(),
+                    #name,
+                    #private::MapEvents::total_of(&#items),
+                );
+                let #events = &#events;
+                #events
+                    .map_async(#executor(&#engine, #items.enumerate(), move |(#index, inputs)| async move {
+                        let #observer = #events.item_observer(#index);
+                        #events.item_async(#index, #pipeline.__run_async_observed(inputs, &#observer)).await
+                    }))
+                    .await
+            })
+        }
+    };
+    let map_async_with_callbacks = with_callbacks(
+        quote!(#private::map_async),
+        quote!(#private::map_async(&#engine, #items, #run_item).await),
+    );
+    let try_map_async_with_callbacks = with_callbacks(
+        quote!(#private::try_map_async),
+        quote!(#private::try_map_async(&#engine, #items, #run_item).await),
+    );
     quote! {
         /// Runs the pipeline on every item as futures in the calling task, at
         /// most 128 at once (set another bound with `map_async_with` and
@@ -440,7 +481,7 @@ fn maps(model: &Model) -> TokenStream {
             I: ::core::iter::IntoIterator<Item = #inputs>,
         {
             let (#pipeline, #engine) = (*self, #engine.clone());
-            async move { #private::map_async(&#engine, #items, #run_item).await }
+            #map_async_with_callbacks
         }
 
         /// `map_async`, all or nothing: every item's outputs in input order, or
@@ -468,7 +509,7 @@ fn maps(model: &Model) -> TokenStream {
             I: ::core::iter::IntoIterator<Item = #inputs>,
         {
             let (#pipeline, #engine) = (*self, #engine.clone());
-            async move { #private::try_map_async(&#engine, #items, #run_item).await }
+            #try_map_async_with_callbacks
         }
 
         /// Runs the pipeline on a stream of inputs: a stream of results, in input
