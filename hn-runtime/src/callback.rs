@@ -32,9 +32,9 @@ use std::vec::Vec;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use std::sync::Arc;
 ///
-/// /// Counts node calls; clones share the count.
-/// #[derive(Clone, Default)]
-/// struct CountCalls(Arc<AtomicUsize>);
+/// /// Counts node calls.
+/// #[derive(Default)]
+/// struct CountCalls(AtomicUsize);
 ///
 /// impl Callback for CountCalls {
 ///     fn on_node_start(&self, _: &NodeEvent) {
@@ -49,8 +49,8 @@ use std::vec::Vec;
 ///     }
 /// }
 ///
-/// let calls = CountCalls::default();
-/// let engine = Engine::new().callback(calls.clone());
+/// let calls = Arc::new(CountCalls::default()); // shared with the engine
+/// let engine = Engine::new().callback(Arc::clone(&calls));
 /// let out = Chain.run_with(&engine, ChainInputs { x: 5 }).unwrap();
 /// assert_eq!((out.add_one, calls.0.load(Ordering::Relaxed)), (11, 2));
 /// ```
@@ -78,38 +78,46 @@ pub trait Callback: Send + Sync + 'static {
     fn on_cache_hit(&self, event: &NodeEvent) {}
 }
 
-impl<C: Callback + ?Sized> Callback for Box<C> {
-    fn on_run_start(&self, pipeline: &'static str) {
-        (**self).on_run_start(pipeline);
-    }
-    fn on_run_end(&self, pipeline: &'static str, elapsed: Duration, ok: bool) {
-        (**self).on_run_end(pipeline, elapsed, ok);
-    }
-    fn on_node_start(&self, event: &NodeEvent) {
-        (**self).on_node_start(event);
-    }
-    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
-        (**self).on_node_end(event, elapsed, ok);
-    }
-    fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
-        (**self).on_node_error(event, error);
-    }
-    fn on_map_start(&self, event: &MapEvent) {
-        (**self).on_map_start(event);
-    }
-    fn on_item_start(&self, event: &MapEvent, item: usize) {
-        (**self).on_item_start(event, item);
-    }
-    fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {
-        (**self).on_item_end(event, item, elapsed, ok);
-    }
-    fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {
-        (**self).on_map_end(event, elapsed);
-    }
-    fn on_cache_hit(&self, event: &NodeEvent) {
-        (**self).on_cache_hit(event);
-    }
+/// Forwards every event to the callback behind a pointer: `Box<dyn
+/// Callback>`, or an `Arc` shared with the code that reads what it gathered.
+macro_rules! forward_callback {
+    ($($pointer:ident),*) => {$(
+        impl<C: Callback + ?Sized> Callback for $pointer<C> {
+            fn on_run_start(&self, pipeline: &'static str) {
+                (**self).on_run_start(pipeline);
+            }
+            fn on_run_end(&self, pipeline: &'static str, elapsed: Duration, ok: bool) {
+                (**self).on_run_end(pipeline, elapsed, ok);
+            }
+            fn on_node_start(&self, event: &NodeEvent) {
+                (**self).on_node_start(event);
+            }
+            fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
+                (**self).on_node_end(event, elapsed, ok);
+            }
+            fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
+                (**self).on_node_error(event, error);
+            }
+            fn on_map_start(&self, event: &MapEvent) {
+                (**self).on_map_start(event);
+            }
+            fn on_item_start(&self, event: &MapEvent, item: usize) {
+                (**self).on_item_start(event, item);
+            }
+            fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {
+                (**self).on_item_end(event, item, elapsed, ok);
+            }
+            fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {
+                (**self).on_map_end(event, elapsed);
+            }
+            fn on_cache_hit(&self, event: &NodeEvent) {
+                (**self).on_cache_hit(event);
+            }
+        }
+    )*};
 }
+
+forward_callback!(Box, Arc);
 
 /// A node call: which pipeline, which node, which item of a map.
 #[derive(Clone, Copy, Debug)]
