@@ -46,18 +46,18 @@ TOML
         # the crate says so (the README's advice).
         [ "$kind" = path ] && [ "$n" -gt "${NO_LIMIT_UP_TO:-120}" ] && echo "#![recursion_limit = \"$((n + 64))\"]"
         echo "use hypernodes::prelude::*;"
+        local open="pipeline! { #[outputs(n$last)] pub struct Big {"
+        local run="fn main() { println!(\"{}\", Big.run(BigInputs { x: 1 }).unwrap().n$last); }"
         case $kind in
         path)
             for ((i = 0; i < n; i++)); do echo "#[node] pub fn n$i($(params $i)) -> u64 { $(body $i) }"; done
-            echo "pipeline! { #[outputs(n$last)] pub struct Big {"
+            echo "$open"
             for ((i = 0; i < n; i++)); do echo "    n$i,"; done
-            echo "} }"
-            echo "fn main() { println!(\"{}\", Big.run(BigInputs { x: 1 }).unwrap().n$last); }" ;;
+            printf '} }\n%s\n' "$run" ;;
         inline)
-            echo "pipeline! { #[outputs(n$last)] pub struct Big {"
+            echo "$open"
             for ((i = 0; i < n; i++)); do echo "    pub fn n$i($(params $i)) -> u64 { $(body $i) }"; done
-            echo "} }"
-            echo "fn main() { println!(\"{}\", Big.run(BigInputs { x: 1 }).unwrap().n$last); }" ;;
+            printf '} }\n%s\n' "$run" ;;
         hand)
             for ((i = 0; i < n; i++)); do echo "pub fn n$i($(params $i)) -> u64 { $(body $i) }"; done
             echo "fn main() {"
