@@ -33,6 +33,6 @@ impl<T: Clone> CloneForLaterUse for T {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has async nodes, so it has no blocking runner",
     label = "this pipeline must be awaited",
-    note = "use `{Self}.run_async(inputs).await`, or `map_async` / `try_map_async` / `map_stream` for many items"
+    note = "use `{Self}.run_async(inputs).await` (`run_async_with(&engine, inputs)` with an engine), or `map_async` / `try_map_async` / `map_stream` for many items"
 )]
 pub trait NoAsyncNodes {}

@@ -584,7 +584,17 @@ fn sync_stubs(model: &Model) -> TokenStream {
     };
     let results = quote!(#private::Vec<#result>);
     let stream = quote!(::core::iter::Empty<#result>);
+    let run_with = quote! {
+        #[doc(hidden)]
+        #vis fn run_with(&self, #engine _inputs: #inputs) -> ::core::result::Result<#outputs, #error>
+        where
+            for<'hn> #ident: #private::NoAsyncNodes,
+        {
+            ::core::unreachable!("a pipeline with async nodes has no blocking runner")
+        }
+    };
     let maps = [
+        run_with,
         map_stub("map", None, &results),
         map_stub("map_with", Some(&engine), &results),
         map_stub("try_map", None, &all_or_nothing),

@@ -18,6 +18,7 @@ fn main() {
     // The blocking maps get the same message.
     let items = || vec![FetchInputs { url: "a".into() }];
     let engine = Engine::new();
+    let _ = Fetch.run_with(&engine, FetchInputs { url: "a".into() });
     let _ = Fetch.map(items());
     let _ = Fetch.map_with(&engine, items());
     let _ = Fetch.try_map(items());
