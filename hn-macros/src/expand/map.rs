@@ -98,16 +98,20 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     // reported when the results run out or are dropped.
     let map_iter_with_callbacks = {
         let run = run_with_observer(quote!(#observer));
+        let (shared, results) = (
+            Ident::new("shared", Span::mixed_site()),
+            Ident::new("results", Span::mixed_site()),
+        );
         quote! {
             let #callbacks = #engine.__callbacks();
             if !#callbacks.is_empty() {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::Arc::new(#private::MapEvents::new(#callbacks, #name, #private::MapEvents::total_of(&#items)));
-                let shared = #private::Arc::clone(&#events);
-                let results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
-                    shared.item(#index, #private::LocatePanics, |#observer| #run)
+                let #shared = #private::Arc::clone(&#events);
+                let #results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
+                    #shared.item(#index, #private::LocatePanics, |#observer| #run)
                 });
-                return #private::EitherIter::Watched(#private::MapEvents::watch(#events, results));
+                return #private::EitherIter::Watched(#private::MapEvents::watch(#events, #results));
             }
         }
     };
