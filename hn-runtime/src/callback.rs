@@ -145,6 +145,33 @@ pub struct MapEvent {
     pub total: Option<usize>,
     /// 0 for a top-level map, 1 for a mapped nested pipeline inside it, ...
     pub depth: usize,
+    /// Tells this map from every other one of the process (concurrent maps
+    /// of one pipeline included): a key for what a callback keeps per map.
+    pub id: u64,
+    /// For a mapped nested pipeline, the [`id`](MapEvent::id) of the map
+    /// whose item runs it; `None` for a top-level map.
+    pub parent: Option<u64>,
+}
+
+impl MapEvent {
+    /// A fresh map's event, with a new id.
+    pub(crate) fn new(
+        pipeline: &'static str,
+        path: &'static str,
+        total: Option<usize>,
+        parent: Option<&MapEvent>,
+    ) -> Self {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        MapEvent {
+            pipeline,
+            path,
+            total,
+            depth: parent.map_or(0, |parent| parent.depth + 1),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            parent: parent.map(|parent| parent.id),
+        }
+    }
 }
 
 /// The callbacks of an engine, as the observer of one run or one item:
@@ -335,12 +362,7 @@ impl MapEvents {
     ) -> Self {
         MapEvents {
             callbacks: callbacks.to_vec(),
-            event: MapEvent {
-                pipeline,
-                path: "",
-                total,
-                depth: 0,
-            },
+            event: MapEvent::new(pipeline, "", total, None),
         }
     }
 
