@@ -1,72 +1,11 @@
 //! The engine's callbacks around `run_with`: runs, node starts and ends,
 //! errors and panics, nested paths, sequential and parallel node modes.
 
-use hypernodes::observe::{Callback, MapEvent, NodeEvent, Timings};
+mod fixtures;
+use fixtures::log::Log;
+use hypernodes::observe::{Callback, NodeEvent, Timings};
 use hypernodes::prelude::*;
 use hypernodes::MapError;
-use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// Every event as a line; clones share the log.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: String) {
-        self.0.lock().unwrap().push(line);
-    }
-    fn lines(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-    /// The last `n` lines.
-    fn last(&self, n: usize) -> Vec<String> {
-        let lines = self.lines();
-        lines[lines.len().saturating_sub(n)..].to_vec()
-    }
-    fn count(&self, prefix: &str) -> usize {
-        self.lines()
-            .iter()
-            .filter(|line| line.starts_with(prefix))
-            .count()
-    }
-}
-
-impl Callback for Log {
-    fn on_run_start(&self, pipeline: &'static str) {
-        self.push(format!("run start {pipeline}"));
-    }
-    fn on_run_end(&self, pipeline: &'static str, _: Duration, ok: bool) {
-        self.push(format!("run end {pipeline} ok={ok}"));
-    }
-    fn on_node_start(&self, event: &NodeEvent) {
-        self.push(format!("start {}", event.node.path));
-    }
-    fn on_node_end(&self, event: &NodeEvent, _: Duration, ok: bool) {
-        self.push(format!("end {} ok={ok}", event.node.path));
-    }
-    fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {
-        self.push(format!("error {}: {error}", event.node.path));
-        if let Some(item) = event.item {
-            self.push(format!("item {item} error {}", event.node.path));
-        }
-    }
-    fn on_map_start(&self, event: &MapEvent) {
-        self.push(format!(
-            "map start {} {:?} {}",
-            event.pipeline, event.total, event.depth
-        ));
-    }
-    fn on_item_start(&self, _: &MapEvent, item: usize) {
-        self.push(format!("item start {item}"));
-    }
-    fn on_item_end(&self, _: &MapEvent, item: usize, _: Duration, ok: bool) {
-        self.push(format!("item end {item} ok={ok}"));
-    }
-    fn on_map_end(&self, event: &MapEvent, _: Duration) {
-        self.push(format!("map end {}", event.pipeline));
-    }
-}
 
 pipeline! {
     /// A diamond whose last node fails on negative input and panics on zero.
@@ -183,7 +122,6 @@ fn callbacks_are_called_in_the_order_they_were_added() {
     assert_eq!(first.lines(), second.lines());
 }
 
-mod fixtures;
 use fixtures::corpus::{Corpus, CorpusInputs};
 
 #[test]
@@ -373,7 +311,7 @@ fn a_streaming_map_reports_its_end_when_its_results_run_out_or_are_dropped() {
 }
 
 mod asynchronous {
-    use super::Log;
+    use super::fixtures::log::Log;
     use hypernodes::prelude::*;
     use std::time::Duration;
 

@@ -159,7 +159,8 @@ impl MapEvent {
         pipeline: &'static str,
         path: &'static str,
         total: Option<usize>,
-        parent: Option<&MapEvent>,
+        depth: usize,
+        parent: Option<u64>,
     ) -> Self {
         use core::sync::atomic::{AtomicU64, Ordering};
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -167,9 +168,9 @@ impl MapEvent {
             pipeline,
             path,
             total,
-            depth: parent.map_or(0, |parent| parent.depth + 1),
+            depth,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            parent: parent.map(|parent| parent.id),
+            parent,
         }
     }
 }
@@ -181,6 +182,14 @@ pub struct Callbacks<'a> {
     callbacks: &'a [Arc<dyn Callback>],
     pipeline: &'static str,
     item: Option<usize>,
+    /// The map whose item this is (a top-level map, or a mapped nested
+    /// pipeline's), if any: the parent of the nested maps inside.
+    map: Option<&'a MapEvent>,
+    /// For an item of a mapped nested pipeline: its index and start.
+    nested_item: Option<(usize, Instant)>,
+    /// For the nodes a nested pipeline's wrapper runs: the entries to put
+    /// before their paths.
+    prefix: Option<&'static str>,
 }
 
 impl<'a> Callbacks<'a> {
@@ -194,13 +203,19 @@ impl<'a> Callbacks<'a> {
             callbacks,
             pipeline,
             item,
+            map: None,
+            nested_item: None,
+            prefix: None,
         }
     }
 
     fn event(&self, node: &'static NodeInfo) -> NodeEvent {
         NodeEvent {
             pipeline: self.pipeline,
-            node,
+            node: match self.prefix {
+                Some(prefix) => crate::scoped::scoped_node(prefix, node),
+                None => node,
+            },
             item: self.item,
         }
     }
@@ -221,8 +236,71 @@ impl<'a> Callbacks<'a> {
     }
 }
 
-impl Observer for Callbacks<'_> {
+impl<'a> Observer for Callbacks<'a> {
     type Began = Instant;
+    /// The nested map's event and start.
+    type Map = (MapEvent, Instant);
+    type Inner<'m>
+        = Callbacks<'m>
+    where
+        'a: 'm;
+
+    /// A nested map is one level below the map whose item runs it (or at
+    /// depth 1 in a single run).
+    fn map_begin(&self, pipeline: &'static str, path: &'static str, total: usize) -> Self::Map {
+        let event = MapEvent::new(
+            pipeline,
+            match self.prefix {
+                Some(prefix) => crate::scoped::join_paths(prefix, path),
+                None => path,
+            },
+            Some(total),
+            self.map.map_or(1, |map| map.depth + 1),
+            self.map.map(|map| map.id),
+        );
+        for callback in self.callbacks {
+            callback.on_map_start(&event);
+        }
+        (event, Instant::now())
+    }
+
+    /// The item's nodes report the top-level item (`NodeEvent::item`), as
+    /// the other nodes of that item do.
+    fn item_begin<'m>(&'m self, map: &'m Self::Map, item: usize) -> Callbacks<'m> {
+        for callback in self.callbacks {
+            callback.on_item_start(&map.0, item);
+        }
+        Callbacks {
+            map: Some(&map.0),
+            nested_item: Some((item, Instant::now())),
+            ..*self
+        }
+    }
+
+    fn scoped(&self, entry: &'static str) -> Callbacks<'_> {
+        Callbacks {
+            prefix: Some(match self.prefix {
+                Some(prefix) => crate::scoped::join_paths(prefix, entry),
+                None => entry,
+            }),
+            nested_item: None,
+            ..*self
+        }
+    }
+
+    fn item_end(&self, map: &Self::Map, item: Callbacks<'_>, ok: bool) {
+        if let Some((index, start)) = item.nested_item {
+            for callback in self.callbacks {
+                callback.on_item_end(&map.0, index, start.elapsed(), ok);
+            }
+        }
+    }
+
+    fn map_end(&self, (event, start): Self::Map) {
+        for callback in self.callbacks {
+            callback.on_map_end(&event, start.elapsed());
+        }
+    }
 
     fn begin(&self, node: &'static NodeInfo) -> Instant {
         let event = self.event(node);
@@ -362,7 +440,7 @@ impl MapEvents {
     ) -> Self {
         MapEvents {
             callbacks: callbacks.to_vec(),
-            event: MapEvent::new(pipeline, "", total, None),
+            event: MapEvent::new(pipeline, "", total, 0, None),
         }
     }
 
@@ -398,12 +476,28 @@ impl MapEvents {
     /// A lazy map's results, between `on_map_start` (now) and `on_map_end`
     /// (when they run out, or are dropped before).
     pub fn watch<It: Iterator>(self: Arc<Self>, results: It) -> Watched<It> {
-        let start = self.start();
         Watched {
             results,
-            events: self,
-            start,
-            ended: false,
+            end: MapEnd::start(self),
+        }
+    }
+
+    /// A map's stream of results, between `on_map_start` (now) and
+    /// `on_map_end` (when it runs out, or is dropped before).
+    #[cfg(feature = "tokio")]
+    pub fn watch_stream<S: futures::Stream>(self: Arc<Self>, results: S) -> WatchedStream<S> {
+        WatchedStream {
+            results,
+            end: MapEnd::start(self),
+        }
+    }
+
+    /// The number of items of `items`, if its size hint says it exactly.
+    #[cfg(feature = "tokio")]
+    pub fn total_of_stream(items: &impl futures::Stream) -> Option<usize> {
+        match items.size_hint() {
+            (low, Some(high)) if low == high => Some(low),
+            _ => None,
         }
     }
 
@@ -420,7 +514,10 @@ impl MapEvents {
     /// locator.
     pub fn item_observer(&self, item: usize) -> Both<Callbacks<'_>, crate::observe::LocatePanics> {
         Both(
-            Callbacks::new(&self.callbacks, self.event.pipeline, Some(item)),
+            Callbacks {
+                map: Some(&self.event),
+                ..Callbacks::new(&self.callbacks, self.event.pipeline, Some(item))
+            },
             crate::observe::LocatePanics,
         )
     }
@@ -460,7 +557,10 @@ impl MapEvents {
         }
         let start = Instant::now();
         let observer = Both(
-            Callbacks::new(&self.callbacks, self.event.pipeline, Some(item)),
+            Callbacks {
+                map: Some(&self.event),
+                ..Callbacks::new(&self.callbacks, self.event.pipeline, Some(item))
+            },
             inner,
         );
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
@@ -477,9 +577,7 @@ impl MapEvents {
 #[doc(hidden)]
 pub struct Watched<It> {
     results: It,
-    events: Arc<MapEvents>,
-    start: Instant,
-    ended: bool,
+    end: MapEnd,
 }
 
 impl<It: Iterator> Iterator for Watched<It> {
@@ -487,9 +585,8 @@ impl<It: Iterator> Iterator for Watched<It> {
 
     fn next(&mut self) -> Option<It::Item> {
         let next = self.results.next();
-        if next.is_none() && !self.ended {
-            self.ended = true;
-            self.events.end(self.start);
+        if next.is_none() {
+            self.end.end();
         }
         next
     }
@@ -499,11 +596,69 @@ impl<It: Iterator> Iterator for Watched<It> {
     }
 }
 
-impl<It> Drop for Watched<It> {
-    fn drop(&mut self) {
+/// The end of a lazy map: reported once, when its results run out or when
+/// they are dropped before.
+struct MapEnd {
+    events: Arc<MapEvents>,
+    start: Instant,
+    ended: bool,
+}
+
+impl MapEnd {
+    /// Reports the map's start.
+    fn start(events: Arc<MapEvents>) -> Self {
+        let start = events.start();
+        MapEnd {
+            events,
+            start,
+            ended: false,
+        }
+    }
+
+    fn end(&mut self) {
         if !self.ended {
+            self.ended = true;
             self.events.end(self.start);
         }
+    }
+}
+
+impl Drop for MapEnd {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+#[cfg(feature = "tokio")]
+pin_project_lite::pin_project! {
+    /// A map's stream of results with its start and end reported (see
+    /// [`MapEvents::watch_stream`]).
+    #[doc(hidden)]
+    pub struct WatchedStream<S> {
+        #[pin]
+        results: S,
+        end: MapEnd,
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<S: futures::Stream> futures::Stream for WatchedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<S::Item>> {
+        let this = self.project();
+        let next = this.results.poll_next(cx);
+        if let core::task::Poll::Ready(None) = next {
+            this.end.end();
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.results.size_hint()
     }
 }
 
@@ -542,6 +697,44 @@ pub struct Both<A, B>(pub A, pub B);
 
 impl<A: Observer, B: Observer> Observer for Both<A, B> {
     type Began = (A::Began, B::Began);
+    type Map = (A::Map, B::Map);
+    type Inner<'m>
+        = Both<A::Inner<'m>, B::Inner<'m>>
+    where
+        Self: 'm;
+
+    #[inline]
+    fn map_begin(&self, pipeline: &'static str, path: &'static str, total: usize) -> Self::Map {
+        (
+            self.0.map_begin(pipeline, path, total),
+            self.1.map_begin(pipeline, path, total),
+        )
+    }
+
+    #[inline]
+    fn item_begin<'m>(&'m self, map: &'m Self::Map, item: usize) -> Self::Inner<'m> {
+        Both(
+            self.0.item_begin(&map.0, item),
+            self.1.item_begin(&map.1, item),
+        )
+    }
+
+    #[inline]
+    fn scoped(&self, entry: &'static str) -> Self::Inner<'_> {
+        Both(self.0.scoped(entry), self.1.scoped(entry))
+    }
+
+    #[inline]
+    fn item_end(&self, map: &Self::Map, item: Self::Inner<'_>, ok: bool) {
+        self.0.item_end(&map.0, item.0, ok);
+        self.1.item_end(&map.1, item.1, ok);
+    }
+
+    #[inline]
+    fn map_end(&self, map: Self::Map) {
+        self.0.map_end(map.0);
+        self.1.map_end(map.1);
+    }
 
     #[inline]
     fn begin(&self, node: &'static NodeInfo) -> Self::Began {

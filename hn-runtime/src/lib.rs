@@ -34,6 +34,8 @@ mod node;
 mod observe;
 pub mod partition;
 mod pipeline;
+#[cfg(feature = "std")]
+mod scoped;
 mod sequential;
 mod types;
 
@@ -96,7 +98,7 @@ pub mod __private {
     pub use crate::nested::Grid;
     #[cfg(feature = "std")]
     pub use crate::observe::LocatePanics;
-    pub use crate::observe::Observer;
+    pub use crate::observe::{NestedMap, Observer};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 

@@ -37,6 +37,42 @@ pub trait Observer {
         let _ = (node, began, ok);
     }
 
+    /// What the map of a mapped nested pipeline keeps from its start to its
+    /// end (see [`NestedMap`]).
+    type Map: Sync;
+
+    /// The observer of nodes one level in: those of one item of a mapped
+    /// nested pipeline ([`Observer::item_begin`]), or those a nested
+    /// pipeline runs for its entry ([`Observer::scoped`]).
+    type Inner<'m>: Observer + Sync
+    where
+        Self: 'm;
+
+    /// The observer of the nodes a nested pipeline's wrapper runs for the
+    /// entry `entry`: their paths, relative to the nested pipeline, are
+    /// reported under `entry` (`"corpus / text_stats / tokens"`).
+    fn scoped(&self, entry: &'static str) -> Self::Inner<'_>;
+
+    /// A mapped nested pipeline, `pipeline` at `path`, starts a map over
+    /// `total` items.
+    fn map_begin(&self, pipeline: &'static str, path: &'static str, total: usize) -> Self::Map;
+
+    /// Item `item` of the map `map` starts: the observer of its nodes.
+    fn item_begin<'m>(&'m self, map: &'m Self::Map, item: usize) -> Self::Inner<'m>;
+
+    /// The item observed by `item` ended; `ok` is false if it failed or
+    /// panicked.
+    #[inline(always)]
+    fn item_end(&self, map: &Self::Map, item: Self::Inner<'_>, ok: bool) {
+        let _ = (map, item, ok);
+    }
+
+    /// The map `map` ended.
+    #[inline(always)]
+    fn map_end(&self, map: Self::Map) {
+        let _ = map;
+    }
+
     /// Awaits `run`, the future of the async node `node` (or of a sync node
     /// on the blocking pool, or of all the attempts of a node with retries).
     /// `failure` reports the output's error, if it is one, to the closure
@@ -56,9 +92,91 @@ pub trait Observer {
 /// Observes nothing: plain `run`.
 impl Observer for () {
     type Began = ();
+    type Map = ();
+    type Inner<'m> = ();
 
     #[inline(always)]
     fn begin(&self, _: &'static NodeInfo) {}
+
+    #[inline(always)]
+    fn map_begin(&self, _: &'static str, _: &'static str, _: usize) {}
+
+    #[inline(always)]
+    fn item_begin(&self, _: &(), _: usize) {}
+
+    #[inline(always)]
+    fn scoped(&self, _: &'static str) {}
+}
+
+/// The map of a mapped nested pipeline, as generated code reports it to
+/// the run's observer: [`Observer::map_begin`] when made, `map_end` when
+/// dropped (after its items, or while a panic unwinds through it).
+pub struct NestedMap<'o, O: Observer> {
+    observer: &'o O,
+    map: Option<O::Map>,
+}
+
+impl<'o, O: Observer> NestedMap<'o, O> {
+    /// Starts the map of `pipeline` at `path` over `total` items.
+    #[inline(always)]
+    pub fn new(observer: &'o O, pipeline: &'static str, path: &'static str, total: usize) -> Self {
+        NestedMap {
+            observer,
+            map: Some(observer.map_begin(pipeline, path, total)),
+        }
+    }
+
+    /// Starts item `item`.
+    #[inline(always)]
+    pub fn item(&self, item: usize) -> NestedItem<'_, O> {
+        let map = self.map.as_ref().expect("the map ends only when dropped");
+        NestedItem {
+            map: self,
+            observer: Some(self.observer.item_begin(map, item)),
+            ok: false,
+        }
+    }
+}
+
+impl<O: Observer> Drop for NestedMap<'_, O> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(map) = self.map.take() {
+            self.observer.map_end(map);
+        }
+    }
+}
+
+/// One item of a [`NestedMap`]: the observer of its nodes; reports the
+/// item's end when dropped, as failed unless [`NestedItem::succeeded`] said
+/// otherwise (so a panic, or a future dropped mid-item, ends it too).
+pub struct NestedItem<'m, O: Observer + 'm> {
+    map: &'m NestedMap<'m, O>,
+    observer: Option<O::Inner<'m>>,
+    ok: bool,
+}
+
+impl<'m, O: Observer> NestedItem<'m, O> {
+    /// The observer of the item's nodes.
+    #[inline(always)]
+    pub fn observer(&self) -> &O::Inner<'m> {
+        self.observer.as_ref().expect("taken only when dropped")
+    }
+
+    /// Marks the item as ended without failure; `ok` is its result.
+    #[inline(always)]
+    pub fn succeeded(&mut self, ok: bool) {
+        self.ok = ok;
+    }
+}
+
+impl<O: Observer> Drop for NestedItem<'_, O> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let (Some(observer), Some(map)) = (self.observer.take(), &self.map.map) {
+            self.map.observer.item_end(map, observer, self.ok);
+        }
+    }
 }
 
 /// Tags a panic with the node it came from, so that a map can report
@@ -79,19 +197,31 @@ pub struct TaggedPanic {
 #[cfg(feature = "std")]
 impl Observer for LocatePanics {
     type Began = ();
+    type Map = ();
+    type Inner<'m> = crate::scoped::ScopedPanics;
 
     #[inline(always)]
     fn begin(&self, _: &'static NodeInfo) {}
 
     #[inline(always)]
-    fn call<R>(&self, node: &'static NodeInfo, _: &(), run: impl FnOnce() -> R) -> R {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|payload| LocatePanics::tag(node.path, payload))
+    fn map_begin(&self, _: &'static str, _: &'static str, _: usize) {}
+
+    #[inline(always)]
+    fn item_begin(&self, _: &(), _: usize) -> crate::scoped::ScopedPanics {
+        crate::scoped::ScopedPanics::default()
     }
 
-    /// Records the node in a thread-local while its future is polled
-    /// (cheaper than a `catch_unwind` per node): a panic leaves it set for
-    /// the map's `catch_unwind` around the whole item to read.
+    #[inline(always)]
+    fn scoped(&self, entry: &'static str) -> crate::scoped::ScopedPanics {
+        crate::scoped::ScopedPanics::default().scoped(entry)
+    }
+
+    /// A panic is tagged with the node's path, as it is.
+    #[inline(always)]
+    fn call<R>(&self, node: &'static NodeInfo, began: &(), run: impl FnOnce() -> R) -> R {
+        crate::scoped::ScopedPanics::default().call(node, began, run)
+    }
+
     #[cfg(feature = "tokio")]
     #[inline(always)]
     fn call_async<F: core::future::Future>(
@@ -100,10 +230,7 @@ impl Observer for LocatePanics {
         run: F,
         _: impl Fn(&F::Output, &mut dyn FnMut(&dyn core::fmt::Display)) + Copy + Send + Sync,
     ) -> impl core::future::Future<Output = F::Output> {
-        Polled {
-            run,
-            node: node.path,
-        }
+        Polled::new(run, node.path)
     }
 }
 
@@ -116,6 +243,14 @@ pin_project_lite::pin_project! {
         #[pin]
         run: F,
         node: &'static str,
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<F> Polled<F> {
+    /// `run`, recording `node` (a path) while it is polled.
+    pub(crate) fn new(run: F, node: &'static str) -> Self {
+        Polled { run, node }
     }
 }
 
@@ -164,7 +299,10 @@ fn polled_node() -> Option<&'static str> {
 impl LocatePanics {
     /// Re-raises a panic tagged with `node`. A panic already tagged by a
     /// pipeline nested in this node keeps its innermost node.
-    fn tag(node: &'static str, payload: std::boxed::Box<dyn core::any::Any + Send>) -> ! {
+    pub(crate) fn tag(
+        node: &'static str,
+        payload: std::boxed::Box<dyn core::any::Any + Send>,
+    ) -> ! {
         if payload.is::<TaggedPanic>() {
             std::panic::resume_unwind(payload)
         }

@@ -16,7 +16,7 @@
 //! Nothing is spawned: the future borrows the run's values in place, runs in
 //! whatever runtime polls it, and dropping it cancels every node.
 
-use crate::expand::call::{observed, observed_call, observer_ident, value};
+use crate::expand::call::{group_member_call, observed, observed_call, observer_ident, value};
 use crate::expand::mapped::{self, Items};
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
@@ -243,7 +243,10 @@ pub fn is_plain_async(model: &Model, step_index: usize) -> bool {
     sig.is_async
         && !sig.blocking
         && sig.retry.is_none()
-        && !matches!(node.kind, NodeKind::Mapped(_))
+        && !matches!(
+            node.kind,
+            NodeKind::Mapped(_) | NodeKind::Member { group: true, .. }
+        )
 }
 
 /// The future of a plain async node's call (see [`is_plain_async`]),
@@ -309,16 +312,18 @@ pub fn node_call_in(
     let node = &model.nodes[model.plan.steps[step_index].node];
     let observer = observer_ident();
     if let NodeKind::Mapped(group) = &node.kind {
-        return mapped::call(
-            model,
-            group,
-            node.sig.fails(),
-            args,
-            &quote!(#observer),
-            Items::Async,
-        );
+        return mapped::call(model, node, group, args, &quote!(#observer), Items::Async);
     }
     let path = node.callee_for(Items::Async);
+    if let NodeKind::Member { group: true, .. } = node.kind {
+        let observer = quote!(#observer);
+        return if node.sig.is_async {
+            let call = group_member_call(model, node, Items::Async, args, &observer);
+            quote!(#call.await)
+        } else {
+            group_member_call(model, node, Items::Sequential, args, &observer)
+        };
+    }
     if node.sig.blocking && site.borrowed {
         let call = quote!(#private::blocking_in_place(|| #path(#(#args),*)));
         return observed_call(model, node, call, &quote!(#observer));
@@ -450,6 +455,34 @@ fn maps(model: &Model) -> TokenStream {
         quote!(#private::map_async),
         quote!(#private::map_async(&#engine, #items, #run_item).await),
     );
+    // A stream: the events shared with every item's future, the end
+    // reported when the results run out or are dropped.
+    let map_stream_with_callbacks = {
+        let (shared, results) = (
+            Ident::new("shared", Span::mixed_site()),
+            Ident::new("results", Span::mixed_site()),
+        );
+        quote! {
+            if #engine.__callbacks().is_empty() {
+                return #private::futures::future::Either::Left(#private::map_stream(#engine, #items, #run_item));
+            }
+            let #items = #private::futures::StreamExt::enumerate(#items);
+            let #events = #private::Arc::new(#private::MapEvents::new(
+                #engine.__callbacks(),
+                #name,
+                #private::MapEvents::total_of_stream(&#items),
+            ));
+            let #shared = #private::Arc::clone(&#events);
+            let #results = #private::map_stream(#engine, #items, move |(#index, inputs)| {
+                let #events = #private::Arc::clone(&#shared);
+                async move {
+                    let #observer = #events.item_observer(#index);
+                    #events.item_async(#index, #pipeline.__run_async_observed(inputs, &#observer)).await
+                }
+            });
+            #private::futures::future::Either::Right(#private::MapEvents::watch_stream(#events, #results))
+        }
+    };
     let try_map_async_with_callbacks = with_callbacks(
         quote!(#private::try_map_async),
         quote!(#private::try_map_async(&#engine, #items, #run_item).await),
@@ -535,7 +568,7 @@ fn maps(model: &Model) -> TokenStream {
             S: #private::futures::Stream<Item = #inputs>,
         {
             let #pipeline = *self;
-            #private::map_stream(#engine, #items, #run_item)
+            #map_stream_with_callbacks
         }
     }
 }

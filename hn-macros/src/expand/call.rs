@@ -45,11 +45,34 @@ pub fn sync_call(
     items: Items,
 ) -> TokenStream {
     match &node.kind {
-        NodeKind::Mapped(group) => {
-            mapped::call(model, group, node.sig.fails(), args, observer, items)
+        NodeKind::Mapped(group) => mapped::call(model, node, group, args, observer, items),
+        // A mapped pipeline inside a nested one: its wrapper reports its
+        // map, items and nodes to the observer.
+        NodeKind::Member { group: true, .. } => {
+            group_member_call(model, node, items, args, observer)
         }
         _ => observed(model, node, args, observer),
     }
+}
+
+/// The call of a mapped pipeline inside a nested one, through the nested
+/// pipeline's wrapper for `items`: the wrapper reports the map, items and
+/// nodes to `observer` scoped to the entry, so that their paths are full.
+pub fn group_member_call(
+    model: &Model,
+    node: &Node,
+    items: Items,
+    args: impl IntoIterator<Item = TokenStream>,
+    observer: &TokenStream,
+) -> TokenStream {
+    let private = model.private();
+    let callee = node.callee_for(items);
+    let args = args.into_iter();
+    let entry = node
+        .scope
+        .first()
+        .expect("a member comes from a nested entry");
+    quote!(#callee(#(#args,)* &#private::Observer::scoped(#observer, #entry)))
 }
 
 /// `path(args)` between the observer's `begin` and `end`, through its

@@ -46,6 +46,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         Ident::new("engine", Span::mixed_site()),
     );
     let observer = observer_ident();
+    let (events, name) = (Ident::new("events", Span::mixed_site()), ident.to_string());
     let fields: Vec<Ident> = (0..count).map(|input| field(model, input)).collect();
     let names = model.plan.inputs.iter().map(|input| input.name.as_str());
     let definitions = fields.iter().enumerate().map(|(input, field)| {
@@ -150,6 +151,17 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                             let #grid = #grid_of;
                             let #grid = &#grid;
                             let #public_inputs = &#public_inputs;
+                            if !#engine.__callbacks().is_empty() {
+                                let #events = #private::MapEvents::new(#engine.__callbacks(), #name, ::core::option::Option::Some(#grid.len()));
+                                let #events = &#events;
+                                return ::core::result::Result::Ok(
+                                    #events.map_async(#private::map_async(&#engine, 0..#grid.len(), |#index| async move {
+                                        let #observer = #events.item_observer(#index);
+                                        #events.item_async(#index, pipeline.__map_over_item(#public_inputs, #grid, #index, &#observer)).await
+                                    }))
+                                    .await,
+                                );
+                            }
                             ::core::result::Result::Ok(
                                 #private::map_async(&#engine, 0..#grid.len(), |#index| {
                                     pipeline.__map_over_item(#public_inputs, #grid, #index, &#private::LocatePanics)
@@ -229,6 +241,17 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     {
                         let #grid = #grid_of;
                         let pipeline = *self;
+                        if !#engine.__callbacks().is_empty() {
+                            let #events = #private::MapEvents::new(#engine.__callbacks(), #name, ::core::option::Option::Some(#grid.len()));
+                            let #events = &#events;
+                            return ::core::result::Result::Ok(#events.map(|| {
+                                #private::map_with(#engine, 0..#grid.len(), |#index| {
+                                    #events.item(#index, #private::LocatePanics, |#observer| {
+                                        pipeline.__map_over_item(&#public_inputs, &#grid, #index, #observer)
+                                    })
+                                })
+                            }));
+                        }
                         ::core::result::Result::Ok(#private::map_with(#engine, 0..#grid.len(), |#index| {
                             pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
                         }))

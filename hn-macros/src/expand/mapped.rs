@@ -11,10 +11,10 @@
 //! unless a nested node takes it by value.
 
 use crate::expand::asynchronous::{node_call_in, CallSite};
-use crate::expand::call::sync_call;
+use crate::expand::call::{observer_ident, sync_call};
 use crate::expand::sequential::call_step;
 use crate::graph::Source;
-use crate::model::Model;
+use crate::model::{Model, Node};
 use crate::nested::{Group, MapModeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -35,15 +35,19 @@ pub enum Items {
 /// the mapped inputs, references to the shared ones). Its value is a
 /// `Result` of the outputs (a `Vec`, or a tuple of `Vec`s) and a
 /// `NestedError` when the group can fail, else the outputs.
+///
+/// The map and each item are reported to `observer` (`NestedMap`), and
+/// the nodes of an item to the item's observer.
 pub fn call(
     model: &Model,
+    node: &Node,
     group: &Group,
-    fails: bool,
     args: Vec<TokenStream>,
     observer: &TokenStream,
     items: Items,
 ) -> TokenStream {
     let private = model.private();
+    let fails = node.sig.fails();
     let inner = &group.model;
     let blocks = inner.running_nodes().any(|node| node.sig.blocking);
     let items = match items {
@@ -99,7 +103,8 @@ pub fn call(
                     quote!(let #local = #arg;)
                 })
             });
-    let steps = item_steps(inner, items == Items::Async, observer);
+    let item_observer = observer_ident();
+    let steps = item_steps(inner, items == Items::Async, &quote!(#item_observer));
     let outputs: Vec<Ident> = (inner.plan.returned.iter())
         .map(|(_, source)| inner.local(*source))
         .collect();
@@ -111,12 +116,32 @@ pub fn call(
     } else {
         quote!(::core::result::Result::<_, #item_error>::Ok(#item_value))
     };
+    // The item's observer shadows the run's; the item ends when its scope
+    // does (failed, unless it got to the end without an error).
+    let (map, scope, item_value_local) = (
+        Ident::new("__hn_map", Span::mixed_site()),
+        Ident::new("__hn_scope", Span::mixed_site()),
+        Ident::new("__hn_value", Span::mixed_site()),
+    );
+    let ok = if infallible {
+        quote!(true)
+    } else {
+        quote!(#item_value_local.is_ok())
+    };
     let body = quote! {
+        use #private::Observer as _;
+        let mut #scope = #map.item(#index);
+        let #item_observer = #scope.observer();
         #(#bind_inputs)*
         #steps
-        #value
+        let #item_value_local = #value;
+        #scope.succeeded(#ok);
+        #item_value_local
     };
     let entry = &group.entry;
+    let map_path = node.path_name();
+    let name = (group.pipeline.segments.last())
+        .map_or_else(String::new, |segment| segment.ident.to_string());
     let len = quote!(#grid.len());
     // What the items' results become: every output or the first failure,
     // or, with `failures = ..`, the items that succeeded and every failure.
@@ -209,6 +234,8 @@ pub fn call(
             ),
             ::core::result::Result::Ok(#grid) => {
                 let #grid = &#grid;
+                let #map = #private::NestedMap::new(#observer, #name, #map_path, #grid.len());
+                let #map = &#map;
                 #gather
             }
         }

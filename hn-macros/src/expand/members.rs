@@ -5,7 +5,7 @@
 //! pipeline in any module reaches nodes that are not in scope there.
 
 use crate::describe::{self, MemberDescription, NodeDescription, PipelineDescription};
-use crate::expand::call::observer_ident;
+use crate::expand::call::{group_member_call, observer_ident};
 use crate::expand::mapped::{self, Items};
 use crate::expand::parallel::thread_bounds;
 use crate::model::{ident, Model, Node, NodeKind};
@@ -317,32 +317,34 @@ fn wrappers(
             }
         };
     }
+    // A mapped nested pipeline reports its map, items and nodes to the
+    // caller's observer, handed down through every wrapper.
     let args: Vec<TokenStream> = params.iter().map(|param| quote!(#param)).collect();
     let body = |items: Items| match group {
         Some(group) => {
-            let call = mapped::call(
-                model,
-                group,
-                node.sig.fails(),
-                args.clone(),
-                &quote!(#observer),
-                items,
-            );
+            let call = mapped::call(model, node, group, args.clone(), &quote!(#observer), items);
             quote! {
                 use #private::Observer as _;
-                let #observer = &();
                 #call
             }
         }
-        None => {
-            let callee = node.callee_for(items);
-            quote!(#callee(#(#params),*))
-        }
+        None => group_member_call(model, node, items, args.clone(), &quote!(#observer)),
     };
+    // Items one after another need no `Sync` observer; the others share it.
+    let observed = quote!(O: #private::Observer + ::core::marker::Sync);
+    let generics = |observed: TokenStream| match &lifetime {
+        Some(_) => quote!(<'hn_member, #observed>),
+        None => quote!(<#observed>),
+    };
+    let (sequential_generics, parallel_generics) = (
+        generics(quote!(O: #private::Observer)),
+        generics(observed.clone()),
+    );
     if node.sig.is_async {
         let body = body(Items::Async);
+        // The forwarded call borrows the scoped observer: awaited inside.
         let body = if forwarded {
-            body
+            quote!(async move { #body.await })
         } else {
             quote!(async move { #body })
         };
@@ -351,7 +353,7 @@ fn wrappers(
                 #allow
                 impl #target {
                     #[doc(hidden)]
-                    #vis fn #asynchronous #lifetime(#(#typed),*) -> #ret_async {
+                    #vis fn #asynchronous<'hn_member, #observed + 'hn_member>(#(#typed,)* #observer: &'hn_member O) -> impl ::core::future::Future<Output = #ret> + 'hn_member {
                         #body
                     }
                 }
@@ -369,7 +371,7 @@ fn wrappers(
         #allow
         impl #target {
             #[doc(hidden)]
-            #vis fn #sequential #lifetime(#(#typed),*) -> #ret {
+            #vis fn #sequential #sequential_generics(#(#typed,)* #observer: &O) -> #ret {
                 #sequential_body
             }
         }
@@ -379,7 +381,7 @@ fn wrappers(
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
             impl #target {
                 #[doc(hidden)]
-                #vis fn #parallel #lifetime(#(#typed),*) -> #ret
+                #vis fn #parallel #parallel_generics(#(#typed,)* #observer: &O) -> #ret
                 where
                     #bounds
                 {
