@@ -13,6 +13,9 @@
 #                               loop catching each item's panic (per item, one thread)
 #   benches/callgrind.sh try-map `try_map` of trivial items against a plain
 #                               hand-written rayon collect (per item, one thread)
+#   benches/callgrind.sh nested `run` of a pipeline mapping the trivial one over
+#                               a Vec (`#[nested(map_over = ..)]`) against a
+#                               hand-written `iter().map().collect()` (per item)
 #
 # Usage, from anywhere.
 # Environment:
@@ -38,7 +41,8 @@ case "${1:-run}" in
     async-run) target=callgrind_async variants=(run_async hand_run) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     map) target=callgrind_map variants=(map hand_catch) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
     try-map) target=callgrind_map variants=(try_map hand_plain) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
-    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run|map|try-map]" >&2; exit 2 ;;
+    nested) target=callgrind_map variants=(nested hand_nested) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
+    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run|map|try-map|nested]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }

@@ -9,6 +9,10 @@
 //! - `try_map`: the generated `try_map`; `hand_plain`: the rayon loop it
 //!   stands for, `into_par_iter().map(f).collect::<Vec<u64>>()`.
 //! - `map_with`, `try_map_with`: the same with `Engine::new()`.
+//! - `nested`: `run` of a pipeline that maps the trivial one over a `Vec`
+//!   (`#[nested(map_over = ..)]`, the items one after another);
+//!   `hand_nested`: the loop it stands for,
+//!   `iter().map(f).collect::<Vec<u64>>()`.
 //!
 //! Only the map itself is counted: the items are built outside the
 //! `measured_*` functions, which the script passes to callgrind's
@@ -22,6 +26,14 @@ use std::process::ExitCode;
 use trivial::{Arith, ArithError, ArithInputs, ArithOutputs};
 
 mod trivial;
+
+pipeline! {
+    /// `Arith` over every element of `xs`, gathering `b` into `bs`.
+    struct Outer {
+        #[nested(map_over = x, inputs(xs = x), outputs(b = bs))]
+        trivial::Arith,
+    }
+}
 
 // Each returns what it collected: its checksum and its drop are not
 // counted.
@@ -58,6 +70,19 @@ fn measured_hand_plain(items: Vec<ArithInputs>) -> Vec<u64> {
     trivial::hand_plain(items)
 }
 
+#[inline(never)]
+fn measured_nested(xs: Vec<u64>) -> Vec<u64> {
+    match Outer.run(OuterInputs { xs }) {
+        Ok(outputs) => outputs.bs,
+        Err(error) => match error {},
+    }
+}
+
+#[inline(never)]
+fn measured_hand_nested(xs: Vec<u64>) -> Vec<u64> {
+    xs.iter().map(|&x| trivial::b(trivial::a(x))).collect()
+}
+
 /// Runs `variant` over `items` and returns a checksum of its outputs.
 fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
     Some(match variant {
@@ -77,6 +102,12 @@ fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
             .map(|o| o.b)
             .sum(),
         "hand_plain" => measured_hand_plain(items).iter().sum(),
+        "nested" => measured_nested(items.iter().map(|item| item.x).collect())
+            .iter()
+            .sum(),
+        "hand_nested" => measured_hand_nested(items.iter().map(|item| item.x).collect())
+            .iter()
+            .sum(),
         _ => return None,
     })
 }
@@ -84,7 +115,7 @@ fn checksum(variant: &str, items: Vec<ArithInputs>) -> Option<u64> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: callgrind_map <map|map_with|hand_catch|try_map|try_map_with|hand_plain> <items>";
+        "usage: callgrind_map <map|map_with|hand_catch|try_map|try_map_with|hand_plain|nested|hand_nested> <items>";
     let [variant, n] = args.as_slice() else {
         eprintln!("{usage}");
         return ExitCode::from(2);

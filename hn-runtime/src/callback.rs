@@ -288,7 +288,7 @@ impl<'a> Observer for Callbacks<'a> {
         }
     }
 
-    fn item_end(&self, map: &Self::Map, item: Callbacks<'_>, ok: bool) {
+    fn item_end(&self, map: &Self::Map, item: &Callbacks<'_>, ok: bool) {
         if let Some((index, start)) = item.nested_item {
             for callback in self.callbacks {
                 callback.on_item_end(&map.0, index, start.elapsed(), ok);
@@ -296,9 +296,9 @@ impl<'a> Observer for Callbacks<'a> {
         }
     }
 
-    fn map_end(&self, (event, start): Self::Map) {
+    fn map_end(&self, (event, start): &Self::Map) {
         for callback in self.callbacks {
-            callback.on_map_end(&event, start.elapsed());
+            callback.on_map_end(event, start.elapsed());
         }
     }
 
@@ -725,15 +725,15 @@ impl<A: Observer, B: Observer> Observer for Both<A, B> {
     }
 
     #[inline]
-    fn item_end(&self, map: &Self::Map, item: Self::Inner<'_>, ok: bool) {
-        self.0.item_end(&map.0, item.0, ok);
-        self.1.item_end(&map.1, item.1, ok);
+    fn item_end(&self, map: &Self::Map, item: &Self::Inner<'_>, ok: bool) {
+        self.0.item_end(&map.0, &item.0, ok);
+        self.1.item_end(&map.1, &item.1, ok);
     }
 
     #[inline]
-    fn map_end(&self, map: Self::Map) {
-        self.0.map_end(map.0);
-        self.1.map_end(map.1);
+    fn map_end(&self, map: &Self::Map) {
+        self.0.map_end(&map.0);
+        self.1.map_end(&map.1);
     }
 
     #[inline]

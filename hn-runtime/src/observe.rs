@@ -63,13 +63,13 @@ pub trait Observer {
     /// The item observed by `item` ended; `ok` is false if it failed or
     /// panicked.
     #[inline(always)]
-    fn item_end(&self, map: &Self::Map, item: Self::Inner<'_>, ok: bool) {
+    fn item_end(&self, map: &Self::Map, item: &Self::Inner<'_>, ok: bool) {
         let _ = (map, item, ok);
     }
 
     /// The map `map` ended.
     #[inline(always)]
-    fn map_end(&self, map: Self::Map) {
+    fn map_end(&self, map: &Self::Map) {
         let _ = map;
     }
 
@@ -113,7 +113,7 @@ impl Observer for () {
 /// dropped (after its items, or while a panic unwinds through it).
 pub struct NestedMap<'o, O: Observer> {
     observer: &'o O,
-    map: Option<O::Map>,
+    map: O::Map,
 }
 
 impl<'o, O: Observer> NestedMap<'o, O> {
@@ -122,17 +122,16 @@ impl<'o, O: Observer> NestedMap<'o, O> {
     pub fn new(observer: &'o O, pipeline: &'static str, path: &'static str, total: usize) -> Self {
         NestedMap {
             observer,
-            map: Some(observer.map_begin(pipeline, path, total)),
+            map: observer.map_begin(pipeline, path, total),
         }
     }
 
     /// Starts item `item`.
     #[inline(always)]
     pub fn item(&self, item: usize) -> NestedItem<'_, O> {
-        let map = self.map.as_ref().expect("the map ends only when dropped");
         NestedItem {
             map: self,
-            observer: Some(self.observer.item_begin(map, item)),
+            observer: self.observer.item_begin(&self.map, item),
             ok: false,
         }
     }
@@ -141,9 +140,7 @@ impl<'o, O: Observer> NestedMap<'o, O> {
 impl<O: Observer> Drop for NestedMap<'_, O> {
     #[inline(always)]
     fn drop(&mut self) {
-        if let Some(map) = self.map.take() {
-            self.observer.map_end(map);
-        }
+        self.observer.map_end(&self.map);
     }
 }
 
@@ -152,7 +149,7 @@ impl<O: Observer> Drop for NestedMap<'_, O> {
 /// otherwise (so a panic, or a future dropped mid-item, ends it too).
 pub struct NestedItem<'m, O: Observer + 'm> {
     map: &'m NestedMap<'m, O>,
-    observer: Option<O::Inner<'m>>,
+    observer: O::Inner<'m>,
     ok: bool,
 }
 
@@ -160,7 +157,7 @@ impl<'m, O: Observer> NestedItem<'m, O> {
     /// The observer of the item's nodes.
     #[inline(always)]
     pub fn observer(&self) -> &O::Inner<'m> {
-        self.observer.as_ref().expect("taken only when dropped")
+        &self.observer
     }
 
     /// Marks the item as ended without failure; `ok` is its result.
@@ -173,9 +170,9 @@ impl<'m, O: Observer> NestedItem<'m, O> {
 impl<O: Observer> Drop for NestedItem<'_, O> {
     #[inline(always)]
     fn drop(&mut self) {
-        if let (Some(observer), Some(map)) = (self.observer.take(), &self.map.map) {
-            self.map.observer.item_end(map, observer, self.ok);
-        }
+        self.map
+            .observer
+            .item_end(&self.map.map, &self.observer, self.ok);
     }
 }
 
