@@ -33,9 +33,12 @@ mod nested;
 mod node;
 mod observe;
 pub mod partition;
+mod picture;
 mod pipeline;
 mod sequential;
 mod types;
+#[cfg(feature = "svg")]
+pub mod viz;
 
 pub use engine::{Engine, Mode};
 #[cfg(feature = "alloc")]
@@ -97,6 +100,7 @@ pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::observe::LocatePanics;
     pub use crate::observe::Observer;
+    pub use crate::picture::{Cluster, Edge, End, NodeBox, Output, Picture};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
