@@ -72,6 +72,8 @@ struct Element {
     /// name.
     name: &'static str,
     lines: Vec<&'static str>,
+    /// The name of the nested pipeline a node belongs to.
+    cluster: Option<&'static str>,
     width: f64,
     height: f64,
 }
@@ -96,6 +98,7 @@ impl Element {
             shape,
             name,
             lines,
+            cluster: None,
             width,
             height,
         }
@@ -199,7 +202,12 @@ fn elements(picture: &Picture) -> Vec<Element> {
         .map(|&name| Element::new(end_id(End::Input(name)), Shape::Input, name, [name].into()));
     let nodes = picture.nodes.iter().map(|node| {
         let id = end_id(End::Node(node.path));
-        Element::new(id, Shape::Node, node.path, node.label.into())
+        Element {
+            cluster: (node.cluster)
+                .and_then(|index| picture.clusters.get(index))
+                .map(|cluster| cluster.name),
+            ..Element::new(id, Shape::Node, node.path, node.label.into())
+        }
     });
     let outputs = (picture.outputs.iter()).map(|output| {
         let id = format!("out:{}", output.name);
@@ -342,9 +350,12 @@ fn write(picture: &Picture, elements: &[Element], graph: &Graph<NodeLabel, EdgeL
             ),
         };
         let first = y - (element.lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0;
+        let cluster = element.cluster.map_or(String::new(), |name| {
+            format!(" data-cluster=\"{}\"", escape(name))
+        });
         let _ = writeln!(
             body,
-            "<g class=\"{class}\" data-{attribute}=\"{}\">{shape}{}</g>",
+            "<g class=\"{class}\" data-{attribute}=\"{}\"{cluster}>{shape}{}</g>",
             escape(element.name),
             text_tag(x, first + FONT_SIZE * 0.35, &element.lines, "")
         );
@@ -504,4 +515,61 @@ fn escape(text: &str) -> String {
         }
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::picture::{Cluster, Edge, NodeBox, Output};
+
+    #[test]
+    fn text_and_attributes_are_escaped() {
+        const NODE: &str = "x / \"y\"";
+        const PICTURE: Picture = Picture {
+            name: "A<B>",
+            inputs: &["a&b"],
+            nodes: &[NodeBox {
+                path: NODE,
+                label: &["<y>", "→ 'z'"],
+                cluster: Some(0),
+            }],
+            clusters: &[Cluster {
+                name: "x",
+                title: "x (mapped over a&b)",
+            }],
+            edges: &[Edge {
+                from: End::Input("a&b"),
+                value: "a&b",
+                to: End::Node(NODE),
+            }],
+            outputs: &[Output {
+                name: "z<",
+                from: End::Node(NODE),
+            }],
+        };
+        let svg = draw(&PICTURE);
+        for escaped in [
+            "<title>A&lt;B&gt;</title>",
+            ">a&amp;b</text>",
+            "data-value=\"a&amp;b\"",
+            "data-path=\"x / &quot;y&quot;\"",
+            ">&lt;y&gt;</tspan>",
+            ">→ &apos;z&apos;</tspan>",
+            ">x (mapped over a&amp;b)</text>",
+            ">z&lt;</text>",
+        ] {
+            assert!(svg.contains(escaped), "no {escaped:?} in {svg}");
+        }
+        for raw in ["a&b", "<y>", "z<", "A<B"] {
+            assert!(!svg.contains(raw), "{raw:?} in {svg}");
+        }
+    }
+
+    #[test]
+    fn an_empty_picture_is_an_empty_svg() {
+        let svg = draw(&Picture::EMPTY);
+        assert!(svg.starts_with("<svg "), "{svg}");
+        assert!(svg.ends_with("</svg>\n"), "{svg}");
+        assert!(!svg.contains("<g "), "{svg}");
+    }
 }
