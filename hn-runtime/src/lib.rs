@@ -13,6 +13,7 @@
 //!
 //! - `rayon` (default): implies `std`; the parallel runner and maps.
 //! - `tokio` (default): implies `std`; the async runner and maps.
+//! - `svg`: implies `std`; `viz::svg`, the pipeline's picture as SVG.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
