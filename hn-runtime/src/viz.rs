@@ -5,11 +5,12 @@
 //! rectangles around their nodes; this module only measures the text and
 //! writes the shapes. Nothing is installed besides the crate: no Graphviz.
 
-use crate::picture::{End, Picture};
+use crate::picture::{Cluster, End, Picture};
 use crate::Pipeline;
 use dagre::graph::{Graph, GraphOptions};
 use dagre::layout::types::LabelPos;
 use dagre::{EdgeLabel, LayoutOptions, NodeLabel, RankDir};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::format;
 use std::string::{String, ToString};
@@ -112,6 +113,10 @@ fn end_id(end: End) -> String {
     }
 }
 
+fn output_id(name: &str) -> String {
+    format!("out:{name}")
+}
+
 fn cluster_id(index: usize) -> String {
     format!("cluster:{index}")
 }
@@ -166,20 +171,18 @@ fn draw(picture: &Picture) -> String {
             graph.set_parent(&end_id(End::Node(node.path)), Some(&cluster_id(cluster)));
         }
     }
-    // Named, since two values can go from one node to another.
-    for (index, edge) in picture.edges.iter().enumerate() {
-        let label = EdgeLabel {
-            width: text_width(edge.value) + 6.0,
-            height: LINE_HEIGHT,
-            labelpos: LabelPos::Center,
-            ..EdgeLabel::default()
+    let links = links(picture);
+    for link in &links {
+        let label = match link.value {
+            Some(value) => EdgeLabel {
+                width: text_width(value) + 6.0,
+                height: LINE_HEIGHT,
+                labelpos: LabelPos::Center,
+                ..EdgeLabel::default()
+            },
+            None => EdgeLabel::default(),
         };
-        let name = index.to_string();
-        graph.set_edge(end_id(edge.from), end_id(edge.to), Some(label), Some(&name));
-    }
-    for output in picture.outputs {
-        let to = format!("out:{}", output.name);
-        graph.set_edge(end_id(output.from), to, Some(EdgeLabel::default()), None);
+        graph.set_edge(&link.from, &link.to, Some(label), link.name.as_deref());
     }
     if !elements.is_empty() {
         dagre::layout(
@@ -193,7 +196,34 @@ fn draw(picture: &Picture) -> String {
             }),
         );
     }
-    write(picture, &elements, &graph)
+    write(picture, &elements, &links, &graph)
+}
+
+/// An edge to lay out: a value's, or the unlabelled one to a returned
+/// value.
+struct Link {
+    from: String,
+    to: String,
+    /// The edge's name in the layout graph: two values can go from one
+    /// node to another.
+    name: Option<String>,
+    value: Option<&'static str>,
+}
+
+fn links(picture: &Picture) -> Vec<Link> {
+    let values = picture.edges.iter().enumerate().map(|(index, edge)| Link {
+        from: end_id(edge.from),
+        to: end_id(edge.to),
+        name: Some(index.to_string()),
+        value: Some(edge.value),
+    });
+    let outputs = picture.outputs.iter().map(|output| Link {
+        from: end_id(output.from),
+        to: output_id(output.name),
+        name: None,
+        value: None,
+    });
+    values.chain(outputs).collect()
 }
 
 /// The inputs, the nodes and the returned values, in the picture's order.
@@ -210,7 +240,7 @@ fn elements(picture: &Picture) -> Vec<Element> {
         }
     });
     let outputs = (picture.outputs.iter()).map(|output| {
-        let id = format!("out:{}", output.name);
+        let id = output_id(output.name);
         Element::new(id, Shape::Output, output.name, [output.name].into())
     });
     inputs.chain(nodes).chain(outputs).collect()
@@ -218,25 +248,60 @@ fn elements(picture: &Picture) -> Vec<Element> {
 
 /// Writes the laid-out picture: clusters first, then edges, then the
 /// shapes, so that what is drawn later covers what is behind it.
-fn write(picture: &Picture, elements: &[Element], graph: &Graph<NodeLabel, EdgeLabel>) -> String {
-    let mut body = String::new();
-    let mut bounds = Bounds::default();
+fn write(
+    picture: &Picture,
+    elements: &[Element],
+    links: &[Link],
+    graph: &Graph<NodeLabel, EdgeLabel>,
+) -> String {
+    let mut svg = Svg::default();
     for (index, cluster) in picture.clusters.iter().enumerate() {
-        let Some(label) = graph.node(&cluster_id(index)) else {
-            continue;
-        };
-        // The title goes in the space dagre leaves between the cluster's
-        // border and its nodes (`CLUSTER_SPACE`), widened to fit.
-        let mut rect = Rect::of(label);
+        if let Some(label) = graph.node(&cluster_id(index)) {
+            svg.cluster(cluster, Rect::of(label));
+        }
+    }
+    let shapes: HashMap<&str, (Shape, Rect)> = (elements.iter())
+        .filter_map(|element| {
+            let label = graph.node(&element.id)?;
+            Some((element.id.as_str(), (element.shape, Rect::of(label))))
+        })
+        .collect();
+    for link in links {
+        if let Some(label) = graph.edge(&link.from, &link.to, link.name.as_deref()) {
+            let from = shapes.get(link.from.as_str()).copied();
+            let to = shapes.get(link.to.as_str()).copied();
+            svg.edge(link.value, label, from, to);
+        }
+    }
+    for element in elements {
+        if let Some(&(_, rect)) = shapes.get(element.id.as_str()) {
+            svg.element(element, rect);
+        }
+    }
+    svg.finish(picture.name)
+}
+
+/// The SVG's body as it is written, and what it covers.
+#[derive(Default)]
+struct Svg {
+    body: String,
+    bounds: Bounds,
+}
+
+impl Svg {
+    /// A cluster's rectangle and its title, in the space dagre leaves
+    /// between the rectangle's border and the nodes (`CLUSTER_SPACE`),
+    /// widened to fit the title.
+    fn cluster(&mut self, cluster: &Cluster, mut rect: Rect) {
         let title = text_width(cluster.title) + 2.0 * PADDING;
         if title > rect.width {
             rect.x -= (title - rect.width) / 2.0;
             rect.width = title;
         }
-        bounds.add(rect);
+        self.bounds.add(rect);
         let (center, _) = rect.center();
         let _ = writeln!(
-            body,
+            self.body,
             "<g class=\"cluster\" data-name=\"{}\">{}{}</g>",
             escape(cluster.name),
             rect_tag(rect, " rx=\"8\" fill=\"#f5f7fa\" stroke=\"#8a94a6\""),
@@ -248,59 +313,44 @@ fn write(picture: &Picture, elements: &[Element], graph: &Graph<NodeLabel, EdgeL
             ),
         );
     }
-    let shapes: std::collections::HashMap<&str, (Shape, Rect)> = (elements.iter())
-        .filter_map(|element| {
-            let label = graph.node(&element.id)?;
-            Some((element.id.as_str(), (element.shape, Rect::of(label))))
-        })
-        .collect();
-    let output_edges = picture.outputs.iter().map(|output| {
-        let to = format!("out:{}", output.name);
-        (end_id(output.from), to, None, None)
-    });
-    let edges = (picture.edges.iter().enumerate())
-        .map(|(index, edge)| {
-            let name = index.to_string();
-            (
-                end_id(edge.from),
-                end_id(edge.to),
-                Some(name),
-                Some(edge.value),
-            )
-        })
-        .chain(output_edges);
-    for (from, to, name, value) in edges {
-        let Some(label) = graph.edge(&from, &to, name.as_deref()) else {
-            continue;
-        };
+
+    /// An edge through dagre's points, from and to the shapes at its ends,
+    /// with its value's label where dagre placed it.
+    fn edge(
+        &mut self,
+        value: Option<&str>,
+        label: &EdgeLabel,
+        from: Option<(Shape, Rect)>,
+        to: Option<(Shape, Rect)>,
+    ) {
         let mut points: Vec<(f64, f64)> = label.points.iter().map(|p| (p.x, p.y)).collect();
         if points.len() < 2 {
-            continue;
+            return;
         }
         // dagre ends edges where the line to the center meets the bounding
         // box, on any side: moved to the facing side, where the curve,
         // horizontal at its ends, meets the shape.
-        if let Some(&(shape, rect)) = shapes.get(from.as_str()) {
+        if let Some((shape, rect)) = from {
             points[0] = attach(shape, rect, points[0].1, Side::Right);
         }
-        if let Some(&(shape, rect)) = shapes.get(to.as_str()) {
+        if let Some((shape, rect)) = to {
             let last = points.len() - 1;
             points[last] = attach(shape, rect, points[last].1, Side::Left);
         }
         for &(x, y) in &points {
-            bounds.add(Rect {
+            self.bounds.add(Rect {
                 x,
                 y,
                 width: 0.0,
                 height: 0.0,
             });
         }
-        let value_attr = value.map_or(String::new(), |value| {
+        let value_attribute = value.map_or(String::new(), |value| {
             format!(" data-value=\"{}\"", escape(value))
         });
         let _ = write!(
-            body,
-            "<g class=\"edge\"{value_attr}><path d=\"{}\" fill=\"none\" stroke=\"#555\" \
+            self.body,
+            "<g class=\"edge\"{value_attribute}><path d=\"{}\" fill=\"none\" stroke=\"#555\" \
              marker-end=\"url(#arrow)\"/>",
             path(&points)
         );
@@ -312,21 +362,21 @@ fn write(picture: &Picture, elements: &[Element], graph: &Graph<NodeLabel, EdgeL
                 width,
                 height: LINE_HEIGHT,
             };
-            bounds.add(rect);
+            self.bounds.add(rect);
+            // A pale background keeps the label readable over other edges.
             let _ = write!(
-                body,
+                self.body,
                 "{}{}",
                 rect_tag(rect, " fill=\"#ffffff\" fill-opacity=\"0.8\""),
                 text_tag(x, y + FONT_SIZE * 0.35, &[value], " fill=\"#333\"")
             );
         }
-        body.push_str("</g>\n");
+        self.body.push_str("</g>\n");
     }
-    for element in elements {
-        let Some(&(_, rect)) = shapes.get(element.id.as_str()) else {
-            continue;
-        };
-        bounds.add(rect);
+
+    /// An input, a node or a returned value, with its text.
+    fn element(&mut self, element: &Element, rect: Rect) {
+        self.bounds.add(rect);
         let (x, y) = rect.center();
         let (class, attribute, shape) = match element.shape {
             Shape::Input => (
@@ -354,34 +404,33 @@ fn write(picture: &Picture, elements: &[Element], graph: &Graph<NodeLabel, EdgeL
             format!(" data-cluster=\"{}\"", escape(name))
         });
         let _ = writeln!(
-            body,
+            self.body,
             "<g class=\"{class}\" data-{attribute}=\"{}\"{cluster}>{shape}{}</g>",
             escape(element.name),
             text_tag(x, first + FONT_SIZE * 0.35, &element.lines, "")
         );
     }
-    let (width, height) = (bounds.width(), bounds.height());
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
-         viewBox=\"{:.1} {:.1} {width:.1} {height:.1}\" \
-         font-family=\"Helvetica, Arial, sans-serif\" font-size=\"{FONT_SIZE}\">\n\
-         <title>{}</title>\n\
-         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
-         markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\
-         <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>\n",
-        bounds.left(),
-        bounds.top(),
-        escape(picture.name),
-    );
-    let _ = writeln!(
-        svg,
-        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"#ffffff\"/>",
-        bounds.left(),
-        bounds.top(),
-    );
-    svg.push_str(&body);
-    svg.push_str("</svg>\n");
-    svg
+
+    /// The document: its size (what is drawn and a margin), the pipeline's
+    /// name as its title, the arrowhead, a white background, the body.
+    fn finish(self, name: &str) -> String {
+        let Svg { body, bounds } = self;
+        let (left, top) = (bounds.left(), bounds.top());
+        let (width, height) = (bounds.width(), bounds.height());
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
+             viewBox=\"{left:.1} {top:.1} {width:.1} {height:.1}\" \
+             font-family=\"Helvetica, Arial, sans-serif\" font-size=\"{FONT_SIZE}\">\n\
+             <title>{}</title>\n\
+             <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+             markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\
+             <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>\n\
+             <rect x=\"{left:.1}\" y=\"{top:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" \
+             fill=\"#ffffff\"/>\n\
+             {body}</svg>\n",
+            escape(name),
+        )
+    }
 }
 
 /// The smallest rectangle around everything drawn, with `MARGIN` around.
@@ -520,7 +569,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::picture::{Cluster, Edge, NodeBox, Output};
+    use crate::picture::{Edge, NodeBox, Output};
 
     #[test]
     fn text_and_attributes_are_escaped() {
