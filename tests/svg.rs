@@ -303,3 +303,40 @@ fn a_mapped_pipeline_with_a_nested_one_is_one_cluster() {
 fn the_picture_is_the_same_every_time() {
     assert_eq!(svg::<Corpus>(), svg::<Corpus>());
 }
+
+pipeline! {
+    struct Lone {
+        fn answer() -> u32 { 42 }
+    }
+}
+
+pipeline! {
+    struct Pair {
+        fn pair(a: &u32, b: &char) -> String { format!("{a}{b}") }
+    }
+}
+
+pipeline! {
+    /// A cluster of one small box, narrower than its title.
+    struct Zipped {
+        #[nested(map_over = (a, b), inputs(as_ = a, bs = b), outputs(pair = pairs))]
+        Pair,
+    }
+}
+
+#[test]
+fn small_pictures_hold_together() {
+    let lone = drawing(&svg::<Lone>());
+    assert_eq!(lone.keys("node"), set(&["answer"]));
+    assert!(lone.keys("input").is_empty());
+    let zipped = drawing(&svg::<Zipped>());
+    assert_eq!(zipped.keys("input"), set(&["as_", "bs"]));
+    assert_shows(
+        &zipped,
+        &["pair (mapped over a, b)", "map over a, b", "pairs"],
+    );
+    let title = zipped.shapes("cluster").next().unwrap().rect;
+    // The title fits its rectangle (widened if need be), at the estimated
+    // 8 px per character.
+    assert!(title.2 - title.0 >= 8.0 * "pair (mapped over a, b)".len() as f64);
+}
