@@ -140,6 +140,40 @@ pub mod stream {
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub use serde;
 
+/// Pictures of pipelines drawn in pure Rust (feature `svg`).
+///
+/// [`svg`](viz::svg) lays a pipeline out and writes it as a standalone SVG
+/// document, with no Graphviz to install: the picture of
+/// [`Pipeline::DOT`] and [`Pipeline::MERMAID`], with inputs as dashed
+/// ellipses, nodes as boxes, edges labelled with the values they carry,
+/// returned values as double ellipses and nested pipelines as titled
+/// rectangles around their nodes.
+///
+/// # Examples
+///
+/// ```
+/// use hypernodes::prelude::*;
+///
+/// pipeline! {
+///     struct Chain {
+///         fn double(x: i64) -> i64 { x * 2 }
+///         #[node(output = result)]
+///         fn add_one(double: i64) -> i64 { double + 1 }
+///     }
+/// }
+///
+/// let svg = hypernodes::viz::svg::<Chain>();
+/// assert!(svg.starts_with("<svg"));
+/// assert!(svg.contains(">add_one<"));
+/// // Write it to a file and open it in a browser:
+/// // std::fs::write("chain.svg", svg)?;
+/// ```
+#[cfg(feature = "svg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "svg")))]
+pub mod viz {
+    pub use hn_runtime::viz::svg;
+}
+
 /// Watching runs: the [`Callback`](observe::Callback) trait that an
 /// [`Engine`] calls around runs and node calls (`Engine::callback`), and
 /// [`Timings`](observe::Timings), which times every node.

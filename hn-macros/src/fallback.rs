@@ -220,6 +220,7 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
             const OUTPUTS: &'static [&'static str] = &[];
             const DOT: &'static str = "";
             const MERMAID: &'static str = "";
+            const __PICTURE: #krate::__private::Picture = #krate::__private::Picture::EMPTY;
         }
     }
 }

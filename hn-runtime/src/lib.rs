@@ -13,6 +13,7 @@
 //!
 //! - `rayon` (default): implies `std`; the parallel runner and maps.
 //! - `tokio` (default): implies `std`; the async runner and maps.
+//! - `svg`: implies `std`; `viz::svg`, the pipeline's picture as SVG.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
@@ -33,11 +34,14 @@ mod nested;
 mod node;
 mod observe;
 pub mod partition;
+mod picture;
 mod pipeline;
 #[cfg(feature = "std")]
 mod scoped;
 mod sequential;
 mod types;
+#[cfg(feature = "svg")]
+pub mod viz;
 
 pub use engine::{Engine, Mode};
 #[cfg(feature = "alloc")]
@@ -99,6 +103,7 @@ pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::observe::LocatePanics;
     pub use crate::observe::{NestedMap, Observer};
+    pub use crate::picture::{Cluster, Edge, End, NodeBox, Output, Picture};
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 

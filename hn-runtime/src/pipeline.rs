@@ -52,6 +52,10 @@ pub trait Pipeline {
     /// subgraph, a mapped one titled with what it maps over. Put it in a
     /// ```` ```mermaid ```` block of a Markdown file to see the picture.
     const MERMAID: &'static str;
+    /// The picture that `DOT` and `MERMAID` write, as data: what the `svg`
+    /// feature lays out and draws (`hypernodes::viz::svg`).
+    #[doc(hidden)]
+    const __PICTURE: crate::picture::Picture;
 }
 
 /// Implemented by a pipeline whose values can cross threads: its inputs,

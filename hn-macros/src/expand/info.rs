@@ -26,6 +26,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let output_names = model.plan.returned.iter().map(|(name, _)| name);
     let dot = dot(model);
     let mermaid = crate::expand::mermaid::mermaid(model);
+    let picture = crate::expand::structure::picture(model, &private);
     quote! {
         impl #private::Pipeline for #ident {
             type Inputs = #inputs;
@@ -36,6 +37,7 @@ pub fn expand(model: &Model) -> TokenStream {
             const OUTPUTS: &'static [&'static str] = &[#(#output_names),*];
             const DOT: &'static str = #dot;
             const MERMAID: &'static str = #mermaid;
+            const __PICTURE: #private::Picture = #picture;
         }
     }
 }

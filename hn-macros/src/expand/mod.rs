@@ -19,6 +19,7 @@ mod reach;
 mod sequential;
 mod slots;
 mod structs;
+mod structure;
 mod warnings;
 
 use crate::ast::PipelineInput;
