@@ -140,6 +140,16 @@ pub mod stream {
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub use serde;
 
+/// Caching node results across runs and processes (feature `cache`): the
+/// [`Cache`](cache::Cache) trait that `Engine::cache` takes, the stores
+/// `MemoryCache` and `DiskCache`, and what a cached call's [`Key`](cache::Key)
+/// holds.
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+pub mod cache {
+    pub use hn_runtime::cache::*;
+}
+
 /// Pictures of pipelines drawn in pure Rust (feature `svg`).
 ///
 /// [`svg`](viz::svg) lays a pipeline out and writes it as a standalone SVG

@@ -77,6 +77,20 @@ pub struct Engine {
     pool: Option<std::sync::Arc<rayon::ThreadPool>>,
     #[cfg(feature = "std")]
     callbacks: CallbackList,
+    #[cfg(feature = "cache")]
+    cache: Option<CacheHandle>,
+}
+
+/// The engine's cache.
+#[cfg(feature = "cache")]
+#[derive(Clone)]
+struct CacheHandle(std::sync::Arc<dyn crate::cache::Cache>);
+
+#[cfg(feature = "cache")]
+impl core::fmt::Debug for CacheHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Cache")
+    }
 }
 
 /// An engine's callbacks, in the order they were added.
@@ -117,6 +131,8 @@ impl Engine {
             pool: None,
             #[cfg(feature = "std")]
             callbacks: CallbackList(std::vec::Vec::new()),
+            #[cfg(feature = "cache")]
+            cache: None,
         }
     }
 
@@ -135,6 +151,35 @@ impl Engine {
     #[doc(hidden)]
     pub fn __callbacks(&self) -> &[std::sync::Arc<dyn crate::callback::Callback>] {
         &self.callbacks.0
+    }
+
+    /// Looks up the results of `#[node(cache)]` nodes in `cache` before
+    /// running them, and stores what they compute, in the runners that
+    /// take this engine (`run_with`, `run_async_with`, the `*_with` maps and
+    /// the nested pipelines inside them). A second call replaces the first
+    /// cache. Without a cache nothing is looked up. See
+    /// [`cache`](crate::cache) for what the key holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hypernodes::cache::MemoryCache;
+    /// use hypernodes::Engine;
+    ///
+    /// let engine = Engine::new().cache(MemoryCache::new());
+    /// ```
+    #[cfg(feature = "cache")]
+    #[must_use]
+    pub fn cache(mut self, cache: impl crate::cache::Cache) -> Self {
+        self.cache = Some(CacheHandle(std::sync::Arc::new(cache)));
+        self
+    }
+
+    /// The cache, for generated runners.
+    #[cfg(feature = "cache")]
+    #[doc(hidden)]
+    pub fn __cache(&self) -> Option<&dyn crate::cache::Cache> {
+        self.cache.as_ref().map(|cache| &*cache.0)
     }
 
     /// Everything on the calling thread, one at a time: for debugging and

@@ -24,6 +24,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "cache")]
+pub mod cache;
 #[cfg(feature = "std")]
 pub mod callback;
 mod engine;
