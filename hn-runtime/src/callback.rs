@@ -190,12 +190,27 @@ pub struct Callbacks<'a> {
     /// For the nodes a nested pipeline's wrapper runs: the entries to put
     /// before their paths.
     prefix: Option<&'static str>,
+    /// Where `#[node(cache)]` nodes are looked up.
+    #[cfg(feature = "cache")]
+    cache: Option<&'a dyn crate::cache::Cache>,
 }
 
 impl<'a> Callbacks<'a> {
+    /// For a run of `pipeline` with `engine`'s callbacks and cache.
+    pub fn new(engine: &'a crate::Engine, pipeline: &'static str) -> Self {
+        Callbacks::of(
+            engine.__callbacks(),
+            #[cfg(feature = "cache")]
+            engine.__cache(),
+            pipeline,
+            None,
+        )
+    }
+
     /// For a run of `pipeline` (or item `item` of a map of it).
-    pub fn new(
+    fn of(
         callbacks: &'a [Arc<dyn Callback>],
+        #[cfg(feature = "cache")] cache: Option<&'a dyn crate::cache::Cache>,
         pipeline: &'static str,
         item: Option<usize>,
     ) -> Self {
@@ -206,6 +221,8 @@ impl<'a> Callbacks<'a> {
             map: None,
             nested_item: None,
             prefix: None,
+            #[cfg(feature = "cache")]
+            cache,
         }
     }
 
@@ -262,6 +279,19 @@ impl<'a> Observer for Callbacks<'a> {
             callback.on_map_start(&event);
         }
         (event, Instant::now())
+    }
+
+    #[cfg(feature = "cache")]
+    fn cache(&self) -> Option<&dyn crate::cache::Cache> {
+        self.cache
+    }
+
+    #[cfg(feature = "cache")]
+    fn cache_hit(&self, node: &'static NodeInfo) {
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_cache_hit(&event);
+        }
     }
 
     /// The item's nodes report the top-level item (`NodeEvent::item`), as
@@ -428,19 +458,34 @@ impl Callbacks<'_> {
 #[doc(hidden)]
 pub struct MapEvents {
     callbacks: Vec<Arc<dyn Callback>>,
+    #[cfg(feature = "cache")]
+    cache: Option<Arc<dyn crate::cache::Cache>>,
     event: MapEvent,
 }
 
 impl MapEvents {
-    /// For a top-level map of `pipeline` over `total` items, if known.
-    pub fn new(
-        callbacks: &[Arc<dyn Callback>],
-        pipeline: &'static str,
-        total: Option<usize>,
-    ) -> Self {
+    /// For a top-level map of `pipeline` over `total` items, if known,
+    /// with `engine`'s callbacks and cache.
+    pub fn new(engine: &crate::Engine, pipeline: &'static str, total: Option<usize>) -> Self {
         MapEvents {
-            callbacks: callbacks.to_vec(),
+            callbacks: engine.__callbacks().to_vec(),
+            #[cfg(feature = "cache")]
+            cache: engine.__cache_arc(),
             event: MapEvent::new(pipeline, "", total, 0, None),
+        }
+    }
+
+    /// The observer of item `item`'s nodes through the callbacks.
+    fn callbacks_of(&self, item: usize) -> Callbacks<'_> {
+        Callbacks {
+            map: Some(&self.event),
+            ..Callbacks::of(
+                &self.callbacks,
+                #[cfg(feature = "cache")]
+                self.cache.as_deref(),
+                self.event.pipeline,
+                Some(item),
+            )
         }
     }
 
@@ -513,13 +558,7 @@ impl MapEvents {
     /// The observer of item `item`'s nodes: the callbacks, then the panics'
     /// locator.
     pub fn item_observer(&self, item: usize) -> Both<Callbacks<'_>, crate::observe::LocatePanics> {
-        Both(
-            Callbacks {
-                map: Some(&self.event),
-                ..Callbacks::new(&self.callbacks, self.event.pipeline, Some(item))
-            },
-            crate::observe::LocatePanics,
-        )
+        Both(self.callbacks_of(item), crate::observe::LocatePanics)
     }
 
     /// Awaits item `item`'s run between `on_item_start` and `on_item_end`
@@ -556,13 +595,7 @@ impl MapEvents {
             callback.on_item_start(&self.event, item);
         }
         let start = Instant::now();
-        let observer = Both(
-            Callbacks {
-                map: Some(&self.event),
-                ..Callbacks::new(&self.callbacks, self.event.pipeline, Some(item))
-            },
-            inner,
-        );
+        let observer = Both(self.callbacks_of(item), inner);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
         let ok = matches!(result, Ok(Ok(_)));
         for callback in &self.callbacks {
@@ -722,6 +755,19 @@ impl<A: Observer, B: Observer> Observer for Both<A, B> {
     #[inline]
     fn scoped(&self, entry: &'static str) -> Self::Inner<'_> {
         Both(self.0.scoped(entry), self.1.scoped(entry))
+    }
+
+    #[cfg(feature = "cache")]
+    #[inline]
+    fn cache(&self) -> Option<&dyn crate::cache::Cache> {
+        self.0.cache().or_else(|| self.1.cache())
+    }
+
+    #[cfg(feature = "cache")]
+    #[inline]
+    fn cache_hit(&self, node: &'static NodeInfo) {
+        self.0.cache_hit(node);
+        self.1.cache_hit(node);
     }
 
     #[inline]

@@ -182,6 +182,27 @@ impl Engine {
         self.cache.as_ref().map(|cache| &*cache.0)
     }
 
+    /// The cache, shared.
+    #[cfg(feature = "cache")]
+    pub(crate) fn __cache_arc(&self) -> Option<std::sync::Arc<dyn crate::cache::Cache>> {
+        self.cache
+            .as_ref()
+            .map(|cache| std::sync::Arc::clone(&cache.0))
+    }
+
+    /// Whether runs on this engine are watched: by callbacks, or by a cache
+    /// that nodes are looked up in. Generated runners take their plain path
+    /// otherwise.
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    pub fn __watched(&self) -> bool {
+        #[cfg(feature = "cache")]
+        if self.cache.is_some() {
+            return true;
+        }
+        !self.callbacks.0.is_empty()
+    }
+
     /// Everything on the calling thread, one at a time: for debugging and
     /// for measuring overhead.
     pub const fn sequential() -> Self {

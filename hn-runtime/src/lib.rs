@@ -73,6 +73,44 @@ macro_rules! __cfg_rayon {
     ($($tokens:tt)*) => {};
 }
 
+/// The first group of tokens when the `cache` feature is on, else the
+/// second: generated code looks cached nodes up only when it can.
+#[cfg(feature = "cache")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cache_or {
+    ({ $($cached:tt)* } { $($plain:tt)* }) => { $($cached)* };
+}
+
+/// The second group of tokens: the `cache` feature is off.
+#[cfg(not(feature = "cache"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cache_or {
+    ({ $($cached:tt)* } { $($plain:tt)* }) => { $($plain)* };
+}
+
+/// Passes its tokens through when the `cache` feature is on; else an
+/// error, at the `cache` of `#[node(cache)]`, that says how to turn it on.
+#[cfg(feature = "cache")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_cache {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// The `cache` feature is off: `#[node(cache)]` says so.
+#[cfg(not(feature = "cache"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_cache {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`#[node(cache)]` needs the `cache` feature of hypernodes: `hypernodes = { version = \"0.1\", features = [\"cache\"] }`"
+        );
+    };
+}
+
 /// Passes its tokens through when the `tokio` feature is on.
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
@@ -109,7 +147,11 @@ pub mod __private {
     pub use crate::sequential::{drop_now, CloneForLaterUse, NoAsyncNodes};
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
+    pub use crate::__cache_or as cache_or;
     pub use crate::__cfg_tokio as cfg_tokio;
+    pub use crate::__require_cache as require_cache;
+    #[cfg(feature = "cache")]
+    pub use crate::cache::call::{cache_lookup, cache_store, Lookup};
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
         attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready,
@@ -136,6 +178,7 @@ pub mod __private {
         asynchronous::DEFAULT_IN_FLIGHT,
         items::{items_async, items_blocking},
     };
+    pub use crate::types::CachedNode;
     pub use crate::types::{
         Element, Fallible, Member, NestProbe, Nestable, NodeFallible, NodeOutput, NodeParam,
         NodeReturn, NotNestable, OwnedInput, TupleElement,

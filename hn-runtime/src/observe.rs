@@ -73,6 +73,20 @@ pub trait Observer {
         let _ = map;
     }
 
+    /// The cache that `#[node(cache)]` nodes are looked up in, if any.
+    #[cfg(feature = "cache")]
+    #[inline(always)]
+    fn cache(&self) -> Option<&dyn crate::cache::Cache> {
+        None
+    }
+
+    /// Node `node`'s value came from the cache: it did not run.
+    #[cfg(feature = "cache")]
+    #[inline(always)]
+    fn cache_hit(&self, node: &'static NodeInfo) {
+        let _ = node;
+    }
+
     /// Awaits `run`, the future of the async node `node` (or of a sync node
     /// on the blocking pool, or of all the attempts of a node with retries).
     /// `failure` reports the output's error, if it is one, to the closure

@@ -171,3 +171,14 @@ impl OwnedInput for std::path::Path {
 impl OwnedInput for std::ffi::OsStr {
     type Owned = std::ffi::OsString;
 }
+
+/// What identifies a `#[node(cache)]` function in the keys of its cached
+/// calls (see `hypernodes::cache`): implemented on its marker type.
+pub trait CachedNode {
+    /// The function's full path: crate, modules, name.
+    const PATH: &'static str;
+    /// A hash of the function's tokens, computed by the macro.
+    const CODE: u128;
+    /// `version = N` of `#[node(cache, version = N)]`, else 0.
+    const VERSION: u32;
+}

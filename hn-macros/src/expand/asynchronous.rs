@@ -108,10 +108,7 @@ fn run_async(model: &Model) -> TokenStream {
         model,
         "the nodes still running are cancelled (their futures dropped)",
     );
-    let (engine, callbacks) = (
-        Ident::new("engine", Span::mixed_site()),
-        Ident::new("callbacks", Span::mixed_site()),
-    );
+    let engine = Ident::new("engine", Span::mixed_site());
     let name = skeleton.ident.to_string();
     quote! {
         /// Runs the pipeline as a future: `async fn` nodes are awaited, sync
@@ -136,12 +133,12 @@ fn run_async(model: &Model) -> TokenStream {
             #engine: &#private::Engine,
             #inputs_arg: #inputs,
         ) -> impl ::core::future::Future<Output = ::core::result::Result<#outputs, #error>> + use<> {
-            let (#pipeline, #callbacks) = (*self, #engine.__callbacks().to_vec());
+            let (#pipeline, #engine) = (*self, #engine.clone());
             async move {
-                if #callbacks.is_empty() {
+                if !#engine.__watched() {
                     return #pipeline.__run_async_observed(#inputs_arg, &()).await;
                 }
-                let #observer = #private::Callbacks::new(&#callbacks, #name, ::core::option::Option::None);
+                let #observer = #private::Callbacks::new(&#engine, #name);
                 #observer.run_async(#pipeline.__run_async_observed(#inputs_arg, &#observer)).await
             }
         }
@@ -431,13 +428,13 @@ fn maps(model: &Model) -> TokenStream {
     // item (`callgrind.sh async`).
     let with_callbacks = |executor: TokenStream, plain: TokenStream| {
         quote! {
-            if #engine.__callbacks().is_empty() {
+            if !#engine.__watched() {
                 return #private::futures::future::Either::Left(async move { #plain });
             }
             #private::futures::future::Either::Right(async move {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::MapEvents::new(
-                    #engine.__callbacks(),
+                    &#engine,
                     #name,
                     #private::MapEvents::total_of(&#items),
                 );
@@ -463,12 +460,12 @@ fn maps(model: &Model) -> TokenStream {
             Ident::new("results", Span::mixed_site()),
         );
         quote! {
-            if #engine.__callbacks().is_empty() {
+            if !#engine.__watched() {
                 return #private::futures::future::Either::Left(#private::map_stream(#engine, #items, #run_item));
             }
             let #items = #private::futures::StreamExt::enumerate(#items);
             let #events = #private::Arc::new(#private::MapEvents::new(
-                #engine.__callbacks(),
+                #engine,
                 #name,
                 #private::MapEvents::total_of_stream(&#items),
             ));

@@ -70,8 +70,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     // With callbacks: the map's and each item's events around the same
     // executor, over the items paired with their indices; each item's nodes
     // observed by the callbacks, then by `LocatePanics`.
-    let (callbacks, events, observer, index) = (
-        Ident::new("callbacks", Span::mixed_site()),
+    let (events, observer, index) = (
         Ident::new("events", Span::mixed_site()),
         Ident::new("observer", Span::mixed_site()),
         Ident::new("index", Span::mixed_site()),
@@ -80,10 +79,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     let with_callbacks = |executor: TokenStream| {
         let run = run_with_observer(quote!(#observer));
         quote! {
-            let #callbacks = #engine.__callbacks();
-            if !#callbacks.is_empty() {
+            if #engine.__watched() {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
-                let #events = #private::MapEvents::new(#callbacks, #name, #private::MapEvents::total_of(&#items));
+                let #events = #private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items));
                 let #events = &#events;
                 return #events.map(|| {
                     #executor(#engine, #items.enumerate(), move |(#index, inputs)| {
@@ -103,10 +101,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             Ident::new("results", Span::mixed_site()),
         );
         quote! {
-            let #callbacks = #engine.__callbacks();
-            if !#callbacks.is_empty() {
+            if #engine.__watched() {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
-                let #events = #private::Arc::new(#private::MapEvents::new(#callbacks, #name, #private::MapEvents::total_of(&#items)));
+                let #events = #private::Arc::new(#private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items)));
                 let #shared = #private::Arc::clone(&#events);
                 let #results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
                     #shared.item(#index, #private::LocatePanics, |#observer| #run)

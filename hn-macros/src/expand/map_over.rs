@@ -151,8 +151,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                             let #grid = #grid_of;
                             let #grid = &#grid;
                             let #public_inputs = &#public_inputs;
-                            if !#engine.__callbacks().is_empty() {
-                                let #events = #private::MapEvents::new(#engine.__callbacks(), #name, ::core::option::Option::Some(#grid.len()));
+                            if #engine.__watched() {
+                                let #events = #private::MapEvents::new(&#engine, #name, ::core::option::Option::Some(#grid.len()));
                                 let #events = &#events;
                                 return ::core::result::Result::Ok(
                                     #events.map_async(#private::map_async(&#engine, 0..#grid.len(), |#index| async move {
@@ -241,8 +241,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     {
                         let #grid = #grid_of;
                         let pipeline = *self;
-                        if !#engine.__callbacks().is_empty() {
-                            let #events = #private::MapEvents::new(#engine.__callbacks(), #name, ::core::option::Option::Some(#grid.len()));
+                        if #engine.__watched() {
+                            let #events = #private::MapEvents::new(&#engine, #name, ::core::option::Option::Some(#grid.len()));
                             let #events = &#events;
                             return ::core::result::Result::Ok(#events.map(|| {
                                 #private::map_with(#engine, 0..#grid.len(), |#index| {

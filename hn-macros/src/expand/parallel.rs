@@ -100,10 +100,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         "nodes not started yet do not start, and the ones already running finish first",
     );
     let item_body = crate::expand::map::item_runner_body(model, &inputs_arg, &observer);
-    let (engine, parallel, callbacks) = (
+    let (engine, parallel) = (
         Ident::new("engine", Span::mixed_site()),
         Ident::new("parallel", Span::mixed_site()),
-        Ident::new("callbacks", Span::mixed_site()),
     );
     let name = ident.to_string();
     let thread_safe = thread_safe_bound(model);
@@ -175,15 +174,14 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         #engine.node_mode(),
                         #private::Mode::Parallel | #private::Mode::Threads
                     );
-                    let #callbacks = #engine.__callbacks();
-                    if #callbacks.is_empty() {
+                    if !#engine.__watched() {
                         return if #parallel {
                             #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &())
                         } else {
                             self.__run_observed(#inputs_arg, &())
                         };
                     }
-                    let #observer = #private::Callbacks::new(#callbacks, #name, ::core::option::Option::None);
+                    let #observer = #private::Callbacks::new(#engine, #name);
                     #observer.run(|| {
                         if #parallel {
                             #private::ThreadSafe::__run_parallel_observed(self, #inputs_arg, &#observer)

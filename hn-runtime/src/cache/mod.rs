@@ -26,6 +26,9 @@
 //! runs); a stored value that cannot be read back is a miss (the node runs
 //! and its value is written again).
 
+#[doc(hidden)]
+pub mod call;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::vec::Vec;
