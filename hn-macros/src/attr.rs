@@ -14,7 +14,9 @@ const BLOCKING: &str = "blocking";
 const TIMEOUT_MS: &str = "timeout_ms";
 const RETRIES: &str = "retries";
 const BACKOFF_MS: &str = "backoff_ms";
-const NODE_OPTIONS: &str = "`output = name`, `output = (a, b)`, `infallible`, `blocking`, `timeout_ms = N`, `retries = N`, `backoff_ms = N`, `crate = path`";
+const CACHE: &str = "cache";
+const VERSION: &str = "version";
+const NODE_OPTIONS: &str = "`output = name`, `output = (a, b)`, `infallible`, `blocking`, `timeout_ms = N`, `retries = N`, `backoff_ms = N`, `cache`, `version = N`, `crate = path`";
 
 /// The attribute marking an inline node in `pipeline!`, and the one listing
 /// outputs on the pipeline struct.
@@ -46,6 +48,10 @@ pub struct NodeAttr {
     pub timeout_ms: Option<(u64, Span)>,
     pub retries: Option<(u64, Span)>,
     pub backoff_ms: Option<(u64, Span)>,
+    /// `cache`: results looked up in the engine's cache.
+    pub cache: Option<Span>,
+    /// `version = N` (with `cache`), with the option's span.
+    pub version: Option<(u32, Span)>,
 }
 
 impl NodeAttr {
@@ -67,6 +73,16 @@ impl NodeAttr {
             }
         } else if name == INFALLIBLE {
             if self.infallible.replace(name.span()).is_some() {
+                duplicate();
+            }
+        } else if name == CACHE {
+            if self.cache.replace(name.span()).is_some() {
+                duplicate();
+            }
+        } else if name == VERSION {
+            input.parse::<Token![=]>()?;
+            let value = input.parse::<syn::LitInt>()?.base10_parse::<u32>()?;
+            if self.version.replace((value, name.span())).is_some() {
                 duplicate();
             }
         } else if name == BLOCKING {

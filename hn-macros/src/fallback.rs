@@ -40,7 +40,12 @@ pub fn shape(
             let node = nodes
                 .iter()
                 .find(|node| node.inline && node.sig.ident == func.sig.ident)?;
-            Some(crate::expand::node::node_types(krate, &func.vis, &node.sig))
+            Some(crate::expand::node::node_types(
+                krate,
+                &func.vis,
+                &node.sig,
+                crate::expand::node::code_hash(&quote::quote!(#func)),
+            ))
         })
         .collect();
     let mut outputs: Vec<(Ident, TokenStream)> = Vec::new();

@@ -508,6 +508,7 @@ impl Join<'_> {
             is_async: false,
             blocking: false,
             retry: None,
+            cache: None,
         };
         group.shape(&mut sig, span);
         Node {

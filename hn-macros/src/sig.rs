@@ -47,6 +47,9 @@ pub struct NodeSig {
     pub blocking: bool,
     /// `timeout_ms` / `retries` / `backoff_ms` of an async node.
     pub retry: Option<Retry>,
+    /// `#[node(cache)]`: the span of `cache` (where an error about the
+    /// cache's requirements points) and the `version`.
+    pub cache: Option<(Span, u32)>,
 }
 
 /// How an async node is retried.
@@ -112,6 +115,12 @@ impl NodeSig {
         }
         let (outputs, tuple_outputs) = outputs(cx, attr, sig, &ret, fallible);
         let retry = retry(cx, attr, sig.asyncness.is_some());
+        if let (Some((_, span)), None) = (attr.version, attr.cache) {
+            cx.error_at(
+                span,
+                "`version` is for cached nodes: write `#[node(cache, version = N)]`",
+            );
+        }
         if cx.error_count() > errors_before {
             return None;
         }
@@ -125,6 +134,9 @@ impl NodeSig {
             is_async: sig.asyncness.is_some(),
             blocking: attr.blocking.is_some(),
             retry,
+            cache: attr
+                .cache
+                .map(|span| (span, attr.version.map_or(0, |(version, _)| version))),
         })
     }
 }

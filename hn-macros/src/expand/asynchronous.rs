@@ -16,7 +16,9 @@
 //! Nothing is spawned: the future borrows the run's values in place, runs in
 //! whatever runtime polls it, and dropping it cancels every node.
 
-use crate::expand::call::{group_member_call, observed, observed_call, observer_ident, value};
+use crate::expand::call::{
+    cached, group_member_call, observed, observed_call, observer_ident, value,
+};
 use crate::expand::mapped::{self, Items};
 use crate::expand::slots::{
     counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
@@ -240,6 +242,7 @@ pub fn is_plain_async(model: &Model, step_index: usize) -> bool {
     sig.is_async
         && !sig.blocking
         && sig.retry.is_none()
+        && sig.cache.is_none()
         && !matches!(
             node.kind,
             NodeKind::Mapped(_) | NodeKind::Member { group: true, .. }
@@ -305,12 +308,27 @@ pub fn node_call_in(
     args: Vec<TokenStream>,
     site: CallSite,
 ) -> TokenStream {
-    let private = model.private();
     let node = &model.nodes[model.plan.steps[step_index].node];
     let observer = observer_ident();
     if let NodeKind::Mapped(group) = &node.kind {
         return mapped::call(model, node, group, args, &quote!(#observer), Items::Async);
     }
+    cached(model, node, args, &quote!(#observer), &|args| {
+        uncached_call(model, step_index, args, site)
+    })
+}
+
+/// [`node_call_in`] of a node that is not a mapped nested pipeline,
+/// without looking in the cache.
+fn uncached_call(
+    model: &Model,
+    step_index: usize,
+    args: Vec<TokenStream>,
+    site: CallSite,
+) -> TokenStream {
+    let private = model.private();
+    let node = &model.nodes[model.plan.steps[step_index].node];
+    let observer = observer_ident();
     let path = node.callee_for(Items::Async);
     if let NodeKind::Member { group: true, .. } = node.kind {
         let observer = quote!(#observer);

@@ -6,7 +6,7 @@ use crate::expand::mapped::{self, Items};
 use crate::graph::Passing;
 use crate::model::{Model, Node, NodeKind};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::Ident;
 
@@ -51,7 +51,79 @@ pub fn sync_call(
         NodeKind::Member { group: true, .. } => {
             group_member_call(model, node, items, args, observer)
         }
-        _ => observed(model, node, args, observer),
+        _ => cached(model, node, args, observer, &|args| {
+            observed(model, node, args, observer)
+        }),
+    }
+}
+
+/// `call(args)`, for a `#[node(cache)]` node first looked up in the cache
+/// of the run's observer (with the arguments in the key) and its value
+/// stored after a miss; a fallible node's errors are not stored. Without
+/// the `cache` feature, or for another node, just `call(args)`.
+///
+/// The key's parts are located at the parameters and the lookup at
+/// `cache`, so a missing `Serialize` or `Deserialize` is reported there.
+pub fn cached(
+    model: &Model,
+    node: &Node,
+    args: Vec<TokenStream>,
+    observer: &TokenStream,
+    call: &dyn Fn(Vec<TokenStream>) -> TokenStream,
+) -> TokenStream {
+    let Some((span, _)) = node.sig.cache else {
+        return call(args);
+    };
+    let private = model.private();
+    let locals: Vec<Ident> = (0..args.len())
+        .map(|index| format_ident!("__hn_cached_{}", index, span = Span::mixed_site()))
+        .collect();
+    let parts = locals.iter().enumerate().map(|(index, local)| {
+        let span = node.param_span(index);
+        quote_spanned!(span=> .arg(&#local)?)
+    });
+    let (key, value, result, key_builder) = (
+        Ident::new("__hn_key", Span::mixed_site()),
+        Ident::new("__hn_value", Span::mixed_site()),
+        Ident::new("__hn_result", Span::mixed_site()),
+        Ident::new("__hn_key_builder", Span::mixed_site()),
+    );
+    let node_const = Ident::new("__HN_CACHED", Span::mixed_site());
+    let marker = node.marker(model.krate());
+    let lookup = quote_spanned! {span=>
+        #private::cache_lookup::<#marker, _, _>(#observer, #node_const, |#key_builder| {
+            ::core::option::Option::Some(#key_builder #(#parts)*)
+        })
+    };
+    let store = quote_spanned!(span=> #private::cache_store(#observer, #key, #value));
+    let (hit, store) = if node.sig.fails() {
+        (
+            quote!(::core::result::Result::Ok(#value)),
+            quote!(if let ::core::result::Result::Ok(#value) = &#result { #store; }),
+        )
+    } else {
+        (quote!(#value), quote!({ let #value = &#result; #store; }))
+    };
+    let info = node_info(model, node);
+    let plain = call(args.clone());
+    let computed = call(locals.iter().map(|local| quote!(#local)).collect());
+    quote! {
+        #private::cache_or! {{
+            {
+                let (#(#locals,)*) = (#(#args,)*);
+                const #node_const: &'static #private::NodeInfo = &#info;
+                match #lookup {
+                    #private::Lookup::Hit(#value) => #hit,
+                    #private::Lookup::Miss(#key) => {
+                        let #result = #computed;
+                        #store
+                        #result
+                    }
+                }
+            }
+        } {
+            #plain
+        }}
     }
 }
 

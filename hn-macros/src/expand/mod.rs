@@ -137,7 +137,7 @@ fn inline_nodes(model: &Model) -> TokenStream {
                 .described
                 .as_ref()
                 .map_or(&func.vis, |described| &described.vis);
-            let types = node::node_types(krate, vis, &node.sig);
+            let types = node::node_types(krate, vis, &node.sig, node::code_hash(&quote!(#func)));
             let allow = (!running.contains(&index)).then(|| {
             quote!(#[allow(dead_code, reason = "pruned: no output in #[outputs] needs this node")])
         });

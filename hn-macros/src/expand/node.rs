@@ -6,7 +6,8 @@ use crate::ctxt::Ctxt;
 use crate::describe;
 use crate::sig::NodeSig;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{ItemFn, Visibility};
 
 /// Expands `#[node(attr)] item`.
@@ -37,7 +38,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let sig = NodeSig::from_syn(&cx, &node_attr, &func.sig);
     let krate = crate::krate(node_attr.krate.as_ref());
-    let types = sig.as_ref().map(|sig| node_types(&krate, &func.vis, sig));
+    let code = code_hash(&quote!(#[node(#attr)] #func));
+    let types = sig
+        .as_ref()
+        .map(|sig| node_types(&krate, &func.vis, sig, code));
     // A node with errors describes itself as empty, so pipelines that list it
     // do not repeat its errors.
     let description = (!cx.has_errors()).then(|| {
@@ -54,9 +58,22 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// A hash of a node's tokens (128-bit FNV-1a of their text), so that
+/// editing the function changes the keys of its cached calls. Tokens, not
+/// source text: reformatting and comments change nothing.
+pub fn code_hash(tokens: &TokenStream) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    (tokens.to_string().bytes()).fold(OFFSET, |hash, byte| {
+        (hash ^ u128::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
 /// The marker type named like the function, with the node's parameter,
-/// output and error types as associated types (see `hn_runtime::types`).
-pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> TokenStream {
+/// output and error types as associated types (see `hn_runtime::types`),
+/// and for a cached node what identifies it in its keys (`code`: its
+/// tokens' [`code_hash`]).
+pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u128) -> TokenStream {
     let ident = &sig.ident;
     let private = quote!(#krate::__private);
     let params = sig.params.iter().enumerate().map(|(index, param)| {
@@ -81,6 +98,20 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> Token
     let error = sig.fallible.then(|| {
         quote!(impl #private::NodeFallible for #ident { type Error = <#ret as #private::Fallible>::Error; })
     });
+    // Without the `cache` feature, the error says how to turn it on, at
+    // `cache`.
+    let cached = sig.cache.map(|(span, version)| {
+        let name = ident.unraw().to_string();
+        quote_spanned! {span=>
+            #private::require_cache! {
+                impl #private::CachedNode for #ident {
+                    const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
+                    const CODE: u128 = #code;
+                    const VERSION: u32 = #version;
+                }
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, unreachable_pub, reason = "a hidden marker named like the function, only named by pipelines")]
@@ -91,6 +122,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig) -> Token
             #(#outputs)*
             #ret_impl
             #error
+            #cached
         };
     }
 }
