@@ -6,8 +6,8 @@
 //! code wraps around each node; an engine without callbacks uses the unit
 //! observer, whose hooks compile away.
 //!
-//! With the feature `progress`, [`Progress`] draws a bar per map; with the
-//! feature `tracing`, [`Tracing`] opens spans and emits events.
+//! With the feature `progress`, `Progress` draws a bar per map; with the
+//! feature `tracing`, `Tracing` opens spans and emits events.
 
 #[cfg(feature = "progress")]
 mod progress;

@@ -13,6 +13,10 @@
 //!
 //! - `rayon` (default): implies `std`; the parallel runner and maps.
 //! - `tokio` (default): implies `std`; the async runner and maps.
+//! - `progress`: implies `std`; `callback::Progress`, progress bars drawn
+//!   with indicatif.
+//! - `tracing`: implies `std`; `callback::Tracing`, spans and events for
+//!   the `tracing` ecosystem.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
