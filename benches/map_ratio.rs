@@ -3,13 +3,9 @@
 //! process, so that both sides of a ratio see the same machine.
 //!
 //! `cargo bench --bench map_ratio [-- rounds]` (default 7 rounds). In each
-//! round, each pair runs `ITERATIONS` times in alternation (`a b`, then
-//! `b a`, ...), each run on its own freshly built `Vec` of items (built
-//! before the clock starts, dropped after it stops). A round reports the
-//! median time of each side and the median of the ratios of the runs taken
-//! side by side (`a` over the `b` run next to it), which cancels the
-//! machine's slower and faster moments better than the ratio of the
-//! medians. The pairs:
+//! round, each pair runs `ITERATIONS` times in alternation (see
+//! `ratio/mod.rs`), each run on its own freshly built `Vec` of items (built
+//! before the clock starts, dropped after it stops). The pairs:
 //!
 //! - `map` / `hand_catch`: `Arith.map(items)` against
 //!   `into_par_iter().map(|x| catch_unwind(|| f(x))).collect::<Vec<Result<u64, Box<dyn Any + Send>>>>()`;
@@ -25,6 +21,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use trivial::{Arith, ArithError, ArithInputs, ArithOutputs};
 
+mod ratio;
 mod trivial;
 
 /// Items per map.
@@ -74,40 +71,8 @@ fn time(side: Side) -> Duration {
     took
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn median_of(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// One round of a pair: the medians of both sides and the median of the
-/// side-by-side ratios.
-fn round(first: Side, second: Side) -> (Duration, Duration, f64) {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for iteration in 0..ITERATIONS {
-        if iteration % 2 == 0 {
-            a.push(time(first));
-            b.push(time(second));
-        } else {
-            b.push(time(second));
-            a.push(time(first));
-        }
-    }
-    let ratios = (a.iter().zip(&b))
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    (median(a), median(b), median_of(ratios))
-}
-
 fn main() {
-    // `cargo bench` passes `--bench`; a number sets the rounds.
-    let rounds = (std::env::args().skip(1))
-        .find_map(|arg| arg.parse::<usize>().ok())
-        .unwrap_or(7);
+    let rounds = ratio::rounds(7);
     let pairs: [(&str, Side, &str, Side); 4] = [
         ("map", map, "hand_catch", hand_catch),
         ("try_map", try_map, "hand_plain", hand_plain),
@@ -137,19 +102,11 @@ fn main() {
         assert_eq!(sum(first(items())), sum(second(items())));
     }
     for (first_name, first, second_name, second) in pairs {
-        let mut ratios = Vec::new();
-        for index in 1..=rounds {
-            let (a, b, ratio) = round(first, second);
-            println!(
-                "{first_name:>12} / {second_name:<10} round {index}: medians {:8.1} us / {:8.1} us, side-by-side ratio {ratio:.3}",
-                a.as_secs_f64() * 1e6,
-                b.as_secs_f64() * 1e6
-            );
-            ratios.push(ratio);
-        }
-        println!(
-            "{first_name:>12} / {second_name:<10} median of {rounds} rounds' ratios: {:.3}\n",
-            median_of(ratios)
+        ratio::compare(
+            rounds,
+            ITERATIONS,
+            (first_name, &|| time(first)),
+            (second_name, &|| time(second)),
         );
     }
 }

@@ -185,10 +185,17 @@ pub mod viz {
 }
 
 /// Watching runs: the [`Callback`](observe::Callback) trait that an
-/// [`Engine`] calls around runs and node calls (`Engine::callback`), and
-/// [`Timings`](observe::Timings), which times every node.
+/// [`Engine`] calls around runs and node calls (`Engine::callback`),
+/// [`Timings`](observe::Timings), which times every node, and with their
+/// features `Progress` (progress bars) and `Tracing` (spans and events).
 #[cfg(feature = "std")]
 pub mod observe {
+    #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+    pub use hn_runtime::callback::Tracing;
+    #[cfg(feature = "progress")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+    pub use hn_runtime::callback::{BarCounts, Progress};
     pub use hn_runtime::callback::{Callback, MapEvent, NodeEvent, NodeTiming, Timings};
 }
 

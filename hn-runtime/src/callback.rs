@@ -5,6 +5,19 @@
 //! Runners call callbacks through an observer ([`Callbacks`]) that generated
 //! code wraps around each node; an engine without callbacks uses the unit
 //! observer, whose hooks compile away.
+//!
+//! With the feature `progress`, `Progress` draws a bar per map; with the
+//! feature `tracing`, `Tracing` opens spans and emits events.
+
+#[cfg(feature = "progress")]
+mod progress;
+#[cfg(feature = "tracing")]
+mod spans;
+
+#[cfg(feature = "progress")]
+pub use progress::{BarCounts, Progress};
+#[cfg(feature = "tracing")]
+pub use spans::Tracing;
 
 use crate::observe::Observer;
 use crate::NodeInfo;
@@ -173,6 +186,44 @@ impl MapEvent {
             parent,
         }
     }
+}
+
+#[cfg(feature = "tokio")]
+std::thread_local! {
+    /// Set while an async runner calls callbacks (see [`in_async_event`]).
+    static ASYNC_EVENT: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Calls `deliver`, which calls callbacks, with [`in_async_event`] true.
+#[cfg(feature = "tokio")]
+fn async_event<R>(deliver: impl FnOnce() -> R) -> R {
+    /// Puts the flag back even if a callback panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = ASYNC_EVENT.try_with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(
+        ASYNC_EVENT
+            .try_with(|flag| flag.replace(true))
+            .unwrap_or(false),
+    );
+    deliver()
+}
+
+/// Whether the event being delivered comes from an async runner: an async
+/// run, map or item, or a node the runner awaits (an `async fn`, a blocking
+/// node, one with retries). Such an event's start comes at a first poll and
+/// its end at completion, possibly on another thread, with other futures
+/// polled on the same thread in between; a callback that would hold
+/// something thread-bound from start to end (an entered span) must not.
+#[cfg(feature = "tracing")]
+pub(crate) fn in_async_event() -> bool {
+    #[cfg(feature = "tokio")]
+    return ASYNC_EVENT.try_with(core::cell::Cell::get).unwrap_or(false);
+    #[cfg(not(feature = "tokio"))]
+    false
 }
 
 /// The callbacks of an engine, as the observer of one run or one item:
@@ -408,24 +459,30 @@ where
     ) -> core::task::Poll<F::Output> {
         let this = self.project();
         let (observer, node) = (*this.observer, *this.node);
-        let began = *this.began.get_or_insert_with(|| observer.begin(node));
+        let began = *this
+            .began
+            .get_or_insert_with(|| async_event(|| observer.begin(node)));
         let run = this.run;
         let poll = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {
                 let message = crate::observe::panic_message(&*payload);
-                observer.failed(node, &format_args!("panicked: {message}"));
-                observer.end(node, began, false);
+                async_event(|| {
+                    observer.failed(node, &format_args!("panicked: {message}"));
+                    observer.end(node, began, false);
+                });
                 std::panic::resume_unwind(payload)
             }
         };
         if let core::task::Poll::Ready(output) = &poll {
-            let mut ok = true;
-            (this.failure)(output, &mut |error| {
-                ok = false;
-                observer.failed(node, error);
+            async_event(|| {
+                let mut ok = true;
+                (this.failure)(output, &mut |error| {
+                    ok = false;
+                    observer.failed(node, error);
+                });
+                observer.end(node, began, ok);
             });
-            observer.end(node, began, ok);
         }
         poll
     }
@@ -440,15 +497,19 @@ impl Callbacks<'_> {
         run: impl core::future::Future<Output = Result<T, E>>,
     ) -> Result<T, E> {
         use futures::FutureExt;
-        for callback in self.callbacks {
-            callback.on_run_start(self.pipeline);
-        }
+        async_event(|| {
+            for callback in self.callbacks {
+                callback.on_run_start(self.pipeline);
+            }
+        });
         let start = Instant::now();
         let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
         let ok = matches!(result, Ok(Ok(_)));
-        for callback in self.callbacks {
-            callback.on_run_end(self.pipeline, start.elapsed(), ok);
-        }
+        async_event(|| {
+            for callback in self.callbacks {
+                callback.on_run_end(self.pipeline, start.elapsed(), ok);
+            }
+        });
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
 }
@@ -549,9 +610,9 @@ impl MapEvents {
     /// Awaits the map `run` between `on_map_start` and `on_map_end`.
     #[cfg(feature = "tokio")]
     pub async fn map_async<R>(&self, run: impl core::future::Future<Output = R>) -> R {
-        let start = self.start();
+        let start = async_event(|| self.start());
         let result = run.await;
-        self.end(start);
+        async_event(|| self.end(start));
         result
     }
 
@@ -570,15 +631,19 @@ impl MapEvents {
         run: impl core::future::Future<Output = Result<O, E>>,
     ) -> Result<O, E> {
         use futures::FutureExt;
-        for callback in &self.callbacks {
-            callback.on_item_start(&self.event, item);
-        }
+        async_event(|| {
+            for callback in &self.callbacks {
+                callback.on_item_start(&self.event, item);
+            }
+        });
         let start = Instant::now();
         let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
         let ok = matches!(result, Ok(Ok(_)));
-        for callback in &self.callbacks {
-            callback.on_item_end(&self.event, item, start.elapsed(), ok);
-        }
+        async_event(|| {
+            for callback in &self.callbacks {
+                callback.on_item_end(&self.event, item, start.elapsed(), ok);
+            }
+        });
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
 
@@ -965,7 +1030,7 @@ impl fmt::Display for Timings {
 
 /// A duration with a unit that keeps it short: `850 ns`, `12.5 µs`,
 /// `3.2 ms`, `1.25 s`.
-fn human(duration: Duration) -> String {
+pub(crate) fn human(duration: Duration) -> String {
     let nanos = duration.as_nanos();
     if nanos < 1_000 {
         std::format!("{nanos} ns")

@@ -14,6 +14,12 @@
 //! - `rayon` (default): implies `std`; the parallel runner and maps.
 //! - `tokio` (default): implies `std`; the async runner and maps.
 //! - `svg`: implies `std`; `viz::svg`, the pipeline's picture as SVG.
+//! - `progress`: implies `std`; `callback::Progress`, progress bars drawn
+//!   with indicatif.
+//! - `tracing`: implies `std`; `callback::Tracing`, spans and events for
+//!   the `tracing` ecosystem.
+//! - `cache`: implies `std`; `cache`, node results cached across runs and
+//!   processes.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
