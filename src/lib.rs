@@ -196,7 +196,7 @@ pub mod observe {
     #[cfg(feature = "progress")]
     #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
     pub use hn_runtime::callback::{BarCounts, Progress};
-    pub use hn_runtime::callback::{Callback, MapEvent, NodeEvent, NodeTiming, Timings};
+    pub use hn_runtime::callback::{Callback, Interest, MapEvent, NodeEvent, NodeTiming, Timings};
 }
 
 /// `use hypernodes::prelude::*;` brings the macros and the types most

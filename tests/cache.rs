@@ -47,10 +47,24 @@ impl Callback for Hits {
 #[test]
 fn a_second_run_hits() {
     let hits = Hits::default();
-    let engine = Engine::new().cache(Everything::default()).callback(hits.clone());
+    let engine = Engine::new()
+        .cache(Everything::default())
+        .callback(hits.clone());
     let before = CALLS.load(Ordering::SeqCst);
-    assert_eq!(Squares.run_with(&engine, SquaresInputs { x: 3 }).unwrap().plus_one, 10);
-    assert_eq!(Squares.run_with(&engine, SquaresInputs { x: 3 }).unwrap().plus_one, 10);
+    assert_eq!(
+        Squares
+            .run_with(&engine, SquaresInputs { x: 3 })
+            .unwrap()
+            .plus_one,
+        10
+    );
+    assert_eq!(
+        Squares
+            .run_with(&engine, SquaresInputs { x: 3 })
+            .unwrap()
+            .plus_one,
+        10
+    );
     assert_eq!(CALLS.load(Ordering::SeqCst) - before, 1);
     assert_eq!(hits.0.load(Ordering::SeqCst), 1);
 }

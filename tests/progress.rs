@@ -138,6 +138,31 @@ fn a_running_map_shows_in_the_counts_before_its_end() {
 
 /// Runs in the child process: a slow map with a bar on stderr, whatever
 /// stderr is; prints whether the bar is drawn.
+mod fixtures;
+
+#[test]
+fn a_mapped_nested_pipeline_counts_in_a_child_bar() {
+    use fixtures::corpus::{Corpus, CorpusInputs};
+    let progress = Progress::hidden();
+    let engine = Engine::new().callback(progress.clone());
+    let texts = |n: usize| (0..n).map(|i| format!("text {i}")).collect::<Vec<_>>();
+    let items = [2, 3, 5].map(|n| CorpusInputs {
+        text: "a b".into(),
+        texts: texts(n),
+    });
+    assert!(Corpus.map_with(&engine, items).iter().all(Result::is_ok));
+    let bars = progress.bars();
+    let top: Vec<_> = bars.iter().filter(|bar| bar.depth == 0).collect();
+    let children: Vec<_> = bars.iter().filter(|bar| bar.depth == 1).collect();
+    assert_eq!(top.len(), 1, "{bars:?}");
+    assert_eq!(counts(top[0]), (0, Some(3), 3, 0, true));
+    // One child bar for the nested path under the map, its total grown by
+    // each nested map: 2 + 3 + 5 items.
+    assert_eq!(children.len(), 1, "{bars:?}");
+    assert_eq!(children[0].path, "text_stats");
+    assert_eq!(counts(children[0]), (1, Some(10), 10, 0, true));
+}
+
 #[test]
 fn child_maps_with_a_bar() {
     if std::env::var_os(CHILD).is_none() {

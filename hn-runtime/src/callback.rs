@@ -13,18 +13,19 @@
 mod progress;
 #[cfg(feature = "tracing")]
 mod spans;
+mod timings;
 
 #[cfg(feature = "progress")]
 pub use progress::{BarCounts, Progress};
 #[cfg(feature = "tracing")]
 pub use spans::Tracing;
+pub use timings::{NodeTiming, Timings};
 
 use crate::observe::Observer;
 use crate::NodeInfo;
 use core::fmt;
 use std::boxed::Box;
-use std::string::String;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
@@ -89,6 +90,64 @@ pub trait Callback: Send + Sync + 'static {
     fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {}
     /// A node's result came from the engine's cache: the node did not run.
     fn on_cache_hit(&self, event: &NodeEvent) {}
+
+    /// Which events this callback uses, asked once per run or map: the
+    /// runners skip what no callback of the engine uses (the node events,
+    /// and the clock reads of the durations). [`Interest::ALL`] by default;
+    /// a progress bar needs [`Interest::ITEMS`].
+    fn interest(&self) -> Interest {
+        Interest::ALL
+    }
+}
+
+/// Which events a [`Callback`] uses (see [`Callback::interest`]). Runs,
+/// maps and items are always reported, runs and maps always with their
+/// time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Interest {
+    /// Node events: `on_node_start`, `on_node_end`, `on_node_error`,
+    /// `on_cache_hit`.
+    pub nodes: bool,
+    /// The durations of items and nodes (without them, their `elapsed` is
+    /// zero): two clock reads per item or node.
+    pub times: bool,
+}
+
+impl Interest {
+    /// Every event, with its duration.
+    pub const ALL: Interest = Interest {
+        nodes: true,
+        times: true,
+    };
+
+    /// Runs, maps and items, without the items' durations: what a count of
+    /// done and failed items needs, at the least cost per item.
+    pub const ITEMS: Interest = Interest {
+        nodes: false,
+        times: false,
+    };
+
+    /// What several callbacks use together.
+    fn of(callbacks: &[Arc<dyn Callback>]) -> Interest {
+        callbacks.iter().fold(Interest::ITEMS, |all, callback| {
+            let one = callback.interest();
+            Interest {
+                nodes: all.nodes || one.nodes,
+                times: all.times || one.times,
+            }
+        })
+    }
+
+    /// Now, if durations are wanted.
+    fn now(self) -> Option<Instant> {
+        self.times.then(Instant::now)
+    }
+}
+
+/// The time since `start`, or zero when it was not read.
+fn since(start: Option<Instant>) -> Duration {
+    start.map_or(Duration::ZERO, |start| start.elapsed())
 }
 
 /// Forwards every event to the callback behind a pointer: `Box<dyn
@@ -125,6 +184,9 @@ macro_rules! forward_callback {
             }
             fn on_cache_hit(&self, event: &NodeEvent) {
                 (**self).on_cache_hit(event);
+            }
+            fn interest(&self) -> Interest {
+                (**self).interest()
             }
         }
     )*};
@@ -231,13 +293,15 @@ pub(crate) fn in_async_event() -> bool {
 #[doc(hidden)]
 pub struct Callbacks<'a> {
     callbacks: &'a [Arc<dyn Callback>],
+    /// What they use.
+    interest: Interest,
     pipeline: &'static str,
     item: Option<usize>,
     /// The map whose item this is (a top-level map, or a mapped nested
     /// pipeline's), if any: the parent of the nested maps inside.
     map: Option<&'a MapEvent>,
     /// For an item of a mapped nested pipeline: its index and start.
-    nested_item: Option<(usize, Instant)>,
+    nested_item: Option<(usize, Option<Instant>)>,
     /// For the nodes a nested pipeline's wrapper runs: the entries to put
     /// before their paths.
     prefix: Option<&'static str>,
@@ -249,8 +313,10 @@ pub struct Callbacks<'a> {
 impl<'a> Callbacks<'a> {
     /// For a run of `pipeline` with `engine`'s callbacks and cache.
     pub fn new(engine: &'a crate::Engine, pipeline: &'static str) -> Self {
+        let callbacks = engine.__callbacks();
         Callbacks::of(
-            engine.__callbacks(),
+            callbacks,
+            Interest::of(callbacks),
             #[cfg(feature = "cache")]
             engine.__cache(),
             pipeline,
@@ -261,12 +327,14 @@ impl<'a> Callbacks<'a> {
     /// For a run of `pipeline` (or item `item` of a map of it).
     fn of(
         callbacks: &'a [Arc<dyn Callback>],
+        interest: Interest,
         #[cfg(feature = "cache")] cache: Option<&'a dyn crate::cache::Cache>,
         pipeline: &'static str,
         item: Option<usize>,
     ) -> Self {
         Callbacks {
             callbacks,
+            interest,
             pipeline,
             item,
             map: None,
@@ -288,6 +356,28 @@ impl<'a> Callbacks<'a> {
         }
     }
 
+    fn node_started(&self, node: &'static NodeInfo) -> Option<Instant> {
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_node_start(&event);
+        }
+        self.interest.now()
+    }
+
+    fn node_failed(&self, node: &'static NodeInfo, error: &dyn fmt::Display) {
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_node_error(&event, error);
+        }
+    }
+
+    fn node_ended(&self, node: &'static NodeInfo, began: Option<Instant>, ok: bool) {
+        let (event, elapsed) = (self.event(node), since(began));
+        for callback in self.callbacks {
+            callback.on_node_end(&event, elapsed, ok);
+        }
+    }
+
     /// Runs `run` between `on_run_start` and `on_run_end`; a panic ends the
     /// run with `ok = false` and goes on unwinding.
     pub fn run<T, E>(&self, run: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
@@ -305,7 +395,8 @@ impl<'a> Callbacks<'a> {
 }
 
 impl<'a> Observer for Callbacks<'a> {
-    type Began = Instant;
+    /// The start, if durations are wanted.
+    type Began = Option<Instant>;
     /// The nested map's event and start.
     type Map = (MapEvent, Instant);
     type Inner<'m>
@@ -339,6 +430,9 @@ impl<'a> Observer for Callbacks<'a> {
 
     #[cfg(feature = "cache")]
     fn cache_hit(&self, node: &'static NodeInfo) {
+        if !self.interest.nodes {
+            return;
+        }
         let event = self.event(node);
         for callback in self.callbacks {
             callback.on_cache_hit(&event);
@@ -353,7 +447,7 @@ impl<'a> Observer for Callbacks<'a> {
         }
         Callbacks {
             map: Some(&map.0),
-            nested_item: Some((item, Instant::now())),
+            nested_item: Some((item, self.interest.now())),
             ..*self
         }
     }
@@ -372,7 +466,7 @@ impl<'a> Observer for Callbacks<'a> {
     fn item_end(&self, map: &Self::Map, item: &Callbacks<'_>, ok: bool) {
         if let Some((index, start)) = item.nested_item {
             for callback in self.callbacks {
-                callback.on_item_end(&map.0, index, start.elapsed(), ok);
+                callback.on_item_end(&map.0, index, since(start), ok);
             }
         }
     }
@@ -383,15 +477,25 @@ impl<'a> Observer for Callbacks<'a> {
         }
     }
 
-    fn begin(&self, node: &'static NodeInfo) -> Instant {
-        let event = self.event(node);
-        for callback in self.callbacks {
-            callback.on_node_start(&event);
+    /// Inlined down to the check of the interest: without node events, a
+    /// node costs one test and no call.
+    #[inline]
+    fn begin(&self, node: &'static NodeInfo) -> Option<Instant> {
+        if !self.interest.nodes {
+            return None;
         }
-        Instant::now()
+        self.node_started(node)
     }
 
-    fn call<R>(&self, node: &'static NodeInfo, began: &Instant, run: impl FnOnce() -> R) -> R {
+    fn call<R>(
+        &self,
+        node: &'static NodeInfo,
+        began: &Option<Instant>,
+        run: impl FnOnce() -> R,
+    ) -> R {
+        if !self.interest.nodes {
+            return run();
+        }
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
             let message = crate::observe::panic_message(&*payload);
             self.failed(node, &format_args!("panicked: {message}"));
@@ -400,17 +504,17 @@ impl<'a> Observer for Callbacks<'a> {
         })
     }
 
+    #[inline]
     fn failed(&self, node: &'static NodeInfo, error: &dyn fmt::Display) {
-        let event = self.event(node);
-        for callback in self.callbacks {
-            callback.on_node_error(&event, error);
+        if self.interest.nodes {
+            self.node_failed(node, error);
         }
     }
 
-    fn end(&self, node: &'static NodeInfo, began: Instant, ok: bool) {
-        let (event, elapsed) = (self.event(node), began.elapsed());
-        for callback in self.callbacks {
-            callback.on_node_end(&event, elapsed, ok);
+    #[inline]
+    fn end(&self, node: &'static NodeInfo, began: Option<Instant>, ok: bool) {
+        if self.interest.nodes {
+            self.node_ended(node, began, ok);
         }
     }
 
@@ -441,7 +545,8 @@ pin_project_lite::pin_project! {
         observer: &'o Callbacks<'a>,
         node: &'static NodeInfo,
         failure: R,
-        began: Option<Instant>,
+        // Set at the first poll: when the node started, if timed.
+        began: Option<Option<Instant>>,
     }
 }
 
@@ -519,6 +624,8 @@ impl Callbacks<'_> {
 #[doc(hidden)]
 pub struct MapEvents {
     callbacks: Vec<Arc<dyn Callback>>,
+    /// What they use.
+    interest: Interest,
     #[cfg(feature = "cache")]
     cache: Option<Arc<dyn crate::cache::Cache>>,
     event: MapEvent,
@@ -530,6 +637,7 @@ impl MapEvents {
     pub fn new(engine: &crate::Engine, pipeline: &'static str, total: Option<usize>) -> Self {
         MapEvents {
             callbacks: engine.__callbacks().to_vec(),
+            interest: Interest::of(engine.__callbacks()),
             #[cfg(feature = "cache")]
             cache: engine.__cache_arc(),
             event: MapEvent::new(pipeline, "", total, 0, None),
@@ -542,6 +650,7 @@ impl MapEvents {
             map: Some(&self.event),
             ..Callbacks::of(
                 &self.callbacks,
+                self.interest,
                 #[cfg(feature = "cache")]
                 self.cache.as_deref(),
                 self.event.pipeline,
@@ -636,12 +745,12 @@ impl MapEvents {
                 callback.on_item_start(&self.event, item);
             }
         });
-        let start = Instant::now();
+        let start = self.interest.now();
         let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
         let ok = matches!(result, Ok(Ok(_)));
         async_event(|| {
             for callback in &self.callbacks {
-                callback.on_item_end(&self.event, item, start.elapsed(), ok);
+                callback.on_item_end(&self.event, item, since(start), ok);
             }
         });
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
@@ -659,12 +768,12 @@ impl MapEvents {
         for callback in &self.callbacks {
             callback.on_item_start(&self.event, item);
         }
-        let start = Instant::now();
+        let start = self.interest.now();
         let observer = Both(self.callbacks_of(item), inner);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
         let ok = matches!(result, Ok(Ok(_)));
         for callback in &self.callbacks {
-            callback.on_item_end(&self.event, item, start.elapsed(), ok);
+            callback.on_item_end(&self.event, item, since(start), ok);
         }
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
@@ -879,225 +988,5 @@ impl<A: Observer, B: Observer> Observer for Both<A, B> {
     ) -> impl core::future::Future<Output = F::Output> {
         self.0
             .call_async(node, self.1.call_async(node, run, failure), failure)
-    }
-}
-
-/// Times every node: calls, failures, total, mean and max, per node path,
-/// across every run and map of the engines it is added to. A handle:
-/// clones share the counts.
-///
-/// `Display` is an aligned table, slowest total first.
-///
-/// # Examples
-///
-/// ```
-/// use hypernodes::observe::Timings;
-/// use hypernodes::prelude::*;
-///
-/// pipeline! {
-///     struct Chain {
-///         fn double(x: i64) -> i64 { x * 2 }
-///         fn add_one(double: i64) -> i64 { double + 1 }
-///     }
-/// }
-///
-/// let timings = Timings::new();
-/// let engine = Engine::new().callback(timings.clone());
-/// for x in 0..3 {
-///     Chain.run_with(&engine, ChainInputs { x }).unwrap();
-/// }
-/// assert_eq!(timings.get("double").unwrap().calls, 3);
-/// println!("{timings}");
-/// ```
-#[derive(Clone, Default)]
-pub struct Timings {
-    nodes: Arc<Mutex<Vec<(&'static str, NodeTiming)>>>,
-}
-
-/// One node's counts in [`Timings`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct NodeTiming {
-    /// How many times it ran.
-    pub calls: u64,
-    /// How many of those failed or panicked.
-    pub failures: u64,
-    /// The time of all its calls.
-    pub total: Duration,
-    /// The longest call.
-    pub max: Duration,
-}
-
-impl NodeTiming {
-    /// The mean time of a call.
-    pub fn mean(&self) -> Duration {
-        match u32::try_from(self.calls) {
-            Ok(0) => Duration::ZERO,
-            Ok(calls) => self.total / calls,
-            Err(_) => Duration::from_secs_f64(self.total.as_secs_f64() / self.calls as f64),
-        }
-    }
-}
-
-impl Timings {
-    /// No counts yet.
-    pub fn new() -> Self {
-        Timings::default()
-    }
-
-    /// The counts of the node at `path`, if it ran.
-    pub fn get(&self, path: &str) -> Option<NodeTiming> {
-        let nodes = self
-            .nodes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        nodes
-            .iter()
-            .find(|(node, _)| *node == path)
-            .map(|(_, timing)| *timing)
-    }
-
-    /// Every node's counts, by path, slowest total first.
-    pub fn nodes(&self) -> Vec<(&'static str, NodeTiming)> {
-        let mut nodes = self
-            .nodes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
-        nodes.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
-        nodes
-    }
-}
-
-impl Callback for Timings {
-    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
-        let mut nodes = self
-            .nodes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let path = event.node.path;
-        let index = match nodes.iter().position(|(node, _)| *node == path) {
-            Some(index) => index,
-            None => {
-                nodes.push((path, NodeTiming::default()));
-                nodes.len() - 1
-            }
-        };
-        let timing = &mut nodes[index].1;
-        timing.calls += 1;
-        timing.failures += u64::from(!ok);
-        timing.total += elapsed;
-        timing.max = timing.max.max(elapsed);
-    }
-}
-
-impl fmt::Debug for Timings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.nodes()).finish()
-    }
-}
-
-impl fmt::Display for Timings {
-    /// ```text
-    /// node         calls  failures      total       mean        max
-    /// load_text       50         2   412.3 ms     8.2 ms    15.0 ms
-    /// ```
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nodes = self.nodes();
-        let width = (nodes.iter().map(|(path, _)| path.chars().count()))
-            .chain([4])
-            .max()
-            .unwrap_or(4);
-        writeln!(
-            f,
-            "{:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
-            "node", "calls", "failures", "total", "mean", "max"
-        )?;
-        for (path, timing) in nodes {
-            writeln!(
-                f,
-                "{path:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
-                timing.calls,
-                timing.failures,
-                human(timing.total),
-                human(timing.mean()),
-                human(timing.max)
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// A duration with a unit that keeps it short: `850 ns`, `12.5 µs`,
-/// `3.2 ms`, `1.25 s`.
-pub(crate) fn human(duration: Duration) -> String {
-    let nanos = duration.as_nanos();
-    if nanos < 1_000 {
-        std::format!("{nanos} ns")
-    } else if nanos < 1_000_000 {
-        std::format!("{:.1} µs", nanos as f64 / 1e3)
-    } else if nanos < 1_000_000_000 {
-        std::format!("{:.1} ms", nanos as f64 / 1e6)
-    } else {
-        std::format!("{:.2} s", duration.as_secs_f64())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{human, Callback, NodeEvent, Timings};
-    use crate::NodeInfo;
-    use std::string::ToString;
-    use std::time::Duration;
-    use std::vec::Vec;
-
-    static LOAD: NodeInfo = NodeInfo::__new("load", "stats / load", &[], &[], true, false);
-    static COUNT: NodeInfo = NodeInfo::__new("count", "count", &[], &[], false, false);
-
-    fn event(node: &'static NodeInfo) -> NodeEvent {
-        NodeEvent {
-            pipeline: "P",
-            node,
-            item: None,
-        }
-    }
-
-    #[test]
-    fn timings_count_calls_failures_total_mean_and_max() {
-        let timings = Timings::new();
-        let shared = timings.clone();
-        shared.on_node_end(&event(&LOAD), Duration::from_millis(10), true);
-        shared.on_node_end(&event(&LOAD), Duration::from_millis(30), false);
-        timings.on_node_end(&event(&COUNT), Duration::from_micros(5), true);
-        let load = timings.get("stats / load").unwrap();
-        assert_eq!((load.calls, load.failures), (2, 1));
-        assert_eq!(
-            (load.total, load.max),
-            (Duration::from_millis(40), Duration::from_millis(30))
-        );
-        assert_eq!(load.mean(), Duration::from_millis(20));
-        let table = timings.to_string();
-        let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 3, "{table}");
-        assert!(
-            lines[1].starts_with("stats / load"),
-            "slowest first:\n{table}"
-        );
-        assert!(
-            lines[1].contains("40.0 ms") && lines[1].contains("20.0 ms"),
-            "{table}"
-        );
-        assert!(lines[2].starts_with("count       "), "aligned:\n{table}");
-        // Columns line up.
-        let ends: Vec<usize> = lines.iter().map(|line| line.chars().count()).collect();
-        assert!(ends.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
-    }
-
-    #[test]
-    fn durations_read_with_a_short_unit() {
-        assert_eq!(human(Duration::from_nanos(850)), "850 ns");
-        assert_eq!(human(Duration::from_nanos(12_500)), "12.5 µs");
-        assert_eq!(human(Duration::from_micros(3_200)), "3.2 ms");
-        assert_eq!(human(Duration::from_millis(1_250)), "1.25 s");
     }
 }

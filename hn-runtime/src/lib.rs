@@ -178,7 +178,11 @@ pub mod __private {
         stream::{map_iter, MapIter},
     };
     #[cfg(feature = "std")]
-    pub use crate::executor::{all_or_nothing::try_map_with, failure::Failure, map::map_with};
+    pub use crate::executor::{
+        all_or_nothing::try_map_with,
+        failure::Failure,
+        map::{map_with, map_with_indexed},
+    };
     #[cfg(feature = "tokio")]
     pub use crate::executor::{
         asynchronous::DEFAULT_IN_FLIGHT,

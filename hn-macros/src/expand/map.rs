@@ -76,22 +76,29 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         Ident::new("index", Span::mixed_site()),
     );
     let name = ident.to_string();
-    let with_callbacks = |executor: TokenStream| {
+    // `executor` is called with the items and `|index, inputs| ..` if
+    // `indexed`, else with the items enumerated and `|(index, inputs)| ..`.
+    let with_callbacks = |executor: TokenStream, indexed: bool| {
         let run = run_with_observer(quote!(#observer));
+        let (items_arg, params) = if indexed {
+            (quote!(#items), quote!(#index, inputs))
+        } else {
+            (quote!(#items.enumerate()), quote!((#index, inputs)))
+        };
         quote! {
             if #engine.__watched() {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items));
                 let #events = &#events;
                 return #events.map(|| {
-                    #executor(#engine, #items.enumerate(), move |(#index, inputs)| {
+                    #executor(#engine, #items_arg, move |#params| {
                         #events.item(#index, #private::LocatePanics, |#observer| #run)
                     })
                 });
             }
         }
     };
-    let map_with_callbacks = with_callbacks(quote!(#private::map_with));
+    let map_with_callbacks = with_callbacks(quote!(#private::map_with_indexed), true);
     // A lazy map: the events shared with the item closure, the end
     // reported when the results run out or are dropped.
     let map_iter_with_callbacks = {
@@ -112,7 +119,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     };
-    let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with));
+    let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with), false);
     let map_bounds = groups.then(|| parallel_bounds.clone());
     Some(quote! {
         #private::cfg_rayon! {

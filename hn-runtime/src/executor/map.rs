@@ -90,9 +90,25 @@ where
     E: Send,
     F: Fn(I) -> Result<O, E> + Sync,
 {
+    map_with_indexed(engine, items, move |_, item| run(item))
+}
+
+/// [`map_with`], with each item's index handed to `run`: the items need no
+/// `enumerate` (which would copy them into a new `Vec` of pairs).
+pub fn map_with_indexed<I, O, E, F>(
+    engine: &Engine,
+    items: impl IntoIterator<Item = I>,
+    run: F,
+) -> Vec<Result<O, MapError<E>>>
+where
+    I: Send,
+    O: Send,
+    E: Send,
+    F: Fn(usize, I) -> Result<O, E> + Sync,
+{
     let stop = AtomicBool::new(false);
     let stop = engine.is_fail_fast().then_some(&stop);
-    let each = |(index, item)| run_one(index, item, &run, stop);
+    let each = |(index, item)| run_one(index, item, &|item| run(index, item), stop);
     match engine.map_mode() {
         #[cfg(feature = "rayon")]
         crate::Mode::Parallel => {
@@ -104,7 +120,9 @@ where
                 None => parallel::on_cpu(
                     engine,
                     items,
-                    parallel::Each(|(index, item)| run_one(index, item, &run, None)),
+                    parallel::Each(|(index, item)| {
+                        run_one(index, item, &|item| run(index, item), None)
+                    }),
                 ),
             }
         }
