@@ -405,3 +405,44 @@ mod asynchronous {
         assert_eq!(out.checked, 3);
     }
 }
+
+/// Counts node starts and the items' total time; asks for items only.
+#[derive(Clone, Default)]
+struct ItemsOnly(std::sync::Arc<std::sync::Mutex<(usize, usize, std::time::Duration)>>);
+
+impl Callback for ItemsOnly {
+    fn interest(&self) -> hypernodes::observe::Interest {
+        hypernodes::observe::Interest::ITEMS
+    }
+    fn on_node_start(&self, _: &NodeEvent) {
+        self.0.lock().unwrap().0 += 1;
+    }
+    fn on_item_end(
+        &self,
+        _: &hypernodes::observe::MapEvent,
+        _: usize,
+        elapsed: std::time::Duration,
+        _: bool,
+    ) {
+        let mut counts = self.0.lock().unwrap();
+        counts.1 += 1;
+        counts.2 += elapsed;
+    }
+}
+
+#[test]
+fn callbacks_get_only_the_events_they_are_interested_in() {
+    let items = || (1..=4).map(|x| DiamondInputs { x });
+    let only = ItemsOnly::default();
+    Diamond.map_with(&Engine::new().callback(only.clone()), items());
+    // Items, untimed, and no node events.
+    assert_eq!(*only.0.lock().unwrap(), (0, 4, std::time::Duration::ZERO));
+
+    // Beside a callback that wants everything, each still gets its events.
+    let (only, log) = (ItemsOnly::default(), Log::default());
+    let engine = Engine::new().callback(only.clone()).callback(log.clone());
+    Diamond.map_with(&engine, items());
+    assert_eq!(log.count("start left"), 4);
+    let counts = *only.0.lock().unwrap();
+    assert_eq!((counts.1, counts.2 > std::time::Duration::ZERO), (4, true));
+}
