@@ -96,27 +96,6 @@ macro_rules! __cache_or {
     ({ $($cached:tt)* } { $($plain:tt)* }) => { $($plain)* };
 }
 
-/// Passes its tokens through when the `cache` feature is on; else an
-/// error, at the `cache` of `#[node(cache)]`, that says how to turn it on.
-#[cfg(feature = "cache")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_cache {
-    ($($tokens:tt)*) => { $($tokens)* };
-}
-
-/// The `cache` feature is off: `#[node(cache)]` says so.
-#[cfg(not(feature = "cache"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_cache {
-    ($($tokens:tt)*) => {
-        ::core::compile_error!(
-            "`#[node(cache)]` needs the `cache` feature of hypernodes: `hypernodes = { version = \"0.1\", features = [\"cache\"] }`"
-        );
-    };
-}
-
 /// Passes its tokens through when the `tokio` feature is on.
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
@@ -155,7 +134,6 @@ pub mod __private {
 
     pub use crate::__cache_or as cache_or;
     pub use crate::__cfg_tokio as cfg_tokio;
-    pub use crate::__require_cache as require_cache;
     #[cfg(feature = "cache")]
     pub use crate::cache::call::{cache_lookup, cache_store, Lookup};
     #[cfg(feature = "tokio")]
@@ -188,7 +166,7 @@ pub mod __private {
         asynchronous::DEFAULT_IN_FLIGHT,
         items::{items_async, items_blocking},
     };
-    pub use crate::types::CachedNode;
+    pub use crate::types::{CacheEnabled, CachedNode};
     pub use crate::types::{
         Element, Fallible, Member, NestProbe, Nestable, NodeFallible, NodeOutput, NodeParam,
         NodeReturn, NotNestable, OwnedInput, TupleElement,

@@ -182,3 +182,16 @@ pub trait CachedNode {
     /// `version = N` of `#[node(cache, version = N)]`, else 0.
     const VERSION: u32;
 }
+
+/// Implemented when the `cache` feature is on: `#[node(cache)]` requires
+/// it, so that without the feature the error says how to turn it on, at
+/// `cache`.
+#[diagnostic::on_unimplemented(
+    message = "`#[node(cache)]` needs the `cache` feature of hypernodes",
+    label = "the `cache` feature is off",
+    note = "turn it on: `hypernodes = {{ version = \"0.1\", features = [\"cache\"] }}`"
+)]
+pub trait CacheEnabled {}
+
+#[cfg(feature = "cache")]
+impl CacheEnabled for () {}

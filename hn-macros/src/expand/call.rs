@@ -78,8 +78,17 @@ pub fn cached(
     let locals: Vec<Ident> = (0..args.len())
         .map(|index| format_ident!("__hn_cached_{}", index, span = Span::mixed_site()))
         .collect();
+    // At the parameter when the pipeline shows it, else at `cache` in the
+    // node's own attribute.
     let parts = locals.iter().enumerate().map(|(index, local)| {
-        let span = node.param_span(index);
+        let span = if node.inline {
+            node.param_span(index)
+        } else {
+            span
+        };
+        // The local's name keeps its hygiene but takes the location, so
+        // that rustc points at it rather than at the whole macro call.
+        let local = Ident::new(&local.to_string(), Span::mixed_site().located_at(span));
         quote_spanned!(span=> .arg(&#local)?)
     });
     let (key, value, result, key_builder) = (
@@ -95,7 +104,7 @@ pub fn cached(
             ::core::option::Option::Some(#key_builder #(#parts)*)
         })
     };
-    let store = quote_spanned!(span=> #private::cache_store(#observer, #key, #value));
+    let store = quote_spanned!(span=> #private::cache_store(#observer, #key, &*#value));
     let (hit, store) = if node.sig.fails() {
         (
             quote!(::core::result::Result::Ok(#value)),

@@ -102,14 +102,15 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u1
     // `cache`.
     let cached = sig.cache.map(|(span, version)| {
         let name = ident.unraw().to_string();
-        quote_spanned! {span=>
-            #private::require_cache! {
-                impl #private::CachedNode for #ident {
-                    const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
-                    const CODE: u128 = #code;
-                    const VERSION: u32 = #version;
-                }
+        let check = quote_spanned!(span=> cache_enabled::<()>);
+        quote! {
+            impl #private::CachedNode for #ident {
+                const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
+                const CODE: u128 = #code;
+                const VERSION: u32 = #version;
             }
+            fn cache_enabled<T: #private::CacheEnabled>() {}
+            let _ = #check;
         }
     });
     quote! {
