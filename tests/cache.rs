@@ -1,70 +1,356 @@
-//! `#[node(cache)]` with an engine's cache: hits skip the node, on every
-//! runner that takes an engine.
+//! `#[node(cache)]` with an engine's cache: a hit skips the node (and is
+//! reported), on every runner that takes an engine and in nested
+//! pipelines; `None`, empty values and `0` are cached like any other; a
+//! failure is not; without a cache nothing is looked up.
 
 use hypernodes::cache::{Cache, Key};
 use hypernodes::observe::{Callback, NodeEvent};
 use hypernodes::prelude::*;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
-static CALLS: AtomicUsize = AtomicUsize::new(0);
-
-/// Keeps everything.
+/// Keeps everything, and counts what it is asked.
 #[derive(Clone, Default)]
-struct Everything(Arc<Mutex<HashMap<Key, Vec<u8>>>>);
+struct Everything {
+    entries: Arc<Mutex<HashMap<Key, Vec<u8>>>>,
+    gets: Arc<AtomicUsize>,
+}
 
 impl Cache for Everything {
     fn get(&self, key: &Key) -> Option<Vec<u8>> {
-        self.0.lock().unwrap().get(key).cloned()
+        self.gets.fetch_add(1, SeqCst);
+        self.entries.lock().unwrap().get(key).cloned()
     }
     fn put(&self, key: &Key, value: &[u8]) {
-        self.0.lock().unwrap().insert(*key, value.to_vec());
+        self.entries.lock().unwrap().insert(*key, value.to_vec());
     }
 }
 
-#[node(cache)]
-fn squared(x: u64) -> u64 {
-    CALLS.fetch_add(1, Ordering::SeqCst);
-    x * x
-}
-
-pipeline! {
-    struct Squares {
-        squared,
-        fn plus_one(squared: u64) -> u64 { squared + 1 }
+impl Everything {
+    fn len(&self) -> usize {
+        self.entries.lock().unwrap().len()
     }
 }
 
+/// Counts cache hits, by node path.
 #[derive(Clone, Default)]
-struct Hits(Arc<AtomicUsize>);
+struct Hits(Arc<Mutex<Vec<&'static str>>>);
+
 impl Callback for Hits {
-    fn on_cache_hit(&self, _: &NodeEvent) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+    fn on_cache_hit(&self, event: &NodeEvent) {
+        self.0.lock().unwrap().push(event.node.path);
     }
+}
+
+impl Hits {
+    fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+mod sync {
+    use super::*;
+
+    pub static SQUARED: AtomicUsize = AtomicUsize::new(0);
+
+    #[node(cache)]
+    pub fn squared(x: u64) -> u64 {
+        SQUARED.fetch_add(1, SeqCst);
+        x * x
+    }
+
+    pipeline! {
+        /// A cached node by path, then a plain inline one.
+        pub struct Squares {
+            squared,
+            pub fn plus_one(squared: u64) -> u64 { squared + 1 }
+        }
+    }
+}
+use sync::{Squares, SquaresInputs, SQUARED};
+
+#[test]
+fn a_second_run_hits_and_skips_the_node() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (cache, hits) = (Everything::default(), Hits::default());
+    let engine = Engine::new().cache(cache.clone()).callback(hits.clone());
+    let before = SQUARED.load(SeqCst);
+    for _ in 0..3 {
+        let out = Squares
+            .run_with(&engine, SquaresInputs { x: 1_000_003 })
+            .unwrap();
+        assert_eq!(out.plus_one, 1_000_003 * 1_000_003 + 1);
+    }
+    assert_eq!(SQUARED.load(SeqCst) - before, 1);
+    assert_eq!(*hits.0.lock().unwrap(), ["squared", "squared"]);
+    assert_eq!(cache.len(), 1);
+    // Another engine on the same store hits too; `run` never looks.
+    let other = Engine::new().nodes(Mode::Parallel).cache(cache.clone());
+    Squares
+        .run_with(&other, SquaresInputs { x: 1_000_003 })
+        .unwrap();
+    Squares.run(SquaresInputs { x: 1_000_003 }).unwrap();
+    assert_eq!(SQUARED.load(SeqCst) - before, 2);
 }
 
 #[test]
-fn a_second_run_hits() {
+fn without_a_cache_nothing_is_looked_up() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let hits = Hits::default();
-    let engine = Engine::new()
-        .cache(Everything::default())
-        .callback(hits.clone());
-    let before = CALLS.load(Ordering::SeqCst);
-    assert_eq!(
-        Squares
-            .run_with(&engine, SquaresInputs { x: 3 })
+    let engine = Engine::new().callback(hits.clone());
+    let before = SQUARED.load(SeqCst);
+    Squares
+        .run_with(&engine, SquaresInputs { x: 2_000_003 })
+        .unwrap();
+    Squares
+        .run_with(&engine, SquaresInputs { x: 2_000_003 })
+        .unwrap();
+    assert_eq!(SQUARED.load(SeqCst) - before, 2);
+    assert_eq!(hits.count(), 0);
+}
+
+mod maps {
+    use super::*;
+
+    pub static CUBED: AtomicUsize = AtomicUsize::new(0);
+    /// Held by the tests that count calls of `squared` and `cubed`,
+    /// which run at once otherwise.
+    pub static COUNTING: Mutex<()> = Mutex::new(());
+
+    pipeline! {
+        /// One cached inline node.
+        pub struct Cubes {
+            #[node(cache)]
+            pub fn cubed(x: &u64) -> u64 {
+                CUBED.fetch_add(1, SeqCst);
+                x * x * x
+            }
+        }
+    }
+}
+use maps::{Cubes, CubesInputs, CubesMapInputs, COUNTING, CUBED};
+
+#[test]
+fn every_blocking_map_hits_what_an_earlier_map_stored() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let items = || (0..50).map(|x| CubesInputs { x });
+    let expected: Vec<u64> = (0..50).map(|x| x * x * x).collect();
+    for map in [Mode::Sequential, Mode::Parallel, Mode::Threads] {
+        let (cache, hits) = (Everything::default(), Hits::default());
+        let engine = Engine::new()
+            .map(map)
+            .max_workers(3)
+            .cache(cache.clone())
+            .callback(hits.clone());
+        let before = CUBED.load(SeqCst);
+        let first: Vec<u64> = (Cubes.map_with(&engine, items()).into_iter())
+            .map(|out| out.unwrap().cubed)
+            .collect();
+        assert_eq!(first, expected);
+        assert_eq!(CUBED.load(SeqCst) - before, 50, "{map:?}");
+        let again: Vec<u64> = (Cubes.try_map_with(&engine, items()).unwrap().into_iter())
+            .map(|out| out.cubed)
+            .collect();
+        let lazily: Vec<u64> = Cubes
+            .map_iter_with(&engine, items())
+            .map(|out| out.unwrap().cubed)
+            .collect();
+        let xs: Vec<u64> = (0..50).collect();
+        let over: Vec<u64> = Cubes
+            .map_over_with(
+                &engine,
+                CubesMapInputs {
+                    x: hypernodes::MapInput::Each(&xs),
+                },
+                hypernodes::MapMode::Zip,
+            )
             .unwrap()
-            .plus_one,
-        10
-    );
+            .into_iter()
+            .map(|out| out.unwrap().cubed)
+            .collect();
+        assert_eq!(
+            (again, lazily, over),
+            (expected.clone(), expected.clone(), expected.clone())
+        );
+        assert_eq!(
+            CUBED.load(SeqCst) - before,
+            50,
+            "{map:?}: every later item hits"
+        );
+        assert_eq!(hits.count(), 150, "{map:?}");
+        assert_eq!(cache.len(), 50);
+    }
+}
+
+mod values {
+    use super::*;
+
+    pub static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    pipeline! {
+        /// Values that are easy to get wrong: `None`, empty, zero; and a
+        /// failure, which is not stored.
+        pub struct Edges {
+            #[node(cache)]
+            pub fn maybe(n: &i64) -> Option<i64> {
+                CALLS.fetch_add(1, SeqCst);
+                (*n > 0).then_some(*n)
+            }
+            #[node(cache)]
+            pub fn listed(maybe: &Option<i64>) -> Vec<i64> {
+                CALLS.fetch_add(1, SeqCst);
+                maybe.iter().copied().filter(|n| n % 2 == 0).collect()
+            }
+            #[node(cache)]
+            pub fn checked(listed: &[i64]) -> Result<usize, String> {
+                CALLS.fetch_add(1, SeqCst);
+                if listed.len() > 1 { Err("too many".to_owned()) } else { Ok(listed.len()) }
+            }
+        }
+    }
+}
+use values::{Edges, EdgesInputs, CALLS};
+
+#[test]
+fn none_empty_and_zero_values_are_cached_and_failures_are_not() {
+    let engine = Engine::new().cache(Everything::default());
+    let before = CALLS.load(SeqCst);
+    // `None`, then an empty `Vec`, then `Ok(0)`: all three stored.
+    for _ in 0..3 {
+        assert_eq!(
+            Edges
+                .run_with(&engine, EdgesInputs { n: -5 })
+                .unwrap()
+                .checked,
+            0
+        );
+    }
+    assert_eq!(CALLS.load(SeqCst) - before, 3);
+
+    pipeline! {
+        /// Fails every time, counting its calls.
+        struct Failing {
+            #[node(cache)]
+            fn failed(n: u8) -> Result<u8, String> {
+                CALLS.fetch_add(1, SeqCst);
+                Err(format!("no {n}"))
+            }
+        }
+    }
+    let before = CALLS.load(SeqCst);
+    for _ in 0..3 {
+        assert!(Failing.run_with(&engine, FailingInputs { n: 7 }).is_err());
+    }
     assert_eq!(
-        Squares
-            .run_with(&engine, SquaresInputs { x: 3 })
-            .unwrap()
-            .plus_one,
-        10
+        CALLS.load(SeqCst) - before,
+        3,
+        "a failure is computed again"
     );
-    assert_eq!(CALLS.load(Ordering::SeqCst) - before, 1);
-    assert_eq!(hits.0.load(Ordering::SeqCst), 1);
+}
+
+mod nested {
+    use super::*;
+
+    pipeline! {
+        /// `Squares` flattened and `Cubes` mapped over `xs`.
+        pub struct Both {
+            #[nested]
+            Squares,
+            #[nested(map_over = x, inputs(xs = x), outputs(cubed = cubes))]
+            Cubes,
+        }
+    }
+}
+use nested::{Both, BothInputs};
+
+#[test]
+fn nested_pipelines_hit_by_their_full_paths() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (cache, hits) = (Everything::default(), Hits::default());
+    let engine = Engine::new().cache(cache.clone()).callback(hits.clone());
+    let inputs = || BothInputs {
+        x: 3_000_003,
+        xs: vec![1_000, 1_001, 1_002],
+    };
+    let first = Both.run_with(&engine, inputs()).unwrap();
+    let again = Both.run_with(&engine, inputs()).unwrap();
+    assert_eq!(
+        (first.plus_one, first.cubes.clone()),
+        (again.plus_one, again.cubes)
+    );
+    let mut paths = hits.0.lock().unwrap().clone();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "cubes / cubed",
+            "cubes / cubed",
+            "cubes / cubed",
+            "squares / squared"
+        ]
+    );
+    // Same node, same arguments: the entries are the node's, whatever
+    // pipeline runs it.
+    let before = SQUARED.load(SeqCst);
+    Squares
+        .run_with(&engine, SquaresInputs { x: 3_000_003 })
+        .unwrap();
+    assert_eq!(SQUARED.load(SeqCst), before);
+}
+
+mod asynchronous {
+    use super::*;
+
+    pub static FETCHED: AtomicUsize = AtomicUsize::new(0);
+
+    pipeline! {
+        /// A cached async node.
+        pub struct Fetch {
+            #[node(cache)]
+            pub async fn fetched(url: &str) -> String {
+                FETCHED.fetch_add(1, SeqCst);
+                tokio::task::yield_now().await;
+                format!("<{url}>")
+            }
+        }
+    }
+}
+use asynchronous::{Fetch, FetchInputs, FETCHED};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_runners_hit_too() {
+    use hypernodes::__private::futures::{stream, StreamExt};
+    let (cache, hits) = (Everything::default(), Hits::default());
+    let engine = Engine::new().cache(cache.clone()).callback(hits.clone());
+    let urls = ["cache-a", "cache-b", "cache-c"];
+    let inputs = || urls.map(|url| FetchInputs { url: url.into() });
+    let before = FETCHED.load(SeqCst);
+    let first = Fetch.map_async_with(&engine, inputs()).await;
+    let single = Fetch
+        .run_async_with(
+            &engine,
+            FetchInputs {
+                url: "cache-b".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let streamed: Vec<_> = Fetch
+        .map_stream_with(&engine, stream::iter(inputs()))
+        .collect()
+        .await;
+    assert_eq!(first[1].as_ref().unwrap().fetched, "<cache-b>");
+    assert_eq!(single.fetched, "<cache-b>");
+    assert_eq!(streamed.len(), 3);
+    assert_eq!(FETCHED.load(SeqCst) - before, 3);
+    assert_eq!(hits.count(), 4);
 }

@@ -127,3 +127,48 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u1
         };
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::code_hash;
+    use quote::quote;
+
+    #[test]
+    fn editing_a_node_changes_its_code_hash_and_reformatting_does_not() {
+        let original = code_hash(&quote!(
+            fn embed(text: &str) -> usize {
+                text.len()
+            }
+        ));
+        let reformatted: proc_macro2::TokenStream =
+            "fn embed ( text : & str ) -> usize {\n    // a comment\n    text.len()\n}"
+                .parse()
+                .unwrap();
+        assert_eq!(code_hash(&reformatted), original);
+        for edited in [
+            quote!(
+                fn embed(text: &str) -> usize {
+                    text.len() + 1
+                }
+            ),
+            quote!(
+                fn embed(text: &str) -> usize {
+                    text.chars().count()
+                }
+            ),
+            quote!(
+                fn embed(txt: &str) -> usize {
+                    txt.len()
+                }
+            ),
+            quote!(
+                #[node(cache, version = 2)]
+                fn embed(text: &str) -> usize {
+                    text.len()
+                }
+            ),
+        ] {
+            assert_ne!(code_hash(&edited), original, "{edited}");
+        }
+    }
+}
