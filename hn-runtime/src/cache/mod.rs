@@ -18,17 +18,62 @@
 //!
 //! What is **not** in the key: the code of the functions the node calls,
 //! the crates it uses, files or the network it reads. When those change,
-//! bump `version` (or clear the cache: delete a [`DiskCache`]'s directory,
-//! or drop the [`MemoryCache`]).
+//! bump `version` (or [clear the cache](#how-to-clear-a-cache)).
 //!
 //! Values are stored serialized the same way. A value that cannot be
 //! serialized, or an argument that cannot, is simply not cached (the node
 //! runs); a stored value that cannot be read back is a miss (the node runs
 //! and its value is written again).
+//!
+//! # The stores
+//!
+//! - [`MemoryCache`]: in the process, unbounded or holding at most N
+//!   entries (least recently used evicted first); a hit costs a lock, a
+//!   hash lookup and a copy of the value.
+//! - [`DiskCache`]: a directory that outlives the process and that several
+//!   processes can share, optionally bounded in bytes (least recently used
+//!   evicted first); writes are atomic and reads checked.
+//! - Anything else: implement [`Cache`].
+//!
+//! # How to clear a cache
+//!
+//! Entries are never stale as far as the key can tell; clear a cache when
+//! something outside the key changed (a helper function, a file a node
+//! reads), or to reclaim space:
+//!
+//! - [`MemoryCache::clear`] empties the store for every handle of it; so
+//!   does dropping the last handle.
+//! - [`DiskCache::clear`] removes every entry from its directory. Other
+//!   processes using the directory at the time see misses from then on
+//!   (their writes in flight may still land). With no process using it,
+//!   deleting the directory does the same.
+//! - For one node only, bump its `version` (`#[node(cache, version = 2)]`):
+//!   its old entries are no longer looked up. In a [`DiskCache`] with
+//!   [`max_bytes`](DiskCache::max_bytes) they are evicted in time, being
+//!   the least recently used; without a bound they stay until cleared.
+//!
+//! ```
+//! use hypernodes::cache::{DiskCache, MemoryCache};
+//!
+//! let memory = MemoryCache::new();
+//! memory.clear();
+//!
+//! let dir = std::env::temp_dir().join(format!("hn-doc-clear-{}", std::process::id()));
+//! let disk = DiskCache::open(&dir)?;
+//! disk.clear()?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::vec::Vec;
+
+mod disk;
+mod memory;
+
+pub use disk::DiskCache;
+pub use memory::MemoryCache;
 
 /// The key of one node call: a 32-byte BLAKE3 hash of what identifies it
 /// (see the [module docs](self)).
