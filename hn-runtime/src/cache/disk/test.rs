@@ -445,7 +445,7 @@ fn child_writes_until_killed() {
         return;
     };
     let start: u64 = std::env::var(CHILD_START).unwrap().parse().unwrap();
-    let cache = touching_every_hit(Path::new(&dir)).max_bytes(2 << 20);
+    let cache = touching_every_hit(Path::new(&dir)).max_bytes(1 << 20);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut round = 0;
     while Instant::now() < deadline {
