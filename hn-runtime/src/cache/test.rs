@@ -154,3 +154,23 @@ pub(super) fn hammer(cache: &dyn Cache, keys: u64, rounds: u64) -> u64 {
             .sum()
     })
 }
+
+#[test]
+fn keys_do_not_change_between_versions() {
+    // Stored entries are found again only if the same call hashes to the
+    // same key: any change of these bytes must bump `DOMAIN`.
+    let key = KeyBuilder::new("krate::embed", 0x0123_4567_89ab_cdef_0011_2233_4455_6677, 3)
+        .arg("some text")
+        .unwrap()
+        .arg(&(7u64, None::<i8>, vec![1.5f32]))
+        .unwrap()
+        .finish();
+    assert_eq!(
+        key.to_hex(),
+        "acf96564581045e71bc4ff642e29fecfad0faa3424faf688bb2b29b4fc3ad13d"
+    );
+    assert_eq!(
+        KeyBuilder::new("a::b", 0, 0).finish().to_hex(),
+        "2567fb669ef382eb4a3b33958c2e9b9ba48f712db1c7b911429924191c1d8f4b"
+    );
+}
