@@ -90,7 +90,10 @@ fn lookups(c: &mut Criterion) {
 
     for (name, cache) in [
         ("memory_hit_8_threads", MemoryCache::new()),
-        ("memory_hit_8_threads_one_lock", MemoryCache::with_capacity(100)),
+        (
+            "memory_hit_8_threads_one_lock",
+            MemoryCache::with_capacity(100),
+        ),
     ] {
         let (cache, keys) = filled(cache, 64);
         group.bench_function(name, |bencher| {
