@@ -24,8 +24,8 @@ use std::vec::Vec;
 ///   or missing file is a miss (the node runs and its value is written
 ///   again), never a wrong value. Each content file also starts with the
 ///   key it belongs to, which the read checks too;
-/// - errors are never raised: a directory that cannot be read answers
-///   misses, one that cannot be written drops what is put.
+/// - `get` and `put` never fail nor panic: a directory that cannot be read
+///   answers misses, one that cannot be written drops what is put.
 ///
 /// The directory belongs to the cache: [`clear`](DiskCache::clear) removes
 /// everything in it.
@@ -53,7 +53,7 @@ use std::vec::Vec;
 /// - Not counted: the index (a few hundred bytes per entry), and content
 ///   orphaned by a crash between writing it and indexing it (removed by
 ///   `clear`). Temporary files a crash left behind are removed by the next
-///   scan once they are an hour old.
+///   scan (of a bounded handle) once they are an hour old.
 ///
 /// Without `max_bytes` the directory grows until it is cleared.
 ///
