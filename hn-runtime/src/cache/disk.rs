@@ -228,27 +228,31 @@ impl DiskCache {
 
     /// Removes the entry `hex`, whose index line was `entry`: its content
     /// and its index file. Best effort: failures leave at worst an entry
-    /// that reads as a miss.
-    fn remove(&self, hex: &str, entry: &Metadata) {
+    /// that reads as a miss. Whether a content file was removed (rather
+    /// than found gone already).
+    fn remove(&self, hex: &str, entry: &Metadata) -> bool {
         // Removes the content the index points to now, then the index
         // file; stops at the first failure (content already gone).
-        if RemoveOpts::new()
+        let removed = RemoveOpts::new()
             .remove_fully(true)
             .remove_sync(&self.dir, hex)
-            .is_err()
-        {
+            .is_ok();
+        if !removed {
             // Then a line without content hides the entry.
             let _ = cacache::remove_sync(&self.dir, hex);
         }
         // The content `entry` points to, in case the index had moved on to
         // another one: no other key shares it (it starts with the key).
-        let _ = cacache::remove_hash_sync(&self.dir, &entry.integrity);
+        cacache::remove_hash_sync(&self.dir, &entry.integrity).is_ok() || removed
     }
 
     /// Removes an entry found damaged, so that the next put starts afresh.
     fn forget(&self, hex: &str, entry: &Metadata) {
-        self.remove(hex, entry);
-        self.usage.sub(entry.size as u64);
+        // Only what this call removed leaves the total: content found gone
+        // was subtracted by whoever removed it (an eviction, say).
+        if self.remove(hex, entry) {
+            self.usage.sub(entry.size as u64);
+        }
     }
 
     /// Scans the index and evicts if the content is over the bound, unless
@@ -265,6 +269,7 @@ impl DiskCache {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return,
         };
+        let before = usage.bytes.load(Ordering::Relaxed);
         remove_stale_temporaries(&self.dir);
         let mut entries: Vec<Metadata> = cacache::list_sync(&self.dir)
             .filter_map(Result::ok)
@@ -281,7 +286,15 @@ impl DiskCache {
                 total -= entry.size as u64;
             }
         }
-        usage.bytes.store(total, Ordering::Relaxed);
+        // What other threads wrote during the scan is added to what it
+        // found, though the scan may have seen some of it: too high a
+        // total only brings the next scan closer, too low a one would let
+        // the content grow past the bound.
+        let _ = usage
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                Some(total + now.saturating_sub(before))
+            });
         usage.scanned.store(true, Ordering::Relaxed);
     }
 }
@@ -324,12 +337,15 @@ impl Cache for DiskCache {
         };
         self.usage.add(size);
         if let Some(previous) = previous {
-            if previous.integrity != integrity {
-                let _ = cacache::remove_hash_sync(&self.dir, &previous.integrity);
+            // The old content is no longer in addition to the new one if
+            // this call removed it. (The same bytes put again overwrote
+            // the same file, if it was there: counted twice until the next
+            // scan, rather than risk counting it never.)
+            if previous.integrity != integrity
+                && cacache::remove_hash_sync(&self.dir, &previous.integrity).is_ok()
+            {
+                self.usage.sub(previous.size as u64);
             }
-            // Removed, or overwritten by the same bytes: either way no
-            // longer in addition to the new content.
-            self.usage.sub(previous.size as u64);
         }
         if let Some(max) = self.max_bytes {
             self.evict_if_over(max);
