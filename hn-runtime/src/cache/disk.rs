@@ -28,7 +28,12 @@ use std::vec::Vec;
 ///   answers misses, one that cannot be written drops what is put.
 ///
 /// The directory belongs to the cache: [`clear`](DiskCache::clear) removes
-/// everything in it.
+/// everything in it. A clone of a `DiskCache` is the same handle (it shares
+/// the running total below); [`open`](DiskCache::open) again for another.
+///
+/// An entry's index file grows by a line at each overwrite and recorded
+/// use; at the 16th line the entry is written anew, from one line: a read
+/// of that entry at that very moment is a miss.
 ///
 /// # Size bound: least recently used first
 ///
