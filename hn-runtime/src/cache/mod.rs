@@ -18,13 +18,52 @@
 //!
 //! What is **not** in the key: the code of the functions the node calls,
 //! the crates it uses, files or the network it reads. When those change,
-//! bump `version` (or clear the cache: delete a [`DiskCache`]'s directory,
-//! or drop the [`MemoryCache`]).
+//! bump `version` (or [clear the cache](#how-to-clear-a-cache)).
 //!
 //! Values are stored serialized the same way. A value that cannot be
 //! serialized, or an argument that cannot, is simply not cached (the node
 //! runs); a stored value that cannot be read back is a miss (the node runs
 //! and its value is written again).
+//!
+//! # The stores
+//!
+//! - [`MemoryCache`]: in the process, unbounded or holding at most N
+//!   entries (least recently used evicted first); a hit costs a lock, a
+//!   hash lookup and a copy of the value.
+//! - [`DiskCache`]: a directory that outlives the process and that several
+//!   processes can share, optionally bounded in bytes (least recently used
+//!   evicted first); writes are atomic and reads checked.
+//! - Anything else: implement [`Cache`].
+//!
+//! # How to clear a cache
+//!
+//! Entries are never stale as far as the key can tell; clear a cache when
+//! something outside the key changed (a helper function, a file a node
+//! reads), or to reclaim space:
+//!
+//! - [`MemoryCache::clear`] empties the store for every handle of it; so
+//!   does dropping the last handle.
+//! - [`DiskCache::clear`] removes every entry from its directory. Other
+//!   processes using the directory at the time see misses from then on
+//!   (their writes in flight may still land). With no process using it,
+//!   deleting the directory does the same.
+//! - For one node only, bump its `version` (`#[node(cache, version = 2)]`):
+//!   its old entries are no longer looked up. In a [`DiskCache`] with
+//!   [`max_bytes`](DiskCache::max_bytes) they are evicted in time, being
+//!   the least recently used; without a bound they stay until cleared.
+//!
+//! ```
+//! use hypernodes::cache::{DiskCache, MemoryCache};
+//!
+//! let memory = MemoryCache::new();
+//! memory.clear();
+//!
+//! let dir = std::env::temp_dir().join(format!("hn-doc-clear-{}", std::process::id()));
+//! let disk = DiskCache::open(&dir)?;
+//! disk.clear()?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 #[doc(hidden)]
 pub mod call;
@@ -32,6 +71,12 @@ pub mod call;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::vec::Vec;
+
+mod disk;
+mod memory;
+
+pub use disk::DiskCache;
+pub use memory::MemoryCache;
 
 /// The key of one node call: a 32-byte BLAKE3 hash of what identifies it
 /// (see the [module docs](self)).
@@ -69,44 +114,57 @@ impl core::fmt::Debug for Key {
 
 /// Builds a [`Key`]: the node's identity, then its arguments in order.
 pub struct KeyBuilder {
-    hasher: blake3::Hasher,
+    /// What is hashed, gathered first and hashed at once by `finish`: a
+    /// few dozen bytes for small arguments. (Updating a `blake3::Hasher`
+    /// part by part cost three times as much: each update has a fixed cost,
+    /// and the hasher, nearly 2 KiB, is copied at every move of the
+    /// builder.)
+    bytes: Vec<u8>,
 }
 
 /// Tells keys of this format from any other use of the same hash.
 const DOMAIN: &[u8] = b"hypernodes node call v1";
+
+/// Room for the identity and a few small arguments without growing.
+const KEY_BYTES: usize = 128;
 
 impl KeyBuilder {
     /// The key of a call of the node at `path` whose tokens hash to `code`,
     /// at `version`.
     pub fn new(path: &str, code: u128, version: u32) -> Self {
         let mut builder = KeyBuilder {
-            hasher: blake3::Hasher::new(),
+            bytes: Vec::with_capacity(KEY_BYTES),
         };
         builder.part(DOMAIN);
         builder.part(path.as_bytes());
-        builder.hasher.update(&code.to_le_bytes());
-        builder.hasher.update(&version.to_le_bytes());
+        builder.bytes.extend_from_slice(&code.to_le_bytes());
+        builder.bytes.extend_from_slice(&version.to_le_bytes());
         builder
     }
 
     /// Adds one length-prefixed part.
     fn part(&mut self, bytes: &[u8]) {
-        self.hasher.update(&(bytes.len() as u64).to_le_bytes());
-        self.hasher.update(bytes);
+        self.bytes
+            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.bytes.extend_from_slice(bytes);
     }
 
     /// Adds an argument: its type's name and its serialized value. `None`
     /// if it cannot be serialized (then the call is not cached).
     pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Option<Self> {
-        let bytes = postcard::to_allocvec(value).ok()?;
         self.part(core::any::type_name::<T>().as_bytes());
-        self.part(&bytes);
+        // The value is serialized in place, after room for its length.
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&[0; 8]);
+        self.bytes = postcard::to_extend(value, self.bytes).ok()?;
+        let len = (self.bytes.len() - start - 8) as u64;
+        self.bytes[start..start + 8].copy_from_slice(&len.to_le_bytes());
         Some(self)
     }
 
     /// The key.
     pub fn finish(self) -> Key {
-        Key(*self.hasher.finalize().as_bytes())
+        Key(*blake3::hash(&self.bytes).as_bytes())
     }
 }
 

@@ -71,3 +71,106 @@ proptest! {
         prop_assert_eq!(key_a == key_b, a == b && path_a == path_b);
     }
 }
+
+// What every store must do, run by the tests of each store.
+
+/// The key of test entry `n`.
+pub(super) fn key(n: u64) -> Key {
+    KeyBuilder::new("test::node", 0, 0)
+        .arg(&n)
+        .unwrap()
+        .finish()
+}
+
+/// The value of test entry `n`: `n` and a few bytes of filler, so that
+/// values differ in length; checked by [`check_value`].
+pub(super) fn value(n: u64) -> Vec<u8> {
+    encode(&(n, vec![n as u8; (n % 50) as usize])).unwrap()
+}
+
+/// Panics unless `bytes` is the value of test entry `n`.
+pub(super) fn check_value(n: u64, bytes: &[u8]) {
+    assert_eq!(bytes, value(n), "a wrong value under the key of {n}");
+}
+
+/// Misses, hits, `None` and empty values, overwrites.
+pub(super) fn stores_like_any_value(cache: &dyn Cache) {
+    assert_eq!(cache.get(&key(1)), None);
+    cache.put(&key(1), b"one");
+    assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"one"[..]));
+    assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"one"[..]));
+    assert_eq!(cache.get(&key(2)), None);
+
+    // `None` and empty values are values like any other.
+    cache.put(&key(2), &encode(&None::<u32>).unwrap());
+    let none = cache.get(&key(2)).unwrap();
+    assert_eq!(decode::<Option<u32>>(&none), Some(None));
+    cache.put(&key(3), &[]);
+    assert_eq!(cache.get(&key(3)), Some(Vec::new()));
+    cache.put(&key(4), &encode(&0u64).unwrap());
+    assert_eq!(decode::<u64>(&cache.get(&key(4)).unwrap()), Some(0));
+
+    // Overwrites: with another value, with the same one again, and with a
+    // value that another key holds too.
+    cache.put(&key(1), b"uno");
+    assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"uno"[..]));
+    cache.put(&key(1), b"uno");
+    assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"uno"[..]));
+    cache.put(&key(5), b"uno");
+    cache.put(&key(1), b"one");
+    assert_eq!(cache.get(&key(5)).as_deref(), Some(&b"uno"[..]));
+    assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"one"[..]));
+    assert_eq!(cache.get(&key(3)), Some(Vec::new()));
+}
+
+/// 8 threads putting and getting the same `keys` keys, `rounds` times
+/// each, in different orders: every hit is its key's value. Returns the
+/// number of hits.
+pub(super) fn hammer(cache: &dyn Cache, keys: u64, rounds: u64) -> u64 {
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8u64)
+            .map(|thread| {
+                scope.spawn(move || {
+                    let mut hits = 0;
+                    for round in 0..rounds {
+                        for step in 0..keys {
+                            let n = (step * (thread + 1) + round) % keys;
+                            match cache.get(&key(n)) {
+                                Some(bytes) => {
+                                    check_value(n, &bytes);
+                                    hits += 1;
+                                }
+                                None => cache.put(&key(n), &value(n)),
+                            }
+                        }
+                    }
+                    hits
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .sum()
+    })
+}
+
+#[test]
+fn keys_do_not_change_between_versions() {
+    // Stored entries are found again only if the same call hashes to the
+    // same key: any change of these bytes must bump `DOMAIN`.
+    let key = KeyBuilder::new("krate::embed", 0x0123_4567_89ab_cdef_0011_2233_4455_6677, 3)
+        .arg("some text")
+        .unwrap()
+        .arg(&(7u64, None::<i8>, vec![1.5f32]))
+        .unwrap()
+        .finish();
+    assert_eq!(
+        key.to_hex(),
+        "acf96564581045e71bc4ff642e29fecfad0faa3424faf688bb2b29b4fc3ad13d"
+    );
+    assert_eq!(
+        KeyBuilder::new("a::b", 0, 0).finish().to_hex(),
+        "2567fb669ef382eb4a3b33958c2e9b9ba48f712db1c7b911429924191c1d8f4b"
+    );
+}
