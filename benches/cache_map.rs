@@ -1,0 +1,82 @@
+//! A map of cached items, cold and warm, against the same map without a
+//! cache (see `benches/README.md`, "Cached maps"). Needs the `cache`
+//! feature of this crate:
+//!
+//! ```sh
+//! cargo bench -p hn-benches --features cache --bench cache_map [-- ITEMS...]
+//! ```
+//!
+//! For each number of items (default 1000 and 10000), every item costing
+//! 1 ms of CPU (a spin, so that writing the cache competes for the same
+//! cores) and returning 16 `u64`s, on the default parallel map:
+//!
+//! - `plain`: `map_with` on an engine without a cache;
+//! - `cold`: the same on an engine with a `DiskCache` in a fresh directory
+//!   (every item computed, then stored);
+//! - `warm`: the same engine again (every item read back).
+//!
+//! It prints the times, `cold / plain` (the cost of storing) and
+//! `plain / warm` (the speedup of a re-run), and the wall time per hit.
+
+use hypernodes::cache::DiskCache;
+use hypernodes::prelude::*;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The work of one item.
+const WORK: Duration = Duration::from_millis(1);
+
+/// Spins for `WORK`, then derives 16 numbers from `x`.
+#[node(cache)]
+fn expensive(x: u64) -> [u64; 16] {
+    let start = Instant::now();
+    while start.elapsed() < WORK {
+        std::hint::spin_loop();
+    }
+    core::array::from_fn(|i| black_box(x.wrapping_mul(i as u64 + 1)))
+}
+
+pipeline! {
+    /// One cached node.
+    struct Work {
+        expensive,
+    }
+}
+
+/// One timed `map_with` over `items` items.
+fn time(engine: &Engine, items: u64) -> Duration {
+    let inputs: Vec<WorkInputs> = (0..items).map(|x| WorkInputs { x }).collect();
+    let start = Instant::now();
+    let results = Work.map_with(engine, inputs);
+    let took = start.elapsed();
+    assert!(results.iter().all(Result::is_ok));
+    took
+}
+
+fn main() {
+    let counts: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|arg| arg.parse().ok())
+        .collect();
+    let counts = if counts.is_empty() {
+        vec![1000, 10_000]
+    } else {
+        counts
+    };
+    let dir = std::env::temp_dir().join(format!("hn-cache-map-{}", std::process::id()));
+    for items in counts {
+        let _ = std::fs::remove_dir_all(&dir);
+        let plain = time(&Engine::new(), items);
+        let cached = Engine::new().cache(DiskCache::open(&dir).expect("a cache directory"));
+        let cold = time(&cached, items);
+        let warm = time(&cached, items);
+        println!(
+            "{items:>6} items: plain {plain:>10.2?}, cold {cold:>10.2?}, warm {warm:>10.2?}; \
+             cold / plain {:.3}, plain / warm {:.0}x, {:.2} µs per hit",
+            cold.as_secs_f64() / plain.as_secs_f64(),
+            plain.as_secs_f64() / warm.as_secs_f64(),
+            warm.as_secs_f64() * 1e6 / items as f64,
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
