@@ -45,7 +45,8 @@ use std::vec::Vec;
 /// - Each entry's index line holds its last use: the time of the write,
 ///   updated by a hit when it is older than a second (so a hot entry costs
 ///   at most one small append per second, and entries used within the
-///   same second are in no particular order).
+///   same second are in no particular order). Without a bound, hits write
+///   nothing: nothing is ever evicted.
 /// - Each handle keeps a running total: what the last scan of the index
 ///   found, plus what it wrote since. Only when that total goes over the
 ///   bound (and once, at the first write) does it scan the index, and it
@@ -213,6 +214,11 @@ impl DiskCache {
     /// Records a hit on `entry` (whose content is `stored`), unless its
     /// last recorded use is recent.
     fn touch(&self, hex: &str, entry: &Metadata, stored: &[u8]) {
+        // Last uses only order evictions: an unbounded cache never evicts,
+        // so its hits write nothing.
+        if self.max_bytes.is_none() {
+            return;
+        }
         let now = now_ms();
         if now.saturating_sub(entry.time) < self.touch_after_ms {
             return;

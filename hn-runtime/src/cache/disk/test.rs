@@ -81,7 +81,8 @@ fn index_bytes(cache: &Path) -> u64 {
 /// A cache in `dir` that records every hit, so that tests need not wait a
 /// second between uses.
 fn touching_every_hit(dir: &Path) -> DiskCache {
-    let mut cache = DiskCache::open(dir).unwrap();
+    // Bounded: an unbounded cache records no uses.
+    let mut cache = DiskCache::open(dir).unwrap().max_bytes(1 << 30);
     cache.touch_after_ms = 0;
     cache
 }
@@ -286,9 +287,16 @@ fn hits_record_their_time_and_index_files_stay_short() {
         index_bytes(&dir)
     );
 
+    // An unbounded cache's hits write nothing at all.
+    let unbounded = DiskCache::open(&dir).unwrap();
+    sleep(Duration::from_millis(3));
+    let before = index_bytes(&dir);
+    check_value(1, &unbounded.get(&key(1)).unwrap());
+    assert_eq!(index_bytes(&dir), before);
+
     // By default, a hit within a second of the last recorded use records
     // nothing.
-    let quiet = DiskCache::open(&dir).unwrap();
+    let quiet = DiskCache::open(&dir).unwrap().max_bytes(1 << 30);
     quiet.put(&key(2), &value(2));
     let before = index_bytes(&dir);
     for _ in 0..10 {
