@@ -354,3 +354,34 @@ async fn async_runners_hit_too() {
     assert_eq!(FETCHED.load(SeqCst) - before, 3);
     assert_eq!(hits.count(), 4);
 }
+
+#[test]
+fn engines_on_one_directory_share_entries_and_memory_caches_work_alike() {
+    use hypernodes::cache::{DiskCache, MemoryCache};
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = std::env::temp_dir().join(format!("hn-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let items = || (10_000..10_020).map(|x| CubesInputs { x });
+    let before = CUBED.load(SeqCst);
+    let first = Engine::new().cache(DiskCache::open(&dir).unwrap());
+    assert_eq!(Cubes.map_with(&first, items()).len(), 20);
+    // Another engine, another handle on the same directory, another mode.
+    let hits = Hits::default();
+    let second = Engine::new()
+        .map(Mode::Sequential)
+        .cache(DiskCache::open(&dir).unwrap())
+        .callback(hits.clone());
+    let again = Cubes.try_map_with(&second, items()).unwrap();
+    assert_eq!(again[3].cubed, 10_003u64.pow(3));
+    assert_eq!((CUBED.load(SeqCst) - before, hits.count()), (20, 20));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let memory = MemoryCache::with_capacity(100);
+    let engine = Engine::new().cache(memory.clone());
+    let before = CUBED.load(SeqCst);
+    Cubes.map_with(&engine, items());
+    Cubes.map_with(&engine, items());
+    assert_eq!((CUBED.load(SeqCst) - before, memory.len()), (20, 20));
+}
