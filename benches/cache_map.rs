@@ -13,12 +13,13 @@
 //! - `plain`: `map_with` on an engine without a cache;
 //! - `cold`: the same on an engine with a `DiskCache` in a fresh directory
 //!   (every item computed, then stored);
-//! - `warm`: the same engine again (every item read back).
+//! - `warm`: the same engine again (every item read back);
+//! - `memory cold`, `memory warm`: the same two with a `MemoryCache`.
 //!
 //! It prints the times, `cold / plain` (the cost of storing) and
 //! `plain / warm` (the speedup of a re-run), and the wall time per hit.
 
-use hypernodes::cache::DiskCache;
+use hypernodes::cache::{DiskCache, MemoryCache};
 use hypernodes::prelude::*;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -70,12 +71,21 @@ fn main() {
         let cached = Engine::new().cache(DiskCache::open(&dir).expect("a cache directory"));
         let cold = time(&cached, items);
         let warm = time(&cached, items);
+        let in_memory = Engine::new().cache(MemoryCache::new());
+        let (memory_cold, memory_warm) = (time(&in_memory, items), time(&in_memory, items));
         println!(
             "{items:>6} items: plain {plain:>10.2?}, cold {cold:>10.2?}, warm {warm:>10.2?}; \
              cold / plain {:.3}, plain / warm {:.0}x, {:.2} µs per hit",
             cold.as_secs_f64() / plain.as_secs_f64(),
             plain.as_secs_f64() / warm.as_secs_f64(),
             warm.as_secs_f64() * 1e6 / items as f64,
+        );
+        println!(
+            "{items:>6} items in memory: cold {memory_cold:>10.2?}, warm {memory_warm:>10.2?}; \
+             cold / plain {:.3}, plain / warm {:.0}x, {:.2} µs per hit",
+            memory_cold.as_secs_f64() / plain.as_secs_f64(),
+            plain.as_secs_f64() / memory_warm.as_secs_f64(),
+            memory_warm.as_secs_f64() * 1e6 / items as f64,
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
