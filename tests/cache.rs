@@ -385,3 +385,49 @@ fn engines_on_one_directory_share_entries_and_memory_caches_work_alike() {
     Cubes.map_with(&engine, items());
     assert_eq!((CUBED.load(SeqCst) - before, memory.len()), (20, 20));
 }
+
+mod options {
+    use super::*;
+
+    pub static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    pipeline! {
+        /// Cached nodes with other options: tuple outputs, blocking,
+        /// retries with a timeout.
+        pub struct Options {
+            #[node(cache, output = (low, high))]
+            pub fn split(x: u32) -> (u16, u16) {
+                CALLS.fetch_add(1, SeqCst);
+                ((x & 0xffff) as u16, (x >> 16) as u16)
+            }
+            #[node(cache, blocking)]
+            pub fn joined(low: u16, high: u16) -> String {
+                CALLS.fetch_add(1, SeqCst);
+                format!("{high}:{low}")
+            }
+            #[node(cache, version = 3, retries = 1, timeout_ms = 1000)]
+            pub async fn checked(joined: &str) -> Result<usize, String> {
+                CALLS.fetch_add(1, SeqCst);
+                Ok(joined.len())
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tuple_outputs_blocking_nodes_and_retried_nodes_are_cached() {
+    use options::{Options, OptionsInputs, CALLS};
+    let engine = Engine::new().cache(Everything::default());
+    let before = CALLS.load(SeqCst);
+    for _ in 0..3 {
+        let out = Options
+            .run_async_with(&engine, OptionsInputs { x: 0x0002_0001 })
+            .await
+            .unwrap();
+        assert_eq!(
+            (out.low, out.high, out.joined.as_str(), out.checked),
+            (1, 2, "2:1", 3)
+        );
+    }
+    assert_eq!(CALLS.load(SeqCst) - before, 3);
+}
