@@ -16,6 +16,8 @@ use hypernodes::cache::{decode, encode, Cache, Key, KeyBuilder, MemoryCache};
 use std::hint::black_box;
 use std::process::ExitCode;
 
+mod cli;
+
 /// The key of a call of `bench::node` with `n`.
 fn key(n: u64) -> Key {
     KeyBuilder::new("bench::node", 42, 0)
@@ -72,21 +74,14 @@ fn measured_lookup(cache: &MemoryCache, n: u64) -> u64 {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (variant, n) = match args.as_slice() {
-        [variant, n] => match n.replace('_', "").parse::<u64>() {
-            Ok(n) => (variant.as_str(), n),
-            Err(error) => {
-                eprintln!("callgrind_cache: bad iteration count {n:?}: {error}");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("usage: callgrind_cache <variant> <iterations>");
-            return ExitCode::from(2);
-        }
+    let (variant, n) = match cli::variant_and_count(
+        "callgrind_cache",
+        "key_u64|memory_hit|memory_hit_bounded|memory_miss|lookup_u64",
+    ) {
+        Ok((variant, n)) => (variant, n),
+        Err(code) => return code,
     };
-    let checksum = match variant {
+    let checksum = match variant.as_str() {
         "key_u64" => measured_key(n),
         "memory_hit" => {
             let (cache, keys) = filled(MemoryCache::new());

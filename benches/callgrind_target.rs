@@ -5,6 +5,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
+mod cli;
 mod common;
 
 use common::{hand_written, Five, FiveInputs, BIAS, FACTOR, LIMIT, RAW};
@@ -43,21 +44,11 @@ fn loop_hand(n: u64) -> u64 {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (variant, n) = match args.as_slice() {
-        [variant, n] => match n.replace('_', "").parse::<u64>() {
-            Ok(n) => (variant.as_str(), n),
-            Err(error) => {
-                eprintln!("callgrind_target: bad iteration count {n:?}: {error}");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("usage: callgrind_target <generated|hand> <iterations>");
-            return ExitCode::from(2);
-        }
+    let (variant, n) = match cli::variant_and_count("callgrind_target", "generated|hand") {
+        Ok((variant, n)) => (variant, n),
+        Err(code) => return code,
     };
-    let checksum = match variant {
+    let checksum = match variant.as_str() {
         "generated" => loop_generated(black_box(n)),
         "hand" => loop_hand(black_box(n)),
         other => {
