@@ -150,6 +150,18 @@ pub mod cache {
     pub use hn_runtime::cache::*;
 }
 
+/// Where the processes of a cluster are (feature `cluster`):
+/// [`Cluster`](cluster::Cluster) from the environment (`HN_PROCESS` and
+/// `HN_HOSTS`, or SLURM's variables) or started on 127.0.0.1 with
+/// [`Cluster::local`](cluster::Cluster::local), and
+/// [`RemoteError`](cluster::RemoteError), a node's error from another
+/// process.
+#[cfg(feature = "cluster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub mod cluster {
+    pub use hn_runtime::cluster::*;
+}
+
 /// Pictures of pipelines drawn in pure Rust (feature `svg`).
 ///
 /// [`svg`](viz::svg) lays a pipeline out and writes it as a standalone SVG

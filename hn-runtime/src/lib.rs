@@ -20,6 +20,8 @@
 //!   the `tracing` ecosystem.
 //! - `cache`: implies `std`; `cache`, node results cached across runs and
 //!   processes.
+//! - `cluster`: implies `std`; `cluster`, where the processes of a cluster
+//!   are.
 //!
 //! Without `std` and `alloc`, everything else still works in a `#![no_std]` crate
 //! without an allocator.
@@ -34,6 +36,8 @@ extern crate std;
 pub mod cache;
 #[cfg(feature = "std")]
 pub mod callback;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 mod engine;
 mod error;
 mod executor;
