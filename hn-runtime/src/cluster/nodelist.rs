@@ -68,9 +68,11 @@ fn expand_entry(entry: &str) -> Result<Vec<String>, String> {
     while !rest.is_empty() {
         let (text, group) = match rest.split_once('[') {
             Some((text, after)) => {
+                // Balanced by `split_outside_brackets`; an error all the
+                // same rather than a panic should that ever change.
                 let (group, after) = after
                     .split_once(']')
-                    .expect("brackets checked by split_outside_brackets");
+                    .ok_or_else(|| format!("`{entry}`: a `[` is never closed"))?;
                 rest = after;
                 (text, Some(group))
             }
