@@ -63,19 +63,22 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         }
     };
     let item_runner = item_runner(quote!(&#private::LocatePanics));
-    let run_item = {
-        let run = run_with_observer(quote!(&#private::LocatePanics));
-        quote!(move |inputs| #run)
-    };
+    let run_plain = run_with_observer(quote!(&#private::LocatePanics));
+    let run_item = quote!(move |inputs| #run_plain);
     // With callbacks: the map's and each item's events around the same
     // executor, over the items paired with their indices; each item's nodes
-    // observed by the callbacks, then by `LocatePanics`.
+    // observed by the callbacks, then by `LocatePanics`. When the callbacks
+    // want only counts, each item runs as without callbacks and is counted.
     let (events, observer, index) = (
         Ident::new("events", Span::mixed_site()),
         Ident::new("observer", Span::mixed_site()),
         Ident::new("index", Span::mixed_site()),
     );
     let name = ident.to_string();
+    // The plain runner observes no nested map: the callbacks must see
+    // those, so a pipeline with mapped nested pipelines counts its items
+    // through the callbacks' observer.
+    let counting = !groups;
     // `executor` is called with the items and `|index, inputs| ..` if
     // `indexed`, else with the items enumerated and `|(index, inputs)| ..`.
     let with_callbacks = |executor: TokenStream, indexed: bool| {
@@ -90,6 +93,14 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items));
                 let #events = &#events;
+                if #counting && #events.counts_only() {
+                    return #events.map(|| {
+                        #executor(#engine, #items_arg, move |#params| {
+                            let _ = #index;
+                            #events.count(|| #run_plain)
+                        })
+                    });
+                }
                 return #events.map(|| {
                     #executor(#engine, #items_arg, move |#params| {
                         #events.item(#index, #private::LocatePanics, |#observer| #run)
@@ -112,10 +123,16 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::Arc::new(#private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items)));
                 let #shared = #private::Arc::clone(&#events);
+                if #counting && #events.counts_only() {
+                    let #results = #private::map_iter(#engine, #items, move |inputs| {
+                        #shared.count(|| #run_plain)
+                    });
+                    return #private::EitherIter::Watched(#private::EitherIter::Plain(#private::MapEvents::watch(#events, #results)));
+                }
                 let #results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
                     #shared.item(#index, #private::LocatePanics, |#observer| #run)
                 });
-                return #private::EitherIter::Watched(#private::MapEvents::watch(#events, #results));
+                return #private::EitherIter::Watched(#private::EitherIter::Watched(#private::MapEvents::watch(#events, #results)));
             }
         }
     };
@@ -232,7 +249,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 
 /// Whether items of mapped nested pipelines run in the pipeline's own nodes
 /// (then an item of a map runs them on rayon).
-fn has_groups(model: &Model) -> bool {
+pub(crate) fn has_groups(model: &Model) -> bool {
     model.running_nodes().any(|node| {
         matches!(
             node.kind,
