@@ -9,7 +9,7 @@
 //! With the feature `progress`, `Progress` draws a bar per map; with the
 //! feature `tracing`, `Tracing` opens spans and emits events.
 
-mod counts;
+pub(crate) mod counts;
 #[cfg(feature = "progress")]
 mod progress;
 #[cfg(feature = "tracing")]
@@ -90,11 +90,11 @@ pub trait Callback: Send + Sync + 'static {
     fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {}
     /// A batch of `done` items of a map ended, `failed` of them failed or
     /// panicked (only if not [`Interest::items`]: instead of the items'
-    /// events). Called from a thread that ran them, every 1024 items or
-    /// 50 ms or so, and at the map's end, before `on_map_end`, from the
-    /// thread that ends it with what was still waiting: the sums are exact
-    /// by then. Also from a thread that asks a [`Progress`](crate::observe)
-    /// bar for its counts so far, with what every thread was still holding.
+    /// events). Called from a thread that ran them, every 50 ms or so and
+    /// when it is done with its share of the items; at the map's end,
+    /// before `on_map_end`, from the thread that ends it, with what was
+    /// still waiting: the sums are exact by then. Also from a thread that
+    /// asks a progress bar (`Progress::bars`) for its counts so far.
     fn on_items_done(&self, event: &MapEvent, done: usize, failed: usize) {}
     /// A map ends.
     fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {}
@@ -690,6 +690,11 @@ impl MapEvents {
             return false;
         }
         !self.interest.items && !self.interest.nodes
+    }
+
+    /// The counts of the counts-only callbacks, if any.
+    pub(crate) fn tally(&self) -> Option<&Arc<Tally>> {
+        self.split.tally.as_ref()
     }
 
     /// Runs an item (with the observer of a map without callbacks) and

@@ -80,8 +80,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     // through the callbacks' observer.
     let counting = !groups;
     // `executor` is called with the items and `|index, inputs| ..` if
-    // `indexed`, else with the items enumerated and `|(index, inputs)| ..`.
-    let with_callbacks = |executor: TokenStream, indexed: bool| {
+    // `indexed`, else with the items enumerated and `|(index, inputs)| ..`;
+    // `counted` is the map when the callbacks want only counts.
+    let with_callbacks = |executor: TokenStream, indexed: bool, counted: TokenStream| {
         let run = run_with_observer(quote!(#observer));
         let (items_arg, params) = if indexed {
             (quote!(#items), quote!(#index, inputs))
@@ -94,12 +95,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 let #events = #private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items));
                 let #events = &#events;
                 if #counting && #events.counts_only() {
-                    return #events.map(|| {
-                        #executor(#engine, #items_arg, move |#params| {
-                            let _ = #index;
-                            #events.count(|| #run_plain)
-                        })
-                    });
+                    return #events.map(|| #counted);
                 }
                 return #events.map(|| {
                     #executor(#engine, #items_arg, move |#params| {
@@ -109,7 +105,15 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     };
-    let map_with_callbacks = with_callbacks(quote!(#private::map_with_indexed), true);
+    // `map_with` counts in the executor's loops; the others count each
+    // item in its thread's slot.
+    let map_with_callbacks = with_callbacks(
+        quote!(#private::map_with_indexed),
+        true,
+        quote! {
+            #private::map_with_counted(#engine, #items, #events, move |_, inputs| #run_plain)
+        },
+    );
     // A lazy map: the events shared with the item closure, the end
     // reported when the results run out or are dropped.
     let map_iter_with_callbacks = {
@@ -136,7 +140,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     };
-    let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with), false);
+    let try_map_with_callbacks = with_callbacks(
+        quote!(#private::try_map_with),
+        false,
+        quote! {
+            #private::try_map_with(#engine, #items, move |inputs| #events.count(|| #run_plain))
+        },
+    );
     let map_bounds = groups.then(|| parallel_bounds.clone());
     Some(quote! {
         #private::cfg_rayon! {

@@ -249,8 +249,8 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                             let #events = &#events;
                             if #counting && #events.counts_only() {
                                 return ::core::result::Result::Ok(#events.map(|| {
-                                    #private::map_with(#engine, 0..#grid.len(), |#index| {
-                                        #events.count(|| pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics))
+                                    #private::map_with_counted(#engine, 0..#grid.len(), #events, |_, #index| {
+                                        pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
                                     })
                                 }));
                             }

@@ -2,17 +2,24 @@
 //! ([`Interest::COUNTS`](super::Interest::COUNTS)), handed to them in
 //! batches through [`Callback::on_items_done`].
 //!
-//! Counting an item costs a thread-local look-up and a few plain stores:
-//! each thread counts a map's items in a slot of its own (atomics that only
-//! it writes, so no read-modify-write and no cache line shared with another
-//! thread), and reports what it counted since its last report once per
-//! [`BATCH`] items or every [`BATCH_TIME`]. The clock is read as rarely as
-//! the items allow: after one item, then after twice as many each time the
-//! batch time has not passed, so slow items are reported as they end and
-//! fast ones cost no clock read at all on average. The end of the map reads
-//! every slot and reports what was still waiting, so the totals the
-//! callbacks get are exact; so does [`report_waiting`], for every running
-//! map, for a callback asked for its counts so far.
+//! Two ways to count, both reporting what was counted every [`BATCH_TIME`]
+//! or so. The clock is read as rarely as the items allow: after one item,
+//! then after twice as many each time the batch time has not passed (up to
+//! [`BATCH`] items), so slow items are reported as they end and fast ones
+//! cost no clock read at all on average ([`Pace`]).
+//!
+//! - [`Batches`], for an executor that runs a piece of the items in a
+//!   loop of its own: it runs them in batches and counts a batch's length
+//!   when it ends, so an item that succeeds costs nothing; the items that
+//!   fail count themselves ([`Tally::failed`], out of line). What is left
+//!   is reported when the batches are dropped, at the end of the piece.
+//! - [`Tally::count`], for any other runner: each thread counts a map's
+//!   items in a slot of its own found through a thread-local (atomics that
+//!   only it writes, so no read-modify-write and no cache line shared with
+//!   another thread). The end of the map reads every slot and reports what
+//!   was still waiting, so the totals the callbacks get are exact; so does
+//!   [`report_waiting`], for every running map, for a callback asked for
+//!   its counts so far.
 
 use super::{Callback, MapEvent};
 use std::cell::RefCell;
@@ -21,10 +28,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
-/// Items a thread counts before it reports them.
+/// The most items counted between two looks at the clock.
 pub(crate) const BATCH: u64 = 1024;
-/// Time after which a thread reports what it counted, however few: slow
-/// items show up as they end.
+/// Time after which what was counted is reported: slow items show up as
+/// they end, fast ones in batches a few times a second (a report locks the
+/// map's tally and calls the callbacks).
 const BATCH_TIME: Duration = Duration::from_millis(50);
 /// Maps a thread keeps its counting state for: the map its items belong
 /// to, the nested maps those items run, a few concurrent maps.
@@ -35,6 +43,11 @@ pub(crate) struct Tally {
     event: MapEvent,
     /// The callbacks that get the counts.
     callbacks: Vec<Arc<dyn Callback>>,
+    /// Items of [`Batches`] that failed or panicked, and that a fail-fast
+    /// map did not run, since the last report: counted by the items, out
+    /// of line, and taken into the next report.
+    failed: AtomicU64,
+    not_run: AtomicU64,
     /// Locked to report: a report and the map's end never cross, so no
     /// count is reported twice, lost, or reported after the map's end.
     state: Mutex<State>,
@@ -44,6 +57,12 @@ pub(crate) struct Tally {
 struct State {
     /// One slot per thread that counted here.
     slots: Vec<Arc<Slot>>,
+    /// Failed items and items not run taken from [`Tally::failed`] and
+    /// [`Tally::not_run`] and not reported yet: a report of a batch on one
+    /// thread may see those of a batch on another thread that is not
+    /// reported yet.
+    failed: u64,
+    not_run: u64,
     ended: bool,
 }
 
@@ -80,15 +99,110 @@ struct Local {
     /// alive; the allocation stays, so the pointer tells maps apart.
     tally: Weak<Tally>,
     slot: Arc<Slot>,
-    /// Counted but not yet reported.
-    pending: u64,
-    /// When the pending counts started.
+    /// When to report.
+    pace: Pace,
+}
+
+/// When to report counts: once [`BATCH_TIME`] has passed since the last
+/// report, seen at looks at the clock after 1, 2, 4, ... [`BATCH`] items.
+struct Pace {
+    /// Items counted since the last report, and how many of them failed.
+    done: u64,
+    failed: u64,
+    /// When the last report was made.
     since: Instant,
-    /// Items counted between two looks at the clock: doubled while the
-    /// batch time has not passed, so fast items rarely read it.
+    /// Items between two looks at the clock: doubled while the batch time
+    /// has not passed, so fast items rarely read it.
     look_every: u64,
-    /// Items counted since the last look.
-    unlooked: u64,
+    /// The value of `done` at the next look.
+    next_look: u64,
+}
+
+impl Pace {
+    fn new() -> Self {
+        Pace {
+            done: 0,
+            failed: 0,
+            since: Instant::now(),
+            look_every: 1,
+            next_look: 1,
+        }
+    }
+
+    /// Counts an item; whether it is time to report.
+    #[inline(always)]
+    fn count(&mut self, ok: bool) -> bool {
+        self.done += 1;
+        self.failed += u64::from(!ok);
+        self.done == self.next_look && self.look()
+    }
+
+    /// Whether the batch time has passed; if not, the next look comes
+    /// after twice as many items.
+    #[cold]
+    #[inline(never)]
+    fn look(&mut self) -> bool {
+        if self.since.elapsed() >= BATCH_TIME {
+            return true;
+        }
+        self.look_every = (self.look_every * 2).min(BATCH);
+        self.next_look = self.done + self.look_every;
+        false
+    }
+
+    /// What was counted since the last report, which is made now.
+    fn take(&mut self) -> (u64, u64) {
+        let counted = (self.done, self.failed);
+        *self = Pace::new();
+        counted
+    }
+}
+
+/// The batches of a loop over a piece of a map's items, as an executor
+/// runs them (see the module docs): 1, 2, 4, ... up to [`BATCH`] items,
+/// back to 1 after each report, so that slow items are reported as they
+/// end; one look at the clock per batch. Reports the rest when dropped.
+pub(crate) struct Batches<'t> {
+    tally: &'t Tally,
+    /// The next batch's length.
+    len: usize,
+    /// Items ended and not reported yet.
+    pending: u64,
+    /// When the last report was made (or the batches started).
+    since: Instant,
+}
+
+impl Batches<'_> {
+    /// The next batch's length.
+    #[inline]
+    pub(crate) fn next_len(&self) -> usize {
+        self.len
+    }
+
+    /// A batch of `items` ended: reported if the batch time has passed.
+    pub(crate) fn ended(&mut self, items: usize) {
+        self.pending += items as u64;
+        if self.since.elapsed() >= BATCH_TIME {
+            self.report();
+            self.len = 1;
+        } else {
+            self.len = (self.len * 2).min(BATCH as usize);
+        }
+    }
+
+    fn report(&mut self) {
+        self.tally.add_batch(self.pending);
+        self.pending = 0;
+        self.since = Instant::now();
+    }
+}
+
+impl Drop for Batches<'_> {
+    fn drop(&mut self) {
+        if self.pending > 0 {
+            self.report();
+        }
+    }
 }
 
 /// The running maps' tallies, for [`report_waiting`].
@@ -97,6 +211,7 @@ static RUNNING: Mutex<Vec<Weak<Tally>>> = Mutex::new(Vec::new());
 /// Reports what every running map counted and did not report yet: the
 /// counts-only callbacks' sums are then exact until the next item ends.
 /// Called without any lock a callback takes in `on_items_done`.
+#[cfg(feature = "progress")]
 pub(crate) fn report_waiting() {
     let running: Vec<Arc<Tally>> = lock(&RUNNING).iter().filter_map(Weak::upgrade).collect();
     for tally in running {
@@ -122,6 +237,8 @@ impl Tally {
             let tally = Arc::new(Tally {
                 event: *event,
                 callbacks,
+                failed: AtomicU64::new(0),
+                not_run: AtomicU64::new(0),
                 state: Mutex::default(),
             });
             lock(&RUNNING).push(Arc::downgrade(&tally));
@@ -168,10 +285,7 @@ impl Tally {
                 cached.push(Local {
                     tally: Arc::downgrade(self),
                     slot,
-                    pending: 0,
-                    since: Instant::now(),
-                    look_every: 1,
-                    unlooked: 0,
+                    pace: Pace::new(),
                 });
                 cached.len() - 1
             }
@@ -185,9 +299,54 @@ impl Tally {
     /// gone (it is exiting) or busy (a callback runs an item).
     #[cold]
     fn count_alone(&self, ok: bool) {
+        self.add(1, u64::from(!ok));
+    }
+
+    /// The batches of a loop over a piece of the map's items.
+    pub(crate) fn batches(&self) -> Batches<'_> {
+        Batches {
+            tally: self,
+            len: 1,
+            pending: 0,
+            since: Instant::now(),
+        }
+    }
+
+    /// An item of [`Batches`] failed or panicked.
+    #[cold]
+    pub(crate) fn failed(&self) {
+        self.failed.fetch_add(1, Relaxed);
+    }
+
+    /// An item of [`Batches`] was not run: a fail-fast map stopped.
+    #[cold]
+    pub(crate) fn not_run(&self) {
+        self.not_run.fetch_add(1, Relaxed);
+    }
+
+    /// Reports a batch of `items` of [`Batches`], without those not run,
+    /// unless the map ended.
+    fn add_batch(&self, items: u64) {
+        let mut state = lock(&self.state);
+        if state.ended {
+            return;
+        }
+        let not_run = state.not_run + self.not_run.swap(0, Relaxed);
+        let skipped = not_run.min(items);
+        let done = items - skipped;
+        let failed = state.failed + self.failed.swap(0, Relaxed);
+        let failed_here = failed.min(done);
+        (state.not_run, state.failed) = (not_run - skipped, failed - failed_here);
+        if done > 0 {
+            self.deliver(done, failed_here);
+        }
+    }
+
+    /// Reports an item counted on its own, unless the map ended.
+    fn add(&self, done: u64, failed: u64) {
         let state = lock(&self.state);
         if !state.ended {
-            self.deliver(1, u64::from(!ok));
+            self.deliver(done, failed);
         }
     }
 
@@ -245,7 +404,7 @@ fn to_usize(count: u64) -> usize {
 }
 
 impl Local {
-    /// Counts an item that ended; reports the batch when it is full or old.
+    /// Counts an item that ended; reports when it is time.
     #[inline]
     fn count(&mut self, tally: &Tally, ok: bool) {
         // Only this thread writes its slot's counts: a load and a store,
@@ -255,40 +414,20 @@ impl Local {
         if !ok {
             slot.failed.store(slot.failed.load(Relaxed) + 1, Relaxed);
         }
-        self.pending += 1;
-        if self.pending >= BATCH {
+        if self.pace.count(ok) {
             self.report(tally);
-            return;
-        }
-        self.unlooked += 1;
-        if self.unlooked >= self.look_every {
-            self.look(tally);
-        }
-    }
-
-    /// Reports the batch if the batch time has passed; otherwise looks at
-    /// the clock again after twice as many items.
-    #[cold]
-    fn look(&mut self, tally: &Tally) {
-        self.unlooked = 0;
-        if self.since.elapsed() >= BATCH_TIME {
-            self.report(tally);
-            self.look_every = 1;
-        } else {
-            self.look_every = (self.look_every * 2).min(BATCH);
         }
     }
 
     fn report(&mut self, tally: &Tally) {
         tally.report(&self.slot);
-        self.pending = 0;
-        self.since = Instant::now();
+        self.pace.take();
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Tally, BATCH};
+    use super::Tally;
     use crate::callback::{Callback, MapEvent};
     use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     use std::sync::{Arc, Barrier};
@@ -339,18 +478,68 @@ mod tests {
             (sum.done.load(Relaxed), sum.failed.load(Relaxed)),
             (12_000, 120)
         );
-        // Whole batches of `BATCH` items (at least two per thread), the
-        // rest at the end: far fewer reports than items.
-        assert!(sum.reports.load(Relaxed) >= 4 * (3000 / BATCH as usize));
-        assert!(
-            sum.reports.load(Relaxed) < 1000,
-            "{}",
-            sum.reports.load(Relaxed)
-        );
+        // Reports every 50 ms at most per thread, and the rest at the end.
+        let reports = sum.reports.load(Relaxed);
+        assert!((1..100).contains(&reports), "{reports} reports");
         // Nothing after the end.
         tally.count(true);
         tally.end();
         assert_eq!(sum.done.load(Relaxed), 12_000);
+    }
+
+    /// Runs `items` items in the batches of `tally`, item `failing` failed
+    /// and item `not_run` not run.
+    fn run_in_batches(tally: &Tally, items: usize, failing: usize, not_run: usize) {
+        let mut batches = tally.batches();
+        let mut item = 0;
+        while item < items {
+            let len = batches.next_len().min(items - item);
+            for item in item..item + len {
+                if item == failing {
+                    tally.failed();
+                }
+                if item == not_run {
+                    tally.not_run();
+                }
+            }
+            batches.ended(len);
+            item += len;
+        }
+    }
+
+    #[test]
+    fn batches_report_the_rest_when_dropped_and_nothing_after_the_end() {
+        let (sum, tally) = tally();
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| run_in_batches(&tally, 5000, 7, 4999));
+            }
+        });
+        assert_eq!(
+            (sum.done.load(Relaxed), sum.failed.load(Relaxed)),
+            (14_997, 3)
+        );
+        tally.end();
+        run_in_batches(&tally, 10, 0, 100);
+        assert_eq!(
+            (sum.done.load(Relaxed), sum.failed.load(Relaxed)),
+            (14_997, 3)
+        );
+    }
+
+    #[test]
+    fn a_slow_item_is_reported_as_it_ends() {
+        let (sum, tally) = tally();
+        let mut batches = tally.batches();
+        for done in 1..=2 {
+            std::thread::sleep(super::BATCH_TIME);
+            assert_eq!(batches.next_len(), 1);
+            batches.ended(1);
+            // Slow: each batch has one item, and sees the batch time.
+            assert_eq!(sum.done.load(Relaxed), done);
+        }
+        drop(batches);
+        tally.end();
     }
 
     #[test]
