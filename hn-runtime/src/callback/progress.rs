@@ -6,6 +6,10 @@
 //! or 50 ms or so per thread, and what was still waiting at the map's end,
 //! so its final line is exact. A bar adds each batch to its counts and to
 //! the drawn bar.
+//!
+//! A bar is drawn only once its map has run for a [`TICK`]: a short map
+//! leaves its final line and costs no drawing of a bar. One thread per
+//! handle shows the bars and redraws them every [`TICK`] while any runs.
 
 use super::timings::human;
 use super::{Callback, Interest, MapEvent};
@@ -24,7 +28,8 @@ use std::vec::Vec;
 use super::counts::BATCH;
 
 /// How often a drawn bar is redrawn when no count changes, so that its
-/// spinner, elapsed time and ETA move during slow items.
+/// spinner, elapsed time and ETA move during slow items; also how long a
+/// map runs before its bar shows (a shorter one leaves only its line).
 const TICK: Duration = Duration::from_millis(100);
 /// Finished bars whose counts [`Progress::bars`] keeps (the oldest go
 /// first): a long-lived handle does not grow with every map it watched.
@@ -43,7 +48,8 @@ const KEEP_FINISHED: usize = 1024;
 ///
 /// Bars are drawn on stderr only if it is a terminal (and `TERM` is not
 /// `dumb`); otherwise nothing is drawn, but the counts are kept
-/// ([`bars`](Progress::bars), `Display`).
+/// ([`bars`](Progress::bars), `Display`). A bar shows once its map has run
+/// for 100 ms: a shorter map leaves only its final line.
 ///
 /// # Examples
 ///
@@ -120,6 +126,8 @@ struct Bars {
     finished: VecDeque<BarCounts>,
     /// The next bar's number.
     next: u64,
+    /// Whether the thread that shows and redraws the bars runs.
+    ticking: bool,
 }
 
 struct Bar {
@@ -131,6 +139,12 @@ struct Bar {
     /// Ends with its own map, rather than with its parent's.
     root: bool,
     drawn: ProgressBar,
+    /// The bar to show it below (its parent, or the parent's last child);
+    /// at the bottom if `None`.
+    after: Option<Arc<Bar>>,
+    /// Whether it is among the drawn bars. Changed only with [`Bars`]
+    /// locked.
+    shown: AtomicBool,
     /// The sum of the announced totals, or `u64::MAX` once one map did not
     /// know its number of items. Changed only with [`Bars`] locked.
     total: AtomicU64,
@@ -206,14 +220,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Bars {
-    /// A new bar, drawn below `after` (at the bottom if `None`).
-    fn bar(
-        &mut self,
-        multi: &MultiProgress,
-        event: &MapEvent,
-        root: bool,
-        after: Option<&ProgressBar>,
-    ) -> Arc<Bar> {
+    /// A new bar, to be shown below `after` (at the bottom if `None`).
+    fn bar(&mut self, event: &MapEvent, root: bool, after: Option<Arc<Bar>>) -> Arc<Bar> {
         let drawn = ProgressBar::hidden();
         drawn.set_prefix(match event.depth {
             0 => event.pipeline.to_owned(),
@@ -226,6 +234,8 @@ impl Bars {
             depth: event.depth,
             root,
             drawn,
+            after,
+            shown: AtomicBool::new(false),
             total: AtomicU64::new(0),
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -236,21 +246,34 @@ impl Bars {
         self.next += 1;
         // Styled before it is shown: its first drawing is the right one.
         bar.set_style();
-        match after {
-            Some(after) => multi.insert_after(after, bar.drawn.clone()),
-            None => multi.add(bar.drawn.clone()),
-        };
-        if !multi.is_hidden() {
-            bar.drawn.enable_steady_tick(TICK);
-        }
         self.live.push(Arc::clone(&bar));
         bar
+    }
+
+    /// Shows the bars that have run for a [`TICK`] (a parent before its
+    /// children: the oldest first) and redraws the shown ones; whether any
+    /// bar is left to tick.
+    fn tick(&self, multi: &MultiProgress) -> bool {
+        for bar in &self.live {
+            if !bar.shown.load(Relaxed) {
+                if bar.started.elapsed() < TICK {
+                    continue;
+                }
+                match bar.after.as_ref().filter(|after| after.shown.load(Relaxed)) {
+                    Some(after) => multi.insert_after(&after.drawn, bar.drawn.clone()),
+                    None => multi.add(bar.drawn.clone()),
+                };
+                bar.shown.store(true, Relaxed);
+            }
+            bar.drawn.tick();
+        }
+        !self.live.is_empty()
     }
 
     /// The bar that counts the items of the map that starts: a new one for
     /// a top-level map, the child bar of its parent's bar at its path for a
     /// nested one.
-    fn start(&mut self, multi: &MultiProgress, event: &MapEvent) -> Arc<Bar> {
+    fn start(&mut self, event: &MapEvent) -> Arc<Bar> {
         let parent = (event.parent)
             .and_then(|parent| self.maps.get(&parent))
             .filter(|parent| !parent.finished.load(Relaxed))
@@ -258,18 +281,15 @@ impl Bars {
         let Some(parent) = parent else {
             // A top-level map (or a nested one whose outer map is not
             // watched here): a bar of its own, at the bottom.
-            return self.bar(multi, event, true, None);
+            return self.bar(event, true, None);
         };
         let siblings = self.children.get(&parent.number);
         if let Some(child) = siblings.and_then(|c| c.iter().find(|c| c.path == event.path)) {
             return Arc::clone(child);
         }
         // Below the parent's last child, or the parent itself.
-        let after = siblings
-            .and_then(|c| c.last())
-            .map_or(&parent.drawn, |c| &c.drawn)
-            .clone();
-        let child = self.bar(multi, event, false, Some(&after));
+        let after = Arc::clone(siblings.and_then(|c| c.last()).unwrap_or(&parent));
+        let child = self.bar(event, false, Some(after));
         (self.children.entry(parent.number).or_default()).push(Arc::clone(&child));
         child
     }
@@ -279,13 +299,17 @@ impl Bars {
         bar.finished.store(true, Relaxed);
         *lock(&bar.ended) = Some(bar.started.elapsed());
         let counts = bar.counts();
-        bar.drawn.disable_steady_tick();
-        bar.drawn.set_position(counts.done);
+        let shown = bar.shown.load(Relaxed);
+        if shown {
+            bar.drawn.set_position(counts.done);
+        }
         // `println` does nothing when the bars are hidden.
         let _ = multi.println(counts.to_string());
-        // Cleared from the screen before it leaves the drawn bars: a removed
-        // bar is not redrawn, so its last drawing would stay.
-        bar.drawn.finish_and_clear();
+        if shown {
+            // Cleared from the screen before it leaves the drawn bars: a
+            // removed bar is not redrawn, so its last drawing would stay.
+            bar.drawn.finish_and_clear();
+        }
         self.live.retain(|live| !Arc::ptr_eq(live, bar));
         if self.finished.len() == KEEP_FINISHED {
             self.finished.pop_front();
@@ -294,7 +318,9 @@ impl Bars {
         for child in self.children.remove(&bar.number).unwrap_or_default() {
             self.finish(multi, &child);
         }
-        multi.remove(&bar.drawn);
+        if shown {
+            multi.remove(&bar.drawn);
+        }
     }
 }
 
@@ -366,9 +392,12 @@ impl Callback for Progress {
 
     fn on_map_start(&self, event: &MapEvent) {
         let mut bars = self.shared.lock();
-        let bar = bars.start(&self.shared.multi, event);
+        let bar = bars.start(event);
         bar.announce(event.total);
         bars.maps.insert(event.id, bar);
+        if !bars.ticking && !self.shared.multi.is_hidden() {
+            bars.ticking = start_ticking(Arc::downgrade(&self.shared));
+        }
     }
 
     /// Adds the batch to the bar's counts, and to the drawn bar.
@@ -403,6 +432,29 @@ impl Callback for Progress {
             bars.finish(&self.shared.multi, &bar);
         }
     }
+}
+
+/// Starts the thread that shows the bars that have run for a [`TICK`] and
+/// redraws them every [`TICK`], so that their spinners, elapsed times and
+/// ETAs move during slow items: one thread for every bar of a handle,
+/// which ends when no bar is left, or the handle is gone. Whether it
+/// started.
+fn start_ticking(shared: std::sync::Weak<Shared>) -> bool {
+    let tick = move || loop {
+        std::thread::sleep(TICK);
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let mut bars = shared.lock();
+        if !bars.tick(&shared.multi) {
+            bars.ticking = false;
+            return;
+        }
+    };
+    std::thread::Builder::new()
+        .name("hn-progress".into())
+        .spawn(tick)
+        .is_ok()
 }
 
 impl fmt::Display for BarCounts {
