@@ -222,6 +222,7 @@ fn counted<O, E>(result: Result<O, MapError<E>>, tally: &Tally) -> Result<O, Map
 
 /// Whether an item that ran succeeded; `None` if a fail-fast map did not
 /// run it.
+#[cfg(feature = "rayon")]
 #[inline(always)]
 fn ran_ok<O, E>(result: &Result<O, MapError<E>>) -> Option<bool> {
     match result {
