@@ -12,7 +12,9 @@
 //! starts and its results dropped after it stops:
 //!
 //! - `progress` / `plain`: a `Progress` bar (one per map, redrawn on the
-//!   terminal) against `Engine::new()`: the goal is at most 1.25;
+//!   terminal once its map has run 100 ms: these maps, of about a
+//!   millisecond, leave only their final lines) against `Engine::new()`:
+//!   the goal is at most 1.25;
 //! - `progress` / `noop`: the same against an engine with a callback that
 //!   does nothing: the bar's own cost, beyond the callbacks' calls;
 //! - `noop` / `plain`: what calling callbacks costs at all (the timestamps

@@ -1,11 +1,11 @@
 //! [`Progress`]: a progress bar per map, drawn with indicatif.
 //!
 //! A bar asks for [`Interest::COUNTS`]: the runners count the items for it
-//! (a thread-local count per item, no callback call, no clock read) and
-//! hand it batches through [`Callback::on_items_done`], every 1024 items
-//! or 50 ms or so per thread, and what was still waiting at the map's end,
-//! so its final line is exact. A bar adds each batch to its counts and to
-//! the drawn bar.
+//! (no callback call and no clock read per item: see `counts.rs`) and hand
+//! it batches through [`Callback::on_items_done`], every 50 ms or so per
+//! thread, and what was still waiting at the map's end, so its final line
+//! is exact; [`Progress::bars`] first has the runners report what they
+//! hold. A bar adds each batch to its counts and to the drawn bar.
 //!
 //! A bar is drawn only once its map has run for a [`TICK`]: a short map
 //! leaves its final line and costs no drawing of a bar. One thread per
@@ -186,7 +186,9 @@ impl Progress {
 
     /// The counts of every bar: the finished ones (the last 1024) in the
     /// order they ended, then the running ones in the order they started.
-    /// Exact, batches or not.
+    /// Exact once a map ended. While `map_with` or `map_over_with` runs,
+    /// each thread's items of the last 50 ms or so may be missing (they are
+    /// counted in batches); the other runners' counts are exact.
     pub fn bars(&self) -> Vec<BarCounts> {
         // The counts the runners still hold, before the bars are locked:
         // they come in through `on_items_done`.
