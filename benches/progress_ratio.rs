@@ -12,13 +12,19 @@
 //! starts and its results dropped after it stops:
 //!
 //! - `progress` / `plain`: a `Progress` bar (one per map, redrawn on the
-//!   terminal) against `Engine::new()`: the goal is at most 1.25;
+//!   terminal once its map has run 100 ms: these maps, of about a
+//!   millisecond, leave only their final lines) against `Engine::new()`:
+//!   the goal is at most 1.25;
 //! - `progress` / `noop`: the same against an engine with a callback that
 //!   does nothing: the bar's own cost, beyond the callbacks' calls;
 //! - `noop` / `plain`: what calling callbacks costs at all (the timestamps
-//!   and calls around every item and node).
+//!   and calls around every item and node);
+//! - `counts` / `plain`: a callback that asks for counts only
+//!   (`Interest::COUNTS`) and does nothing with them: what the runner's
+//!   counting costs, without a bar;
+//! - `progress` / `counts`: the bar's own cost beyond that counting.
 
-use hypernodes::observe::{Callback, Progress};
+use hypernodes::observe::{Callback, Interest, MapEvent, Progress};
 use hypernodes::prelude::*;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -41,6 +47,19 @@ struct Noop;
 
 impl Callback for Noop {}
 
+/// A callback that asks for counts only and ignores them.
+struct Counts;
+
+impl Callback for Counts {
+    fn interest(&self) -> Interest {
+        Interest::COUNTS
+    }
+
+    fn on_items_done(&self, _: &MapEvent, done: usize, _: usize) {
+        black_box(done);
+    }
+}
+
 /// One timed `map_with` on fresh items; the results are dropped after the
 /// clock stops.
 fn time(engine: &Engine) -> Duration {
@@ -59,6 +78,7 @@ fn main() {
     let plain = Engine::new();
     let with_progress = Engine::new().callback(progress.clone());
     let noop = Engine::new().callback(Noop);
+    let counts = Engine::new().callback(Counts);
     let drawn = progress.is_drawn();
     time(&with_progress);
     let bars = progress.bars();
@@ -67,6 +87,8 @@ fn main() {
         ("progress", &with_progress, "plain", &plain),
         ("progress", &with_progress, "noop", &noop),
         ("noop", &noop, "plain", &plain),
+        ("counts", &counts, "plain", &plain),
+        ("progress", &with_progress, "counts", &counts),
     ];
     let mut medians = Vec::new();
     for (first_name, first, second_name, second) in pairs {

@@ -9,6 +9,7 @@
 //! With the feature `progress`, `Progress` draws a bar per map; with the
 //! feature `tracing`, `Tracing` opens spans and emits events.
 
+pub(crate) mod counts;
 #[cfg(feature = "progress")]
 mod progress;
 #[cfg(feature = "tracing")]
@@ -24,6 +25,7 @@ pub use timings::{NodeTiming, Timings};
 use crate::observe::Observer;
 use crate::NodeInfo;
 use core::fmt;
+use counts::Tally;
 use std::boxed::Box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,10 +84,18 @@ pub trait Callback: Send + Sync + 'static {
     fn on_node_error(&self, event: &NodeEvent, error: &dyn fmt::Display) {}
     /// A map starts.
     fn on_map_start(&self, event: &MapEvent) {}
-    /// An item of a map starts.
+    /// An item of a map starts (only if [`Interest::items`]).
     fn on_item_start(&self, event: &MapEvent, item: usize) {}
-    /// An item of a map ends.
+    /// An item of a map ends (only if [`Interest::items`]).
     fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {}
+    /// A batch of `done` items of a map ended, `failed` of them failed or
+    /// panicked (only if not [`Interest::items`]: instead of the items'
+    /// events). Called from a thread that ran them, every 50 ms or so and
+    /// when it is done with its share of the items; at the map's end,
+    /// before `on_map_end`, from the thread that ends it, with what was
+    /// still waiting: the sums are exact by then. Also from a thread that
+    /// asks a progress bar (`Progress::bars`) for its counts so far.
+    fn on_items_done(&self, event: &MapEvent, done: usize, failed: usize) {}
     /// A map ends.
     fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {}
     /// A node's result came from the engine's cache: the node did not run.
@@ -93,16 +103,18 @@ pub trait Callback: Send + Sync + 'static {
 
     /// Which events this callback uses, asked once per run or map: the
     /// runners skip what no callback of the engine uses (the node events,
-    /// and the clock reads of the durations). [`Interest::ALL`] by default;
-    /// a progress bar needs [`Interest::ITEMS`].
+    /// and the clock reads of the durations), and give a callback without
+    /// [`Interest::items`] batched counts instead of its items' events.
+    /// [`Interest::ALL`] by default; a progress bar needs
+    /// [`Interest::COUNTS`].
     fn interest(&self) -> Interest {
         Interest::ALL
     }
 }
 
-/// Which events a [`Callback`] uses (see [`Callback::interest`]). Runs,
-/// maps and items are always reported, runs and maps always with their
-/// time.
+/// Which events a [`Callback`] uses (see [`Callback::interest`]). Runs and
+/// maps are always reported, with their time; items one by one or counted
+/// in batches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Interest {
@@ -112,6 +124,11 @@ pub struct Interest {
     /// The durations of items and nodes (without them, their `elapsed` is
     /// zero): two clock reads per item or node.
     pub times: bool,
+    /// Each item's events, `on_item_start` and `on_item_end`; without them,
+    /// the items' counts in batches, `on_items_done`. A map whose callbacks
+    /// all go without runs its items as a map without callbacks does, with
+    /// only a count per item.
+    pub items: bool,
 }
 
 impl Interest {
@@ -119,22 +136,33 @@ impl Interest {
     pub const ALL: Interest = Interest {
         nodes: true,
         times: true,
+        items: true,
     };
 
-    /// Runs, maps and items, without the items' durations: what a count of
-    /// done and failed items needs, at the least cost per item.
+    /// Runs, maps and each item's events, without the items' durations.
     pub const ITEMS: Interest = Interest {
         nodes: false,
         times: false,
+        items: true,
+    };
+
+    /// Runs, maps and the counts of done and failed items, in batches
+    /// ([`Callback::on_items_done`]): what a progress bar needs, at the
+    /// least cost per item.
+    pub const COUNTS: Interest = Interest {
+        nodes: false,
+        times: false,
+        items: false,
     };
 
     /// What several callbacks use together.
     fn of(callbacks: &[Arc<dyn Callback>]) -> Interest {
-        callbacks.iter().fold(Interest::ITEMS, |all, callback| {
+        callbacks.iter().fold(Interest::COUNTS, |all, callback| {
             let one = callback.interest();
             Interest {
                 nodes: all.nodes || one.nodes,
                 times: all.times || one.times,
+                items: all.items || one.items,
             }
         })
     }
@@ -178,6 +206,9 @@ macro_rules! forward_callback {
             }
             fn on_item_end(&self, event: &MapEvent, item: usize, elapsed: Duration, ok: bool) {
                 (**self).on_item_end(event, item, elapsed, ok);
+            }
+            fn on_items_done(&self, event: &MapEvent, done: usize, failed: usize) {
+                (**self).on_items_done(event, done, failed);
             }
             fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {
                 (**self).on_map_end(event, elapsed);
@@ -397,8 +428,9 @@ impl<'a> Callbacks<'a> {
 impl<'a> Observer for Callbacks<'a> {
     /// The start, if durations are wanted.
     type Began = Option<Instant>;
-    /// The nested map's event and start.
-    type Map = (MapEvent, Instant);
+    /// The nested map's event, start, and callbacks by what they want of
+    /// its items.
+    type Map = (MapEvent, Instant, ItemCallbacks);
     type Inner<'m>
         = Callbacks<'m>
     where
@@ -420,7 +452,8 @@ impl<'a> Observer for Callbacks<'a> {
         for callback in self.callbacks {
             callback.on_map_start(&event);
         }
-        (event, Instant::now())
+        let split = ItemCallbacks::of(self.callbacks, &event);
+        (event, Instant::now(), split)
     }
 
     #[cfg(feature = "cache")]
@@ -442,9 +475,7 @@ impl<'a> Observer for Callbacks<'a> {
     /// The item's nodes report the top-level item (`NodeEvent::item`), as
     /// the other nodes of that item do.
     fn item_begin<'m>(&'m self, map: &'m Self::Map, item: usize) -> Callbacks<'m> {
-        for callback in self.callbacks {
-            callback.on_item_start(&map.0, item);
-        }
+        map.2.started(&map.0, item);
         Callbacks {
             map: Some(&map.0),
             nested_item: Some((item, self.interest.now())),
@@ -465,13 +496,12 @@ impl<'a> Observer for Callbacks<'a> {
 
     fn item_end(&self, map: &Self::Map, item: &Callbacks<'_>, ok: bool) {
         if let Some((index, start)) = item.nested_item {
-            for callback in self.callbacks {
-                callback.on_item_end(&map.0, index, since(start), ok);
-            }
+            map.2.ended(&map.0, index, start, ok);
         }
     }
 
-    fn map_end(&self, (event, start): &Self::Map) {
+    fn map_end(&self, (event, start, split): &Self::Map) {
+        split.end();
         for callback in self.callbacks {
             callback.on_map_end(event, start.elapsed());
         }
@@ -626,6 +656,8 @@ pub struct MapEvents {
     callbacks: Vec<Arc<dyn Callback>>,
     /// What they use.
     interest: Interest,
+    /// They, by what they want of the items.
+    split: ItemCallbacks,
     #[cfg(feature = "cache")]
     cache: Option<Arc<dyn crate::cache::Cache>>,
     event: MapEvent,
@@ -635,13 +667,56 @@ impl MapEvents {
     /// For a top-level map of `pipeline` over `total` items, if known,
     /// with `engine`'s callbacks and cache.
     pub fn new(engine: &crate::Engine, pipeline: &'static str, total: Option<usize>) -> Self {
+        let callbacks = engine.__callbacks();
+        let event = MapEvent::new(pipeline, "", total, 0, None);
         MapEvents {
-            callbacks: engine.__callbacks().to_vec(),
-            interest: Interest::of(engine.__callbacks()),
+            callbacks: callbacks.to_vec(),
+            interest: Interest::of(callbacks),
+            split: ItemCallbacks::of(callbacks, &event),
             #[cfg(feature = "cache")]
             cache: engine.__cache_arc(),
-            event: MapEvent::new(pipeline, "", total, 0, None),
+            event,
         }
+    }
+
+    /// Whether the map can run its items as a map without callbacks does,
+    /// each only counted ([`MapEvents::count`]): no callback wants item or
+    /// node events, and no cache is looked up through the callbacks'
+    /// observer.
+    #[inline]
+    pub fn counts_only(&self) -> bool {
+        #[cfg(feature = "cache")]
+        if self.cache.is_some() {
+            return false;
+        }
+        !self.interest.items && !self.interest.nodes
+    }
+
+    /// The counts of the counts-only callbacks, if any.
+    pub(crate) fn tally(&self) -> Option<&Arc<Tally>> {
+        self.split.tally.as_ref()
+    }
+
+    /// Runs an item (with the observer of a map without callbacks) and
+    /// counts it for the counts-only callbacks: failed if it fails or
+    /// panics (the panic goes on unwinding).
+    #[inline]
+    pub fn count<O, E>(&self, run: impl FnOnce() -> Result<O, E>) -> Result<O, E> {
+        let Some(tally) = &self.split.tally else {
+            return run();
+        };
+        /// Counts the item as failed if it unwinds.
+        struct Unwinding<'t>(&'t Arc<Tally>);
+        impl Drop for Unwinding<'_> {
+            fn drop(&mut self) {
+                self.0.count(false);
+            }
+        }
+        let unwinding = Unwinding(tally);
+        let result = run();
+        core::mem::forget(unwinding);
+        tally.count(result.is_ok());
+        result
     }
 
     /// The observer of item `item`'s nodes through the callbacks.
@@ -675,6 +750,7 @@ impl MapEvents {
     }
 
     fn end(&self, start: Instant) {
+        self.split.end();
         for callback in &self.callbacks {
             callback.on_map_end(&self.event, start.elapsed());
         }
@@ -740,19 +816,11 @@ impl MapEvents {
         run: impl core::future::Future<Output = Result<O, E>>,
     ) -> Result<O, E> {
         use futures::FutureExt;
-        async_event(|| {
-            for callback in &self.callbacks {
-                callback.on_item_start(&self.event, item);
-            }
-        });
+        async_event(|| self.split.started(&self.event, item));
         let start = self.interest.now();
         let result = std::panic::AssertUnwindSafe(run).catch_unwind().await;
         let ok = matches!(result, Ok(Ok(_)));
-        async_event(|| {
-            for callback in &self.callbacks {
-                callback.on_item_end(&self.event, item, since(start), ok);
-            }
-        });
+        async_event(|| self.split.ended(&self.event, item, start, ok));
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
 
@@ -765,17 +833,56 @@ impl MapEvents {
         inner: B,
         run: impl FnOnce(&Both<Callbacks<'_>, B>) -> Result<O, E>,
     ) -> Result<O, E> {
-        for callback in &self.callbacks {
-            callback.on_item_start(&self.event, item);
-        }
+        self.split.started(&self.event, item);
         let start = self.interest.now();
         let observer = Both(self.callbacks_of(item), inner);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&observer)));
         let ok = matches!(result, Ok(Ok(_)));
-        for callback in &self.callbacks {
-            callback.on_item_end(&self.event, item, since(start), ok);
-        }
+        self.split.ended(&self.event, item, start, ok);
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    }
+}
+
+/// A map's callbacks by what they want of its items: each item's events,
+/// or its count.
+#[doc(hidden)]
+pub struct ItemCallbacks {
+    /// Those that want each item's events.
+    items: Vec<Arc<dyn Callback>>,
+    /// The counts of the others, if any.
+    tally: Option<Arc<Tally>>,
+}
+
+impl ItemCallbacks {
+    fn of(callbacks: &[Arc<dyn Callback>], event: &MapEvent) -> Self {
+        let (items, counts) = (callbacks.iter().cloned()).partition(|c| c.interest().items);
+        ItemCallbacks {
+            items,
+            tally: Tally::of(event, counts),
+        }
+    }
+
+    fn started(&self, event: &MapEvent, item: usize) {
+        for callback in &self.items {
+            callback.on_item_start(event, item);
+        }
+    }
+
+    fn ended(&self, event: &MapEvent, item: usize, start: Option<Instant>, ok: bool) {
+        let elapsed = since(start);
+        for callback in &self.items {
+            callback.on_item_end(event, item, elapsed, ok);
+        }
+        if let Some(tally) = &self.tally {
+            tally.count(ok);
+        }
+    }
+
+    /// The map ended: the last counts.
+    fn end(&self) {
+        if let Some(tally) = &self.tally {
+            tally.end();
+        }
     }
 }
 

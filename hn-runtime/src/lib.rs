@@ -163,7 +163,7 @@ pub mod __private {
     pub use crate::executor::{
         all_or_nothing::try_map_with,
         failure::Failure,
-        map::{map_with, map_with_indexed},
+        map::{map_with, map_with_counted, map_with_indexed},
     };
     #[cfg(feature = "tokio")]
     pub use crate::executor::{

@@ -63,22 +63,26 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         }
     };
     let item_runner = item_runner(quote!(&#private::LocatePanics));
-    let run_item = {
-        let run = run_with_observer(quote!(&#private::LocatePanics));
-        quote!(move |inputs| #run)
-    };
+    let run_plain = run_with_observer(quote!(&#private::LocatePanics));
+    let run_item = quote!(move |inputs| #run_plain);
     // With callbacks: the map's and each item's events around the same
     // executor, over the items paired with their indices; each item's nodes
-    // observed by the callbacks, then by `LocatePanics`.
+    // observed by the callbacks, then by `LocatePanics`. When the callbacks
+    // want only counts, each item runs as without callbacks and is counted.
     let (events, observer, index) = (
         Ident::new("events", Span::mixed_site()),
         Ident::new("observer", Span::mixed_site()),
         Ident::new("index", Span::mixed_site()),
     );
     let name = ident.to_string();
+    // The plain runner observes no nested map: the callbacks must see
+    // those, so a pipeline with mapped nested pipelines counts its items
+    // through the callbacks' observer.
+    let counting = !groups;
     // `executor` is called with the items and `|index, inputs| ..` if
-    // `indexed`, else with the items enumerated and `|(index, inputs)| ..`.
-    let with_callbacks = |executor: TokenStream, indexed: bool| {
+    // `indexed`, else with the items enumerated and `|(index, inputs)| ..`;
+    // `counted` is the map when the callbacks want only counts.
+    let with_callbacks = |executor: TokenStream, indexed: bool, counted: TokenStream| {
         let run = run_with_observer(quote!(#observer));
         let (items_arg, params) = if indexed {
             (quote!(#items), quote!(#index, inputs))
@@ -90,6 +94,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items));
                 let #events = &#events;
+                if #counting && #events.counts_only() {
+                    return #events.map(|| #counted);
+                }
                 return #events.map(|| {
                     #executor(#engine, #items_arg, move |#params| {
                         #events.item(#index, #private::LocatePanics, |#observer| #run)
@@ -98,7 +105,15 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
             }
         }
     };
-    let map_with_callbacks = with_callbacks(quote!(#private::map_with_indexed), true);
+    // `map_with` counts in the executor's loops; the others count each
+    // item in its thread's slot.
+    let map_with_callbacks = with_callbacks(
+        quote!(#private::map_with_indexed),
+        true,
+        quote! {
+            #private::map_with_counted(#engine, #items, #events, move |_, inputs| #run_plain)
+        },
+    );
     // A lazy map: the events shared with the item closure, the end
     // reported when the results run out or are dropped.
     let map_iter_with_callbacks = {
@@ -112,14 +127,26 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                 let #items = ::core::iter::IntoIterator::into_iter(#items);
                 let #events = #private::Arc::new(#private::MapEvents::new(#engine, #name, #private::MapEvents::total_of(&#items)));
                 let #shared = #private::Arc::clone(&#events);
+                if #counting && #events.counts_only() {
+                    let #results = #private::map_iter(#engine, #items, move |inputs| {
+                        #shared.count(|| #run_plain)
+                    });
+                    return #private::EitherIter::Watched(#private::EitherIter::Plain(#private::MapEvents::watch(#events, #results)));
+                }
                 let #results = #private::map_iter(#engine, #items.enumerate(), move |(#index, inputs)| {
                     #shared.item(#index, #private::LocatePanics, |#observer| #run)
                 });
-                return #private::EitherIter::Watched(#private::MapEvents::watch(#events, #results));
+                return #private::EitherIter::Watched(#private::EitherIter::Watched(#private::MapEvents::watch(#events, #results)));
             }
         }
     };
-    let try_map_with_callbacks = with_callbacks(quote!(#private::try_map_with), false);
+    let try_map_with_callbacks = with_callbacks(
+        quote!(#private::try_map_with),
+        false,
+        quote! {
+            #private::try_map_with(#engine, #items, move |inputs| #events.count(|| #run_plain))
+        },
+    );
     let map_bounds = groups.then(|| parallel_bounds.clone());
     Some(quote! {
         #private::cfg_rayon! {
@@ -232,7 +259,7 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
 
 /// Whether items of mapped nested pipelines run in the pipeline's own nodes
 /// (then an item of a map runs them on rayon).
-fn has_groups(model: &Model) -> bool {
+pub(crate) fn has_groups(model: &Model) -> bool {
     model.running_nodes().any(|node| {
         matches!(
             node.kind,

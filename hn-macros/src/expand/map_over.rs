@@ -47,6 +47,9 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     );
     let observer = observer_ident();
     let (events, name) = (Ident::new("events", Span::mixed_site()), ident.to_string());
+    // Items counted as without callbacks only if they run no mapped
+    // nested pipeline, whose map the callbacks must see.
+    let counting = !crate::expand::map::has_groups(model);
     let fields: Vec<Ident> = (0..count).map(|input| field(model, input)).collect();
     let names = model.plan.inputs.iter().map(|input| input.name.as_str());
     let definitions = fields.iter().enumerate().map(|(input, field)| {
@@ -244,6 +247,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                         if #engine.__watched() {
                             let #events = #private::MapEvents::new(&#engine, #name, ::core::option::Option::Some(#grid.len()));
                             let #events = &#events;
+                            if #counting && #events.counts_only() {
+                                return ::core::result::Result::Ok(#events.map(|| {
+                                    #private::map_with_counted(#engine, 0..#grid.len(), #events, |_, #index| {
+                                        pipeline.__map_over_item(&#public_inputs, &#grid, #index, &#private::LocatePanics)
+                                    })
+                                }));
+                            }
                             return ::core::result::Result::Ok(#events.map(|| {
                                 #private::map_with(#engine, 0..#grid.len(), |#index| {
                                     #events.item(#index, #private::LocatePanics, |#observer| {

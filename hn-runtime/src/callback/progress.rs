@@ -1,23 +1,21 @@
 //! [`Progress`]: a progress bar per map, drawn with indicatif.
 //!
-//! Counting costs a thread-local look-up and two plain stores per item: each
-//! thread counts a map's items in a slot of its own (an atomic that only it
-//! writes, so no read-modify-write and no cache line shared with another
-//! thread), and adds what it counted to the drawn bar once per [`BATCH`]
-//! items or every [`BATCH_TIME`]. The clock is read as rarely as the items
-//! allow: after one item, then after twice as many each time the batch
-//! time has not passed, so slow items show up as they end and fast ones
-//! cost no clock read at all on average (the runners read none either:
-//! [`Progress`] asks for items without their durations). The end of a map
-//! reads the slots, so its final line is exact whatever was still waiting
-//! in a batch.
+//! A bar asks for [`Interest::COUNTS`]: the runners count the items for it
+//! (no callback call and no clock read per item: see `counts.rs`) and hand
+//! it batches through [`Callback::on_items_done`], every 50 ms or so per
+//! thread, and what was still waiting at the map's end, so its final line
+//! is exact; [`Progress::bars`] first has the runners report what they
+//! hold. A bar adds each batch to its counts and to the drawn bar.
+//!
+//! A bar is drawn only once its map has run for a [`TICK`]: a short map
+//! leaves its final line and costs no drawing of a bar. One thread per
+//! handle shows the bars and redraws them every [`TICK`] while any runs.
 
 use super::timings::human;
 use super::{Callback, Interest, MapEvent};
 use core::fmt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::borrow::ToOwned;
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::format;
 use std::string::ToString;
@@ -26,20 +24,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
-/// Items a thread counts before it adds them to the drawn bar.
-const BATCH: u64 = 1024;
-/// Time after which a thread adds what it counted to the drawn bar,
-/// however few: slow items show up as they end.
-const BATCH_TIME: Duration = Duration::from_millis(50);
+#[cfg(test)]
+use super::counts::BATCH;
+
 /// How often a drawn bar is redrawn when no count changes, so that its
-/// spinner, elapsed time and ETA move during slow items.
+/// spinner, elapsed time and ETA move during slow items; also how long a
+/// map runs before its bar shows (a shorter one leaves only its line).
 const TICK: Duration = Duration::from_millis(100);
 /// Finished bars whose counts [`Progress::bars`] keeps (the oldest go
 /// first): a long-lived handle does not grow with every map it watched.
 const KEEP_FINISHED: usize = 1024;
-/// Maps a thread keeps its counting state for: the map its items belong
-/// to, the nested maps those items run, a few concurrent maps.
-const CACHED: usize = 8;
 
 /// Progress bars on the terminal: one bar per map (items done out of the
 /// total, rate and ETA; a spinner when the total is unknown), and a line
@@ -54,7 +48,8 @@ const CACHED: usize = 8;
 ///
 /// Bars are drawn on stderr only if it is a terminal (and `TERM` is not
 /// `dumb`); otherwise nothing is drawn, but the counts are kept
-/// ([`bars`](Progress::bars), `Display`).
+/// ([`bars`](Progress::bars), `Display`). A bar shows once its map has run
+/// for 100 ms: a shorter map leaves only its final line.
 ///
 /// # Examples
 ///
@@ -113,14 +108,11 @@ pub struct BarCounts {
 }
 
 struct Shared {
-    /// Tells this handle's thread-local counting state from another's.
-    id: u64,
     multi: MultiProgress,
     bars: Mutex<Bars>,
 }
 
-/// The bars and what maps them, changed at map starts and ends (and when a
-/// thread first counts an item of a map).
+/// The bars and what maps them, changed at map starts and ends.
 #[derive(Default)]
 struct Bars {
     /// The bar of each running map, by map id; nested maps of one outer
@@ -134,6 +126,8 @@ struct Bars {
     finished: VecDeque<BarCounts>,
     /// The next bar's number.
     next: u64,
+    /// Whether the thread that shows and redraws the bars runs.
+    ticking: bool,
 }
 
 struct Bar {
@@ -145,52 +139,23 @@ struct Bar {
     /// Ends with its own map, rather than with its parent's.
     root: bool,
     drawn: ProgressBar,
+    /// The bar to show it below (its parent, or the parent's last child);
+    /// at the bottom if `None`.
+    after: Option<Arc<Bar>>,
+    /// Whether it is among the drawn bars. Changed only with [`Bars`]
+    /// locked.
+    shown: AtomicBool,
     /// The sum of the announced totals, or `u64::MAX` once one map did not
     /// know its number of items. Changed only with [`Bars`] locked.
     total: AtomicU64,
-    /// One slot per thread that counted here.
-    slots: Mutex<Vec<Arc<Slot>>>,
-    /// For a thread whose thread-local state is gone (it is exiting):
-    /// counted with atomic read-modify-writes.
-    spare: Slot,
-    /// The failures shown in the bar's message so far.
-    shown_failures: AtomicU64,
+    /// The items that ended, failed ones included.
+    done: AtomicU64,
+    /// The items that failed or panicked.
+    failed: AtomicU64,
     finished: AtomicBool,
     started: Instant,
     /// Set when the bar finishes.
     ended: Mutex<Option<Duration>>,
-}
-
-/// What one thread counted for one bar. Aligned to its own cache lines so
-/// that threads counting next to each other do not share one.
-#[derive(Default)]
-#[repr(align(128))]
-struct Slot {
-    done: AtomicU64,
-    failed: AtomicU64,
-}
-
-/// A thread's state for one map it counts items of.
-struct Counting {
-    progress: u64,
-    map: u64,
-    bar: Arc<Bar>,
-    slot: Arc<Slot>,
-    /// Counted but not yet added to the drawn bar.
-    pending: u64,
-    pending_failures: u64,
-    /// When the pending counts started.
-    since: Instant,
-    /// Items counted between two looks at the clock: doubled while the
-    /// batch time has not passed, so fast items rarely read it.
-    look_every: u64,
-    /// Items counted since the last look.
-    unlooked: u64,
-}
-
-std::thread_local! {
-    /// This thread's counting state, the most recently used map first.
-    static COUNTING: RefCell<Vec<Counting>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Progress {
@@ -206,10 +171,8 @@ impl Progress {
     }
 
     fn with_target(target: ProgressDrawTarget) -> Self {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Progress {
             shared: Arc::new(Shared {
-                id: NEXT_ID.fetch_add(1, Relaxed),
                 multi: MultiProgress::with_draw_target(target),
                 bars: Mutex::default(),
             }),
@@ -223,8 +186,13 @@ impl Progress {
 
     /// The counts of every bar: the finished ones (the last 1024) in the
     /// order they ended, then the running ones in the order they started.
-    /// Exact, batches or not.
+    /// Exact once a map ended. While `map_with` or `map_over_with` runs,
+    /// each thread's items of the last 50 ms or so may be missing (they are
+    /// counted in batches); the other runners' counts are exact.
     pub fn bars(&self) -> Vec<BarCounts> {
+        // The counts the runners still hold, before the bars are locked:
+        // they come in through `on_items_done`.
+        super::counts::report_waiting();
         let bars = self.shared.lock();
         let finished = bars.finished.iter().cloned();
         finished
@@ -245,32 +213,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// This thread's counting state for map `map` (with a new slot, or the
-    /// one it counts in for the same bar through another map), unless the
-    /// map is unknown.
-    fn counting(&self, map: u64, cached: &[Counting]) -> Option<Counting> {
-        let bar = Arc::clone(self.lock().maps.get(&map)?);
-        let slot = match cached.iter().find(|c| Arc::ptr_eq(&c.bar, &bar)) {
-            Some(counting) => Arc::clone(&counting.slot),
-            None => {
-                let slot = Arc::new(Slot::default());
-                lock(&bar.slots).push(Arc::clone(&slot));
-                slot
-            }
-        };
-        Some(Counting {
-            progress: self.id,
-            map,
-            bar,
-            slot,
-            pending: 0,
-            pending_failures: 0,
-            since: Instant::now(),
-            look_every: 1,
-            unlooked: 0,
-        })
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -280,14 +222,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Bars {
-    /// A new bar, drawn below `after` (at the bottom if `None`).
-    fn bar(
-        &mut self,
-        multi: &MultiProgress,
-        event: &MapEvent,
-        root: bool,
-        after: Option<&ProgressBar>,
-    ) -> Arc<Bar> {
+    /// A new bar, to be shown below `after` (at the bottom if `None`).
+    fn bar(&mut self, event: &MapEvent, root: bool, after: Option<Arc<Bar>>) -> Arc<Bar> {
         let drawn = ProgressBar::hidden();
         drawn.set_prefix(match event.depth {
             0 => event.pipeline.to_owned(),
@@ -300,10 +236,11 @@ impl Bars {
             depth: event.depth,
             root,
             drawn,
+            after,
+            shown: AtomicBool::new(false),
             total: AtomicU64::new(0),
-            slots: Mutex::default(),
-            spare: Slot::default(),
-            shown_failures: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             finished: AtomicBool::new(false),
             started: Instant::now(),
             ended: Mutex::new(None),
@@ -311,21 +248,34 @@ impl Bars {
         self.next += 1;
         // Styled before it is shown: its first drawing is the right one.
         bar.set_style();
-        match after {
-            Some(after) => multi.insert_after(after, bar.drawn.clone()),
-            None => multi.add(bar.drawn.clone()),
-        };
-        if !multi.is_hidden() {
-            bar.drawn.enable_steady_tick(TICK);
-        }
         self.live.push(Arc::clone(&bar));
         bar
+    }
+
+    /// Shows the bars that have run for a [`TICK`] (a parent before its
+    /// children: the oldest first) and redraws the shown ones; whether any
+    /// bar is left to tick.
+    fn tick(&self, multi: &MultiProgress) -> bool {
+        for bar in &self.live {
+            if !bar.shown.load(Relaxed) {
+                if bar.started.elapsed() < TICK {
+                    continue;
+                }
+                match bar.after.as_ref().filter(|after| after.shown.load(Relaxed)) {
+                    Some(after) => multi.insert_after(&after.drawn, bar.drawn.clone()),
+                    None => multi.add(bar.drawn.clone()),
+                };
+                bar.shown.store(true, Relaxed);
+            }
+            bar.drawn.tick();
+        }
+        !self.live.is_empty()
     }
 
     /// The bar that counts the items of the map that starts: a new one for
     /// a top-level map, the child bar of its parent's bar at its path for a
     /// nested one.
-    fn start(&mut self, multi: &MultiProgress, event: &MapEvent) -> Arc<Bar> {
+    fn start(&mut self, event: &MapEvent) -> Arc<Bar> {
         let parent = (event.parent)
             .and_then(|parent| self.maps.get(&parent))
             .filter(|parent| !parent.finished.load(Relaxed))
@@ -333,18 +283,15 @@ impl Bars {
         let Some(parent) = parent else {
             // A top-level map (or a nested one whose outer map is not
             // watched here): a bar of its own, at the bottom.
-            return self.bar(multi, event, true, None);
+            return self.bar(event, true, None);
         };
         let siblings = self.children.get(&parent.number);
         if let Some(child) = siblings.and_then(|c| c.iter().find(|c| c.path == event.path)) {
             return Arc::clone(child);
         }
         // Below the parent's last child, or the parent itself.
-        let after = siblings
-            .and_then(|c| c.last())
-            .map_or(&parent.drawn, |c| &c.drawn)
-            .clone();
-        let child = self.bar(multi, event, false, Some(&after));
+        let after = Arc::clone(siblings.and_then(|c| c.last()).unwrap_or(&parent));
+        let child = self.bar(event, false, Some(after));
         (self.children.entry(parent.number).or_default()).push(Arc::clone(&child));
         child
     }
@@ -354,13 +301,17 @@ impl Bars {
         bar.finished.store(true, Relaxed);
         *lock(&bar.ended) = Some(bar.started.elapsed());
         let counts = bar.counts();
-        bar.drawn.disable_steady_tick();
-        bar.drawn.set_position(counts.done);
+        let shown = bar.shown.load(Relaxed);
+        if shown {
+            bar.drawn.set_position(counts.done);
+        }
         // `println` does nothing when the bars are hidden.
         let _ = multi.println(counts.to_string());
-        // Cleared from the screen before it leaves the drawn bars: a removed
-        // bar is not redrawn, so its last drawing would stay.
-        bar.drawn.finish_and_clear();
+        if shown {
+            // Cleared from the screen before it leaves the drawn bars: a
+            // removed bar is not redrawn, so its last drawing would stay.
+            bar.drawn.finish_and_clear();
+        }
         self.live.retain(|live| !Arc::ptr_eq(live, bar));
         if self.finished.len() == KEEP_FINISHED {
             self.finished.pop_front();
@@ -369,7 +320,9 @@ impl Bars {
         for child in self.children.remove(&bar.number).unwrap_or_default() {
             self.finish(multi, &child);
         }
-        multi.remove(&bar.drawn);
+        if shown {
+            multi.remove(&bar.drawn);
+        }
     }
 }
 
@@ -417,14 +370,7 @@ impl Bar {
     }
 
     fn counts(&self) -> BarCounts {
-        let (mut done, mut failed) = (
-            self.spare.done.load(Relaxed),
-            self.spare.failed.load(Relaxed),
-        );
-        for slot in lock(&self.slots).iter() {
-            done += slot.done.load(Relaxed);
-            failed += slot.failed.load(Relaxed);
-        }
+        let (done, failed) = (self.done.load(Relaxed), self.failed.load(Relaxed));
         let ended = *lock(&self.ended);
         BarCounts {
             pipeline: self.pipeline,
@@ -439,96 +385,42 @@ impl Bar {
     }
 }
 
-impl Counting {
-    /// Counts an item that ended; shows the batch when it is full.
-    #[inline]
-    fn count(&mut self, ok: bool) {
-        // Only this thread writes its slot: a load and a store, with no
-        // read-modify-write; other threads only read it.
-        let slot = &self.slot;
-        slot.done.store(slot.done.load(Relaxed) + 1, Relaxed);
-        self.pending += 1;
-        if !ok {
-            slot.failed.store(slot.failed.load(Relaxed) + 1, Relaxed);
-            self.pending_failures += 1;
-        }
-        if self.pending >= BATCH {
-            self.show();
-            return;
-        }
-        self.unlooked += 1;
-        if self.unlooked >= self.look_every {
-            self.unlooked = 0;
-            if self.since.elapsed() >= BATCH_TIME {
-                self.show();
-                self.look_every = 1;
-            } else {
-                self.look_every = (self.look_every * 2).min(BATCH);
-            }
-        }
-    }
-
-    /// Adds the pending counts to the drawn bar.
-    fn show(&mut self) {
-        let bar = &self.bar;
-        if self.pending > 0 {
-            bar.drawn.inc(self.pending);
-        }
-        if self.pending_failures > 0 {
-            let failures = bar.shown_failures.fetch_add(self.pending_failures, Relaxed)
-                + self.pending_failures;
-            bar.drawn.set_message(format!("{failures} failed"));
-        }
-        (self.pending, self.pending_failures) = (0, 0);
-        self.since = Instant::now();
-    }
-}
-
 impl Callback for Progress {
-    /// Items only, untimed: the bar draws its own rate, so a map with a bar
-    /// reads no clock per item.
+    /// Counts only, in batches: the bar draws its own rate, so a map with
+    /// a bar reads no clock per item and calls no callback per item.
     fn interest(&self) -> Interest {
-        Interest::ITEMS
+        Interest::COUNTS
     }
 
     fn on_map_start(&self, event: &MapEvent) {
         let mut bars = self.shared.lock();
-        let bar = bars.start(&self.shared.multi, event);
+        let bar = bars.start(event);
         bar.announce(event.total);
         bars.maps.insert(event.id, bar);
+        if !bars.ticking && !self.shared.multi.is_hidden() {
+            bars.ticking = start_ticking(Arc::downgrade(&self.shared));
+        }
     }
 
-    fn on_item_end(&self, event: &MapEvent, _: usize, _: Duration, ok: bool) {
-        let counted = COUNTING.try_with(|cached| {
-            let Ok(mut cached) = cached.try_borrow_mut() else {
-                return false;
-            };
-            let progress = self.shared.id;
-            let index =
-                match (cached.iter()).position(|c| c.map == event.id && c.progress == progress) {
-                    Some(index) => index,
-                    None => {
-                        let Some(counting) = self.shared.counting(event.id, &cached) else {
-                            // Not a map this handle saw start: nothing to count.
-                            return true;
-                        };
-                        if cached.len() == CACHED {
-                            if let Some(mut oldest) = cached.pop() {
-                                oldest.show();
-                            }
-                        }
-                        cached.push(counting);
-                        cached.len() - 1
-                    }
-                };
-            // Most recently used first: the next look-up stops there.
-            cached[..=index].rotate_right(1);
-            cached[0].count(ok);
-            true
-        });
-        if !matches!(counted, Ok(true)) {
-            self.count_shared(event, ok);
+    /// Adds the batch to the bar's counts, and to the drawn bar.
+    fn on_items_done(&self, event: &MapEvent, done: usize, failed: usize) {
+        let Some(bar) = self.shared.lock().maps.get(&event.id).map(Arc::clone) else {
+            // Not a map this handle saw start: nothing to count.
+            return;
+        };
+        let (done, failed) = (done as u64, failed as u64);
+        bar.done.fetch_add(done, Relaxed);
+        bar.drawn.inc(done);
+        if failed > 0 {
+            let failures = bar.failed.fetch_add(failed, Relaxed) + failed;
+            bar.drawn.set_message(format!("{failures} failed"));
         }
+    }
+
+    /// One item, as a batch of one: for a caller that reports items one
+    /// by one (the runners hand a bar batches).
+    fn on_item_end(&self, event: &MapEvent, _: usize, _: Duration, ok: bool) {
+        self.on_items_done(event, 1, usize::from(!ok));
     }
 
     fn on_map_end(&self, event: &MapEvent, _: Duration) {
@@ -544,17 +436,27 @@ impl Callback for Progress {
     }
 }
 
-impl Progress {
-    /// Counts an item on a thread whose thread-local state is gone.
-    #[cold]
-    fn count_shared(&self, event: &MapEvent, ok: bool) {
-        let Some(bar) = self.shared.lock().maps.get(&event.id).map(Arc::clone) else {
+/// Starts the thread that shows the bars that have run for a [`TICK`] and
+/// redraws them every [`TICK`], so that their spinners, elapsed times and
+/// ETAs move during slow items: one thread for every bar of a handle,
+/// which ends when no bar is left, or the handle is gone. Whether it
+/// started.
+fn start_ticking(shared: std::sync::Weak<Shared>) -> bool {
+    let tick = move || loop {
+        std::thread::sleep(TICK);
+        let Some(shared) = shared.upgrade() else {
             return;
         };
-        bar.spare.done.fetch_add(1, Relaxed);
-        bar.spare.failed.fetch_add(u64::from(!ok), Relaxed);
-        bar.drawn.inc(1);
-    }
+        let mut bars = shared.lock();
+        if !bars.tick(&shared.multi) {
+            bars.ticking = false;
+            return;
+        }
+    };
+    std::thread::Builder::new()
+        .name("hn-progress".into())
+        .spawn(tick)
+        .is_ok()
 }
 
 impl fmt::Display for BarCounts {

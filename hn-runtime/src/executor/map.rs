@@ -1,5 +1,7 @@
 //! Maps a pipeline over items: every item's outcome is kept, in input order.
 
+use crate::callback::counts::Tally;
+use crate::callback::MapEvents;
 use crate::observe::describe_panic;
 use crate::{Engine, MapError};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -137,12 +139,106 @@ where
     }
 }
 
+/// [`map_with_indexed`] for a map whose callbacks all want only counts
+/// ([`MapEvents::counts_only`]): the items run as without callbacks, in
+/// batches whose lengths are counted (see `counts::Batches`); an item that
+/// fails or panics counts itself as failed, out of line, and one that a
+/// fail-fast map did not run, as not run.
+pub fn map_with_counted<I, O, E, F>(
+    engine: &Engine,
+    items: impl IntoIterator<Item = I>,
+    events: &MapEvents,
+    run: F,
+) -> Vec<Result<O, MapError<E>>>
+where
+    I: Send,
+    O: Send,
+    E: Send,
+    F: Fn(usize, I) -> Result<O, E> + Sync,
+{
+    let Some(tally) = events.tally() else {
+        return map_with_indexed(engine, items, run);
+    };
+    let stop = AtomicBool::new(false);
+    let stop = engine.is_fail_fast().then_some(&stop);
+    let each = |(index, item)| counted(run_one(index, item, &|item| run(index, item), stop), tally);
+    match engine.map_mode() {
+        #[cfg(feature = "rayon")]
+        crate::Mode::Parallel => {
+            let items = items.into_iter().collect();
+            // Without fail-fast, a loop with no flag to look at per item.
+            match stop {
+                Some(_) => parallel::on_cpu(engine, items, parallel::Counted(tally, each)),
+                None => parallel::on_cpu(
+                    engine,
+                    items,
+                    parallel::Counted(tally, |(index, item)| {
+                        counted(run_one(index, item, &|item| run(index, item), None), tally)
+                    }),
+                ),
+            }
+        }
+        // The I/O pool's runners take items one by one from a queue, with
+        // no loop of their own: each item is counted in its thread's slot.
+        #[cfg(feature = "rayon")]
+        crate::Mode::Threads => super::io_runners::on_io(
+            engine,
+            items.into_iter().collect(),
+            &super::batches::Unchecked,
+            |index, item| {
+                let result = run_one(index, item, &|item| run(index, item), stop);
+                if let Some(ok) = ran_ok(&result) {
+                    tally.count(ok);
+                }
+                result
+            },
+        ),
+        _ => {
+            let (mut items, mut batches) = (items.into_iter().enumerate(), tally.batches());
+            let mut results = Vec::with_capacity(items.size_hint().0);
+            loop {
+                let before = results.len();
+                results.extend(items.by_ref().take(batches.next_len()).map(each));
+                match results.len() - before {
+                    0 => return results,
+                    len => batches.ended(len),
+                }
+            }
+        }
+    }
+}
+
+/// An item's result, counted if it failed or was not run (see
+/// [`map_with_counted`]).
+#[inline(always)]
+fn counted<O, E>(result: Result<O, MapError<E>>, tally: &Tally) -> Result<O, MapError<E>> {
+    match &result {
+        Ok(_) => {}
+        Err(MapError::NotRun { .. }) => tally.not_run(),
+        Err(_) => tally.failed(),
+    }
+    result
+}
+
+/// Whether an item that ran succeeded; `None` if a fail-fast map did not
+/// run it.
+#[cfg(feature = "rayon")]
+#[inline(always)]
+fn ran_ok<O, E>(result: &Result<O, MapError<E>>) -> Option<bool> {
+    match result {
+        Ok(_) => Some(true),
+        Err(MapError::NotRun { .. }) => None,
+        Err(_) => Some(false),
+    }
+}
+
 #[cfg(feature = "rayon")]
 pub use parallel::map_par;
 
 #[cfg(feature = "rayon")]
 pub(crate) mod parallel {
     use super::run_one;
+    use crate::callback::counts::Tally;
     use crate::executor::pools::on_cpu_pool;
     use crate::{Engine, MapError};
     use core::sync::atomic::{AtomicBool, Ordering};
@@ -167,6 +263,20 @@ pub(crate) mod parallel {
 
         fn collect<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Vec<R> {
             items.map(self.0).collect()
+        }
+    }
+
+    /// Maps each item with the function, the items counted a batch at a
+    /// time by the tally, and collects the results in order.
+    pub(crate) struct Counted<'t, F>(pub &'t Tally, pub F);
+
+    impl<T, R: Send, F: Fn(T) -> R + Sync + Send> Pieces<T> for Counted<'_, F> {
+        type Output = Vec<R>;
+
+        fn collect<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Vec<R> {
+            crate::executor::counted::Counted::new(items, self.0)
+                .map(self.1)
+                .collect()
         }
     }
 

@@ -7,6 +7,8 @@ pub mod all_or_nothing;
 pub mod asynchronous;
 #[cfg(feature = "rayon")]
 pub mod batches;
+#[cfg(feature = "rayon")]
+mod counted;
 #[cfg(feature = "std")]
 pub mod failure;
 #[cfg(feature = "tokio")]
