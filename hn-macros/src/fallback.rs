@@ -194,6 +194,14 @@ pub fn expand(skeleton: &Skeleton) -> TokenStream {
             #vis fn map_iter_with<I>(&self, _engine: &#private::Engine, _items: I) -> ::core::iter::Empty<#map_result> {
                 #stub
             }
+            #private::cfg_cluster! {
+                #vis fn map_cluster<I>(&self, _engine: &#private::Engine, _items: I) -> ::core::result::Result<
+                    #private::Vec<::core::result::Result<#outputs, #private::MapError<#private::RemoteError>>>,
+                    #private::ClusterError,
+                > {
+                    #stub
+                }
+            }
             }
         }
         #private::cfg_tokio! {

@@ -79,6 +79,8 @@ pub struct Engine {
     callbacks: CallbackList,
     #[cfg(feature = "cache")]
     cache: Option<CacheHandle>,
+    #[cfg(feature = "cluster")]
+    cluster: Option<crate::cluster::Cluster>,
 }
 
 /// The engine's cache.
@@ -133,6 +135,8 @@ impl Engine {
             callbacks: CallbackList(std::vec::Vec::new()),
             #[cfg(feature = "cache")]
             cache: None,
+            #[cfg(feature = "cluster")]
+            cluster: None,
         }
     }
 
@@ -173,6 +177,34 @@ impl Engine {
     pub fn cache(mut self, cache: impl crate::cache::Cache) -> Self {
         self.cache = Some(CacheHandle(std::sync::Arc::new(cache)));
         self
+    }
+
+    /// Maps with `map_cluster` over the processes of `cluster`, each
+    /// process mapping its share of the items with the rest of this engine
+    /// (its mode, pool, callbacks and cache). Starts connecting to the
+    /// other processes, in the background; the first map waits for the
+    /// connections, up to the cluster's
+    /// [`connect_timeout`](crate::cluster::Cluster::connect_timeout).
+    ///
+    /// ```no_run
+    /// use hypernodes::{cluster::Cluster, Engine};
+    ///
+    /// let cluster = Cluster::from_env()?;
+    /// let engine = Engine::new().cluster(cluster.clone());
+    /// # Ok::<(), hypernodes::cluster::ClusterError>(())
+    /// ```
+    #[cfg(feature = "cluster")]
+    #[must_use]
+    pub fn cluster(mut self, cluster: crate::cluster::Cluster) -> Self {
+        cluster.connect();
+        self.cluster = Some(cluster);
+        self
+    }
+
+    /// The cluster that `map_cluster` maps over, if any.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn cluster_of(&self) -> Option<&crate::cluster::Cluster> {
+        self.cluster.as_ref()
     }
 
     /// The cache, for generated runners.

@@ -100,6 +100,22 @@ macro_rules! __cache_or {
     ({ $($cached:tt)* } { $($plain:tt)* }) => { $($plain)* };
 }
 
+/// Passes its tokens through when the `cluster` feature is on.
+#[cfg(feature = "cluster")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_cluster {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Drops its tokens: the `cluster` feature is off.
+#[cfg(not(feature = "cluster"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cfg_cluster {
+    ($($tokens:tt)*) => {};
+}
+
 /// Passes its tokens through when the `tokio` feature is on.
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
@@ -137,6 +153,9 @@ pub mod __private {
     pub use crate::{Attempted, MapInput, MapMode, MapOverError, NestedError};
 
     pub use crate::__cache_or as cache_or;
+    pub use crate::__cfg_cluster as cfg_cluster;
+    #[cfg(feature = "cluster")]
+    pub use crate::cluster::{map_cluster, ClusterError, CrossProcess, RemoteError};
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "cache")]
     pub use crate::cache::call::{cache_lookup, cache_store, Lookup};

@@ -252,6 +252,36 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     #map_iter_with_callbacks
                     #private::EitherIter::Plain(#private::map_iter(#engine, #items.into_iter(), #run_item))
                 }
+
+                #private::cfg_cluster! {
+                    /// Maps the pipeline over the processes of the engine's
+                    /// cluster (`Engine::cluster`): the leader's items (process 0;
+                    /// the others' are ignored) go to the processes by index, each
+                    /// maps its share as `map_with` would, with the rest of the
+                    /// engine, and the results come back to the leader, which
+                    /// returns them in input order; the other processes return an
+                    /// empty `Vec`. Every process of the cluster must call it, as
+                    /// many times as the leader. Without a cluster, the items are
+                    /// mapped here.
+                    ///
+                    /// A node's error comes back as a `RemoteError`, a panic as
+                    /// `MapError::Panicked` for that item only. A lost process
+                    /// (killed, frozen, failed outside a node, never connected) is
+                    /// an `Err(ClusterError)` in every process that learns of it.
+                    #vis fn map_cluster<I>(&self, #engine: &#private::Engine, #items: I) -> ::core::result::Result<
+                        #private::Vec<::core::result::Result<#outputs, #private::MapError<#private::RemoteError>>>,
+                        #private::ClusterError,
+                    >
+                    where
+                        I: ::core::iter::IntoIterator<Item = #inputs>,
+                        for<'hn> #inputs: #private::CrossProcess,
+                        for<'hn> #outputs: #private::CrossProcess,
+                        #item_bounds
+                        #parallel_bounds
+                    {
+                        #private::map_cluster(#engine, #items, |#engine, share| self.map_with(#engine, share))
+                    }
+                }
             }
         }
     })

@@ -28,6 +28,18 @@ pub enum ClusterError {
         /// The error of binding a port.
         source: io::Error,
     },
+    /// A process of the cluster was lost during a map, or before it: it
+    /// ended or was killed (its connection closed), stopped answering
+    /// (no heartbeat within the heartbeat timeout), failed outside a node
+    /// (a panic, which it reports before it unwinds), or the leader told of
+    /// another process's loss. A cluster with a lost process cannot map
+    /// again; the process should end (see [`Cluster`](super::Cluster)).
+    Lost {
+        /// The index of the process at fault.
+        process: usize,
+        /// What happened to it.
+        reason: String,
+    },
     /// A copy of the current executable could not be started.
     Spawn {
         /// The index the process would have had.
@@ -54,6 +66,7 @@ impl fmt::Display for ClusterError {
                 write!(f, "environment variable {var}: {message}")
             }
             ClusterError::Setup(message) => write!(f, "cluster setup: {message}"),
+            ClusterError::Lost { process, reason } => write!(f, "lost process {process}: {reason}"),
             ClusterError::Bind { source } => {
                 write!(f, "cannot find a free port on 127.0.0.1: {source}")
             }
@@ -68,7 +81,7 @@ impl std::error::Error for ClusterError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ClusterError::Bind { source } | ClusterError::Spawn { source, .. } => Some(source),
-            ClusterError::Env { .. } | ClusterError::Setup(_) => None,
+            ClusterError::Env { .. } | ClusterError::Setup(_) | ClusterError::Lost { .. } => None,
         }
     }
 }

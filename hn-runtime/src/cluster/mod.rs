@@ -25,22 +25,35 @@
 //! start copies of the current executable on 127.0.0.1 with `HN_PROCESS`
 //! and `HN_HOSTS` set, like `mpirun -n` or `torchrun`.
 //!
-//! This module only finds the processes: it opens no connection.
+//! An engine with a cluster ([`Engine::cluster`](crate::Engine::cluster))
+//! connects the processes to each other, in the background, and the
+//! generated `map_cluster` maps a pipeline over them: see [`Cluster`].
 
+mod connect;
 mod env;
 mod error;
+mod health;
 mod hosts;
 mod local;
+mod map;
 mod nodelist;
+mod session;
+mod transport;
+mod wire;
 
 pub use env::DEFAULT_PORT;
 pub use error::{ClusterError, RemoteError};
 pub use local::{Local, DEFAULT_GRACE};
+#[doc(hidden)]
+pub use map::{map_cluster, CrossProcess};
+pub use session::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT};
 
 use local::Children;
+use session::{Link, Session, Timeouts};
 use std::io;
 use std::string::String;
 use std::sync::Arc;
+use std::time::Duration;
 use std::vec::Vec;
 
 /// This process's place in a cluster: its index among the processes and
@@ -69,12 +82,16 @@ use std::vec::Vec;
 #[derive(Clone, Debug)]
 pub struct Cluster {
     inner: Arc<Inner>,
+    timeouts: Timeouts,
 }
 
 #[derive(Debug)]
 struct Inner {
     index: usize,
     hosts: Vec<String>,
+    /// The connections, once an engine or a map asked for them. Dropped
+    /// before the children: the others learn that this process left.
+    link: Arc<Link>,
     /// Dropped with the last clone, which waits for or kills them.
     _children: Option<Children>,
 }
@@ -85,8 +102,10 @@ impl Cluster {
             inner: Arc::new(Inner {
                 index,
                 hosts,
+                link: Arc::default(),
                 _children: children,
             }),
+            timeouts: Timeouts::default(),
         }
     }
 
@@ -156,6 +175,43 @@ impl Cluster {
     /// This process's own `host:port`: `hosts()[index()]`.
     pub fn address(&self) -> &str {
         &self.inner.hosts[self.inner.index]
+    }
+
+    /// How long this process waits for the others to connect, counted
+    /// from the first [`Engine::cluster`](crate::Engine::cluster) (or map)
+    /// with this cluster: [`DEFAULT_CONNECT_TIMEOUT`] unless set. A process
+    /// that has not connected by then is a [`ClusterError::Setup`]. Set it
+    /// before the engine: the connections start there.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Cluster {
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// How long another process may stay silent before it counts as lost
+    /// ([`ClusterError::Lost`]): [`DEFAULT_HEARTBEAT_TIMEOUT`] unless set.
+    /// Processes send a heartbeat eight times per timeout, from a thread
+    /// of their own, so a busy process is not mistaken for a frozen one.
+    /// Set it before the engine.
+    #[must_use]
+    pub fn heartbeat_timeout(mut self, timeout: Duration) -> Cluster {
+        self.timeouts.heartbeat = timeout;
+        self
+    }
+
+    /// Starts connecting to the other processes in the background, unless
+    /// it started already (one process has nothing to connect to).
+    pub(crate) fn connect(&self) {
+        if self.processes() > 1 {
+            let inner = &self.inner;
+            inner.link.start(inner.index, &inner.hosts, self.timeouts);
+        }
+    }
+
+    /// The connections, once made.
+    pub(crate) fn session(&self) -> Result<Arc<Session>, ClusterError> {
+        self.connect();
+        self.inner.link.session()
     }
 }
 

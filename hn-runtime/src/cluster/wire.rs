@@ -1,0 +1,170 @@
+//! What crosses the network in a cluster map: items and results, encoded
+//! with bincode, and a node's error or panic as text.
+//!
+//! Nothing about one item is lost on the way: inputs that cannot be
+//! encoded or decoded, and outputs likewise, become that item's error
+//! (with an empty node), never a failure of the whole map.
+
+use super::error::RemoteError;
+use crate::{MapError, NodeError, NodePanic};
+use core::fmt;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::boxed::Box;
+use std::collections::HashMap;
+use std::format;
+use std::string::{String, ToString};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::vec::Vec;
+
+/// One item's result on the wire: `O` is `&Outputs` when encoding and
+/// `Outputs` when decoding (both encode the same way).
+#[derive(Serialize, Deserialize)]
+enum Outcome<O> {
+    Ok(O),
+    Failed(RemoteError),
+    Panicked {
+        node: String,
+        path: String,
+        message: String,
+    },
+    NotRun,
+}
+
+/// Encodes a value, or says why it cannot be.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
+    bincode::serialize(value).map_err(|error| error.to_string())
+}
+
+/// Decodes a value, or says why it cannot be.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    bincode::deserialize(bytes).map_err(|error| error.to_string())
+}
+
+/// An item's failure that no node caused: its data could not cross.
+pub(crate) fn data_error(process: usize, message: String) -> RemoteError {
+    RemoteError {
+        process,
+        node: String::new(),
+        path: String::new(),
+        message,
+    }
+}
+
+/// Encodes the result of an item that failed before any node ran.
+pub(crate) fn encode_data_error(error: RemoteError) -> Vec<u8> {
+    encode(&Outcome::<&()>::Failed(error)).unwrap_or_default()
+}
+
+/// Encodes the result of one item of process `process`'s share.
+pub(crate) fn encode_result<O, E>(process: usize, result: &Result<O, MapError<E>>) -> Vec<u8>
+where
+    O: Serialize,
+    E: NodeError,
+{
+    let outcome = match result {
+        Ok(outputs) => Outcome::Ok(outputs),
+        Err(error) => failure(process, error),
+    };
+    encode(&outcome).unwrap_or_else(|message| {
+        encode_data_error(data_error(process, format!("cannot encode the item's outputs: {message}")))
+    })
+}
+
+/// A failed item, without its index (the record carries it).
+fn failure<'a, O, E: NodeError>(process: usize, error: &MapError<E>) -> Outcome<&'a O> {
+    match error {
+        MapError::Failed { error, .. } => Outcome::Failed(RemoteError {
+            process,
+            node: error.node().into(),
+            path: error.path().into(),
+            message: Detail(error).to_string(),
+        }),
+        MapError::Panicked(panic) => Outcome::Panicked {
+            node: panic.node.into(),
+            path: panic.path.into(),
+            message: panic.message.clone(),
+        },
+        MapError::NotRun { .. } => Outcome::NotRun,
+    }
+}
+
+/// Decodes item `item`'s result, from process `process`.
+pub(crate) fn decode_result<O: DeserializeOwned>(
+    process: usize,
+    item: usize,
+    bytes: &[u8],
+) -> Result<O, MapError<RemoteError>> {
+    match decode::<Outcome<O>>(bytes) {
+        Ok(Outcome::Ok(outputs)) => Ok(outputs),
+        Ok(Outcome::Failed(error)) => Err(MapError::Failed { item, error }),
+        Ok(Outcome::Panicked {
+            node,
+            path,
+            message,
+        }) => {
+            let mut panic = NodePanic::new(item, interned(&path), message);
+            panic.node = interned(&node);
+            Err(MapError::Panicked(Box::new(panic)))
+        }
+        Ok(Outcome::NotRun) => Err(MapError::NotRun { item }),
+        Err(message) => Err(MapError::Failed {
+            item,
+            error: data_error(process, format!("cannot decode the item's outputs: {message}")),
+        }),
+    }
+}
+
+/// A local map's result as a cluster map gives it: errors as
+/// [`RemoteError`]s of process `process`.
+pub(crate) fn as_remote<O, E: NodeError>(
+    process: usize,
+    result: Result<O, MapError<E>>,
+) -> Result<O, MapError<RemoteError>> {
+    result.map_err(|error| match error {
+        MapError::Failed { item, error } => MapError::Failed {
+            item,
+            error: RemoteError {
+                process,
+                node: error.node().into(),
+                path: error.path().into(),
+                message: Detail(&error).to_string(),
+            },
+        },
+        MapError::Panicked(panic) => MapError::Panicked(panic),
+        MapError::NotRun { item } => MapError::NotRun { item },
+    })
+}
+
+/// What a node's error says beyond naming the node: where in mapped nested
+/// pipelines, and the node's own error (`"on item 3 of `pages`: not
+/// found"`).
+struct Detail<'a, E>(&'a E);
+
+impl<E: NodeError> fmt::Display for Detail<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Raw<'a, E>(&'a E);
+        impl<E: NodeError> fmt::Display for Raw<'_, E> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.__fmt_items(f)?;
+                self.0.__fmt_detail(f)
+            }
+        }
+        let raw = Raw(self.0).to_string();
+        f.write_str(raw.trim_start_matches([' ', ':']))
+    }
+}
+
+/// A node's name or path from another process, as the `&'static str` a
+/// [`NodePanic`] holds: made once per distinct text (the other processes
+/// run the same pipelines, so there are as many as the program has nodes).
+fn interned(text: &str) -> &'static str {
+    static TEXTS: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut texts = (TEXTS.get_or_init(Default::default).lock()).unwrap_or_else(PoisonError::into_inner);
+    if let Some(text) = texts.get(text) {
+        return text;
+    }
+    let leaked: &'static str = Box::leak(String::from(text).into_boxed_str());
+    texts.insert(String::from(text), leaked);
+    leaked
+}
