@@ -50,13 +50,22 @@ fn main() -> Result<(), ClusterError> {
     let started = Instant::now();
     let alone = Score.map_with(&Engine::new(), items());
     let in_one = started.elapsed();
-    let total: u64 = results.iter().map(|r| u64::from(r.as_ref().map_or(0, |o| o.score))).sum();
+    let total: u64 = results
+        .iter()
+        .map(|r| u64::from(r.as_ref().map_or(0, |o| o.score)))
+        .sum();
     let same = results
         .iter()
         .zip(&alone)
         .all(|(a, b)| a.as_ref().ok().map(|o| o.score) == b.as_ref().ok().map(|o| o.score));
-    println!("{} items on {processes} processes: {on_cluster:.2?} (sum of scores {total})", results.len());
-    println!("the same in this process alone: {in_one:.2?} ({:.2}x)", in_one.as_secs_f64() / on_cluster.as_secs_f64());
+    println!(
+        "{} items on {processes} processes: {on_cluster:.2?} (sum of scores {total})",
+        results.len()
+    );
+    println!(
+        "the same in this process alone: {in_one:.2?} ({:.2}x)",
+        in_one.as_secs_f64() / on_cluster.as_secs_f64()
+    );
     println!("results identical: {same}");
     Ok(())
 }

@@ -33,7 +33,10 @@ impl std::error::Error for Odd {}
 
 /// Which process ran an item: its `HN_PROCESS` (0 for the leader).
 fn process_index() -> usize {
-    std::env::var("HN_PROCESS").ok().and_then(|p| p.parse().ok()).unwrap_or(0)
+    std::env::var("HN_PROCESS")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Says once per process that it is mapping, for tests that act then.
@@ -124,7 +127,11 @@ fn scenario_host() {
 }
 
 /// Checks every item's result at the leader and prints `VERIFIED <n>`.
-fn report(results: &[Result<WorkOutputs, MapError<hypernodes::cluster::RemoteError>>], processes: usize, name: &str) {
+fn report(
+    results: &[Result<WorkOutputs, MapError<hypernodes::cluster::RemoteError>>],
+    processes: usize,
+    name: &str,
+) {
     let n = if name == "twice" { 50 } else { 300 };
     assert_eq!(results.len(), n);
     for (x, result) in results.iter().enumerate() {
@@ -136,7 +143,10 @@ fn report(results: &[Result<WorkOutputs, MapError<hypernodes::cluster::RemoteErr
             }
             Err(MapError::Failed { item, error }) => {
                 assert_eq!((*item, x % 17), (x, 5));
-                assert_eq!((error.process, error.node.as_str(), error.path.as_str()), (on, "checked", "checked"));
+                assert_eq!(
+                    (error.process, error.node.as_str(), error.path.as_str()),
+                    (on, "checked", "checked")
+                );
                 assert_eq!(error.message, "an unlucky number");
             }
             Err(MapError::Panicked(panic)) => {
@@ -160,7 +170,12 @@ struct Run {
 impl Run {
     fn start(scenario: &str) -> Run {
         let mut leader = Command::new(std::env::current_exe().unwrap())
-            .args(["scenario_host", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "scenario_host",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(SCENARIO, scenario)
             .env_remove("HN_PROCESS")
             .env_remove("HN_HOSTS")
@@ -197,7 +212,8 @@ impl Run {
                 Ok(line) => {
                     if let Some(pid) = line.strip_prefix("PID ") {
                         let (index, pid) = pid.split_once(' ').unwrap();
-                        self.pids.push((index.parse().unwrap(), pid.parse().unwrap()));
+                        self.pids
+                            .push((index.parse().unwrap(), pid.parse().unwrap()));
                     }
                     self.seen.push(line.clone());
                     if line.starts_with(prefix) {
@@ -206,7 +222,10 @@ impl Run {
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => return None,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    panic!("no `{prefix}` in time; the processes printed {:#?}", self.seen)
+                    panic!(
+                        "no `{prefix}` in time; the processes printed {:#?}",
+                        self.seen
+                    )
                 }
             }
         }
@@ -214,11 +233,16 @@ impl Run {
 
     /// Whether a line starting with `prefix` came, or comes by `deadline`.
     fn has_seen(&mut self, prefix: &str, deadline: Instant) -> bool {
-        self.seen.iter().any(|line| line.starts_with(prefix)) || self.wait_for(prefix, deadline).is_some()
+        self.seen.iter().any(|line| line.starts_with(prefix))
+            || self.wait_for(prefix, deadline).is_some()
     }
 
     fn pid(&self, index: usize) -> u32 {
-        self.pids.iter().find(|(i, _)| *i == index).map(|&(_, pid)| pid).unwrap()
+        self.pids
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|&(_, pid)| pid)
+            .unwrap()
     }
 
     /// Waits for every process to close its stdout (all ended) by
@@ -247,8 +271,14 @@ fn signal(name: &str, pid: u32) {
 }
 
 fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
 }
 
 fn within(seconds: u64) -> Instant {
@@ -292,7 +322,12 @@ fn several_maps_in_a_row_share_the_connections() {
 fn lost(line: &str) -> (usize, usize, u128, String) {
     let mut parts = line.splitn(5, ' ').skip(1);
     let mut next = || parts.next().unwrap().to_string();
-    (next().parse().unwrap(), next().parse().unwrap(), next().parse().unwrap(), next())
+    (
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+        next(),
+    )
 }
 
 /// Starts a 3-process slow map, waits for process 1 to map, and sends it
@@ -303,11 +338,16 @@ fn leader_sees_worker_lost(signal_name: &str) -> String {
     let victim = run.pid(1);
     let sent = Instant::now();
     signal(signal_name, victim);
-    let line = run.wait_for("LOST 0", within(20)).expect("the leader reports the loss");
+    let line = run
+        .wait_for("LOST 0", within(20))
+        .expect("the leader reports the loss");
     let noticed = sent.elapsed();
     let (_, process, _, reason) = lost(&line);
     assert_eq!(process, 1, "{line}");
-    assert!(noticed < Duration::from_secs(10), "noticed after {noticed:?}");
+    assert!(
+        noticed < Duration::from_secs(10),
+        "noticed after {noticed:?}"
+    );
     assert_eq!(run.leader.wait().unwrap().code(), Some(3));
     reason
 }
@@ -315,7 +355,10 @@ fn leader_sees_worker_lost(signal_name: &str) -> String {
 #[test]
 fn a_killed_worker_is_lost_within_10_s() {
     let reason = leader_sees_worker_lost("KILL");
-    assert!(reason.contains("closed") || reason.contains("failed"), "{reason}");
+    assert!(
+        reason.contains("closed") || reason.contains("failed"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -327,7 +370,9 @@ fn a_stopped_worker_is_lost_within_10_s() {
 #[test]
 fn a_worker_that_never_connects_fails_the_setup_within_10_s() {
     let mut run = Run::start("missing:3");
-    let line = run.wait_for("ERROR 0", within(20)).expect("the leader reports the setup");
+    let line = run
+        .wait_for("ERROR 0", within(20))
+        .expect("the leader reports the setup");
     let mut parts = line.splitn(4, ' ').skip(2);
     let elapsed: u64 = parts.next().unwrap().parse().unwrap();
     let message = parts.next().unwrap();
@@ -339,11 +384,16 @@ fn a_worker_that_never_connects_fails_the_setup_within_10_s() {
 #[test]
 fn a_panic_outside_a_node_is_reported_by_the_leader() {
     let mut run = Run::start("panic:3");
-    let line = run.wait_for("LOST 0", within(30)).expect("the leader reports the panic");
+    let line = run
+        .wait_for("LOST 0", within(30))
+        .expect("the leader reports the panic");
     let (_, process, elapsed, reason) = lost(&line);
     assert_eq!(process, 1, "{line}");
     assert!(elapsed < 10_000, "{line}");
-    assert!(reason.contains("panicked outside a node: a callback gave up"), "{reason}");
+    assert!(
+        reason.contains("panicked outside a node: a callback gave up"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -366,5 +416,8 @@ fn workers_end_within_10_s_when_the_leader_is_killed() {
     while (alive(one) || alive(two)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!alive(one) && !alive(two), "a worker outlived its leader by 10 s");
+    assert!(
+        !alive(one) && !alive(two),
+        "a worker outlived its leader by 10 s"
+    );
 }

@@ -154,11 +154,11 @@ pub mod __private {
 
     pub use crate::__cache_or as cache_or;
     pub use crate::__cfg_cluster as cfg_cluster;
-    #[cfg(feature = "cluster")]
-    pub use crate::cluster::{map_cluster, ClusterError, CrossProcess, RemoteError};
     pub use crate::__cfg_tokio as cfg_tokio;
     #[cfg(feature = "cache")]
     pub use crate::cache::call::{cache_lookup, cache_store, Lookup};
+    #[cfg(feature = "cluster")]
+    pub use crate::cluster::{map_cluster, ClusterError, CrossProcess, RemoteError};
     #[cfg(feature = "tokio")]
     pub use crate::executor::asynchronous::{
         attempt, blocking_in_place, finished, infallible, map_async, map_stream, ready,

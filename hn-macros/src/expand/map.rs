@@ -148,7 +148,19 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         },
     );
     let map_bounds = groups.then(|| parallel_bounds.clone());
+    // `#[pipeline(serde)]`: the inputs and outputs can cross processes.
+    let cross_process = skeleton.serde.then(|| {
+        quote! {
+            #private::cfg_cluster! {
+                impl #private::CrossProcess for #ident {
+                    type Inputs = #inputs;
+                    type Outputs = #outputs;
+                }
+            }
+        }
+    });
     Some(quote! {
+        #cross_process
         #private::cfg_rayon! {
             #[allow(unused_lifetimes, reason = "`for<'hn>` keeps the thread bounds from being checked where they are declared")]
             #large_errors
@@ -274,12 +286,11 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
                     >
                     where
                         I: ::core::iter::IntoIterator<Item = #inputs>,
-                        for<'hn> #inputs: #private::CrossProcess,
-                        for<'hn> #outputs: #private::CrossProcess,
+                        for<'hn> #ident: #private::CrossProcess<Inputs = #inputs, Outputs = #outputs>,
                         #item_bounds
                         #parallel_bounds
                     {
-                        #private::map_cluster(#engine, #items, |#engine, share| self.map_with(#engine, share))
+                        #private::map_cluster::<#ident, _>(#engine, #items, |#engine, share| self.map_with(#engine, share))
                     }
                 }
             }

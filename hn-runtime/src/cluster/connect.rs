@@ -25,6 +25,8 @@ const MAGIC: [u8; 4] = *b"HNC1";
 const ACCEPTED: u8 = 0xA5;
 /// How long a refused connection waits before it is tried again.
 const RETRY: Duration = Duration::from_millis(20);
+/// How long an accepted connection has to send its handshake.
+const HANDSHAKE: Duration = Duration::from_secs(1);
 /// How often the listener looks for a connecting peer.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -50,7 +52,11 @@ pub(crate) struct Mesh {
 
 /// Connects process `index` to the others at `hosts`, failing with
 /// [`ClusterError::Setup`] at `deadline`.
-pub(crate) fn mesh(index: usize, hosts: &[String], deadline: Instant) -> Result<Mesh, ClusterError> {
+pub(crate) fn mesh(
+    index: usize,
+    hosts: &[String],
+    deadline: Instant,
+) -> Result<Mesh, ClusterError> {
     let processes = hosts.len();
     let listener = listen(&hosts[index])?;
     let mut data: Vec<Option<TcpStream>> = (0..processes).map(|_| None).collect();
@@ -95,7 +101,11 @@ pub(crate) fn mesh(index: usize, hosts: &[String], deadline: Instant) -> Result<
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 if Instant::now() >= deadline {
-                    let peer = missing_beats.first().or(missing_data.first()).copied().unwrap_or(0);
+                    let peer = missing_beats
+                        .first()
+                        .or(missing_data.first())
+                        .copied()
+                        .unwrap_or(0);
                     return Err(setup(format!(
                         "process {peer} ({}) did not connect to process {index} within the connect timeout",
                         hosts[peer]
@@ -106,7 +116,11 @@ pub(crate) fn mesh(index: usize, hosts: &[String], deadline: Instant) -> Result<
             Err(error) => return Err(setup(format!("cannot accept on {}: {error}", hosts[index]))),
         }
     }
-    for stream in data.iter().flatten().chain(heartbeats.iter().map(|(_, s)| s)) {
+    for stream in data
+        .iter()
+        .flatten()
+        .chain(heartbeats.iter().map(|(_, s)| s))
+    {
         stream
             .set_nonblocking(false)
             .and_then(|()| stream.set_nodelay(true))
@@ -122,7 +136,9 @@ fn listen(host: &str) -> Result<TcpListener, ClusterError> {
     let addr: SocketAddr = match host.parse() {
         Ok(addr) => addr,
         Err(_) => {
-            let port = host.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok());
+            let port = host
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse::<u16>().ok());
             let port = port.ok_or_else(|| setup(format!("`{host}` has no port")))?;
             SocketAddr::from(([0, 0, 0, 0], port))
         }
@@ -140,7 +156,9 @@ fn connect(
 ) -> io::Result<TcpStream> {
     loop {
         let attempt = (|| {
-            let left = deadline.saturating_duration_since(Instant::now()).max(RETRY);
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(RETRY);
             let addr = host
                 .to_socket_addrs()?
                 .next()
@@ -178,7 +196,11 @@ fn accept(
     deadline: Instant,
 ) -> Option<(Kind, usize)> {
     stream.set_nonblocking(false).ok()?;
-    let left = deadline.saturating_duration_since(Instant::now()).max(RETRY);
+    // A peer sends its handshake at once: a silent stray client must not
+    // hold the others up for long.
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .clamp(RETRY, HANDSHAKE);
     stream.set_read_timeout(Some(left)).ok()?;
     let mut hello = [0; 13];
     stream.read_exact(&mut hello).ok()?;
@@ -209,4 +231,101 @@ fn not_reached(peer: usize, host: &str, why: &io::Error) -> ClusterError {
 
 fn setup(message: String) -> ClusterError {
     ClusterError::Setup(message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    /// `n` addresses on 127.0.0.1 with ports free a moment ago.
+    fn hosts(n: usize) -> Vec<String> {
+        let listeners: Vec<TcpListener> = (0..n)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap().to_string())
+            .collect()
+    }
+
+    fn soon(millis: u64) -> Instant {
+        Instant::now() + Duration::from_millis(millis)
+    }
+
+    #[test]
+    fn three_processes_connect_every_pair_and_the_heartbeats() {
+        let hosts = hosts(3);
+        let meshes: Vec<Mesh> = thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|index| {
+                    let hosts = &hosts;
+                    scope.spawn(move || mesh(index, hosts, soon(5000)).unwrap())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .collect()
+        });
+        for (index, mesh) in meshes.iter().enumerate() {
+            let connected: Vec<bool> = mesh.data.iter().map(Option::is_some).collect();
+            let expected: Vec<bool> = (0..3).map(|peer| peer != index).collect();
+            assert_eq!(connected, expected, "process {index}");
+            let mut beats: Vec<usize> = mesh.heartbeats.iter().map(|(peer, _)| *peer).collect();
+            beats.sort_unstable();
+            assert_eq!(beats, if index == 0 { vec![1, 2] } else { vec![0] });
+        }
+        // The sockets join the right processes: 1 writes to 2, 2 reads it.
+        let mut one_to_two = meshes[1].data[2].as_ref().unwrap();
+        one_to_two.write_all(b"hi").unwrap();
+        let mut two_from_one = meshes[2].data[1].as_ref().unwrap();
+        let mut read = [0; 2];
+        two_from_one.read_exact(&mut read).unwrap();
+        assert_eq!(&read, b"hi");
+    }
+
+    #[test]
+    fn a_process_that_never_connects_is_named_at_the_deadline() {
+        let hosts = hosts(2);
+        let started = Instant::now();
+        let Err(ClusterError::Setup(message)) = mesh(0, &hosts, soon(300)) else {
+            panic!("a setup error")
+        };
+        assert!(message.contains("process 1"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_stray_connection_is_not_taken_for_a_peer() {
+        let hosts = hosts(2);
+        let address = hosts[0].clone();
+        let stray = thread::spawn(move || {
+            // Whatever answers first: the listener may not be up yet.
+            for _ in 0..100 {
+                if let Ok(mut stream) = TcpStream::connect(&address) {
+                    let _ = stream.write_all(b"GET / HTTP/1.1\r\n\r\n");
+                    return;
+                }
+                thread::sleep(RETRY);
+            }
+        });
+        let hosts_for_peer = hosts.clone();
+        let peer = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            mesh(1, &hosts_for_peer, soon(5000))
+        });
+        let leader = mesh(0, &hosts, soon(5000)).unwrap();
+        stray.join().unwrap();
+        assert!(peer.join().unwrap().is_ok());
+        assert!(leader.data[1].is_some());
+    }
+
+    #[test]
+    fn a_host_without_a_port_is_a_setup_error() {
+        let Err(ClusterError::Setup(message)) = mesh(0, &["nowhere".into()], soon(100)) else {
+            panic!("a setup error")
+        };
+        assert!(message.contains("`nowhere` has no port"), "{message}");
+    }
 }

@@ -136,7 +136,9 @@ impl Health {
     /// every heartbeat connection: from the leader, every other process
     /// learns which process failed; from another process, the leader does.
     pub(crate) fn report(&self, process: usize, reason: String) {
-        if self.closing.load(Ordering::Acquire) || self.fault.set(Fault { process, reason }).is_err() {
+        if self.closing.load(Ordering::Acquire)
+            || self.fault.set(Fault { process, reason }).is_err()
+        {
             return;
         }
         self.faulted.store(true, Ordering::Release);
@@ -175,7 +177,8 @@ impl Health {
     /// why (the peer left, was killed or is frozen).
     fn beat(&self, every: Duration) {
         while !self.is_faulted() && !self.closing.load(Ordering::Acquire) {
-            self.peers().retain_mut(|(_, stream)| stream.write_all(&[BEAT]).is_ok());
+            self.peers()
+                .retain_mut(|(_, stream)| stream.write_all(&[BEAT]).is_ok());
             thread::sleep(every);
         }
     }
@@ -218,7 +221,8 @@ impl Health {
                     let mut map = [0; 8];
                     match stream.read_exact(&mut map) {
                         Ok(()) => {
-                            self.mapped.fetch_max(u64::from_le_bytes(map), Ordering::AcqRel);
+                            self.mapped
+                                .fetch_max(u64::from_le_bytes(map), Ordering::AcqRel);
                         }
                         Err(error) => return self.report(peer, connection_lost(&error)),
                     }
@@ -229,7 +233,9 @@ impl Health {
                         Err(error) => self.report(peer, connection_lost(&error)),
                     };
                 }
-                Ok(()) => return self.report(peer, format!("sent an unknown message ({})", byte[0])),
+                Ok(()) => {
+                    return self.report(peer, format!("sent an unknown message ({})", byte[0]))
+                }
                 Err(error) if is_timeout(&error) => {
                     return self.report(
                         peer,
@@ -262,12 +268,17 @@ fn read_failure(stream: &mut TcpStream) -> io::Result<(usize, String)> {
 }
 
 fn is_timeout(error: &io::Error) -> bool {
-    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 fn connection_lost(error: &io::Error) -> String {
     match error.kind() {
-        io::ErrorKind::UnexpectedEof => String::from("its connection closed: the process ended or was killed"),
+        io::ErrorKind::UnexpectedEof => {
+            String::from("its connection closed: the process ended or was killed")
+        }
         _ => format!("its connection failed ({error}): the process ended or was killed"),
     }
 }
@@ -288,4 +299,112 @@ pub(crate) fn quiet_transport_panics() {
             }
         }));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// A connected pair of sockets on 127.0.0.1.
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let near = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        (near, listener.accept().unwrap().0)
+    }
+
+    /// Waits up to 5 s for a fault.
+    fn fault_of(health: &Health) -> Fault {
+        let waited = Instant::now();
+        while waited.elapsed() < Duration::from_secs(5) {
+            if let Some(fault) = health.fault() {
+                return fault;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        panic!("no fault within 5 s")
+    }
+
+    const TIMEOUT: Duration = Duration::from_millis(300);
+
+    #[test]
+    fn a_silent_peer_is_lost_after_the_timeout() {
+        let (leader_side, _silent) = pair();
+        let started = Instant::now();
+        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
+        let fault = fault_of(&leader);
+        assert_eq!(fault.process, 1);
+        assert!(
+            fault.reason.contains("no heartbeat for 300 ms"),
+            "{}",
+            fault.reason
+        );
+        assert!(started.elapsed() >= TIMEOUT);
+    }
+
+    #[test]
+    fn peers_that_beat_are_healthy_and_a_closed_one_is_lost() {
+        let (leader_side, worker_side) = pair();
+        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
+        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        thread::sleep(TIMEOUT * 3);
+        assert_eq!((leader.fault(), worker.fault()), (None, None));
+        // The worker fails: it tells the leader why.
+        worker.report(1, "panicked outside a node: boom".into());
+        let fault = fault_of(&leader);
+        assert_eq!(
+            (fault.process, fault.reason.as_str()),
+            (1, "panicked outside a node: boom")
+        );
+    }
+
+    #[test]
+    fn the_leader_passes_a_fault_on_to_the_others() {
+        let (to_one, one_side) = pair();
+        let (to_two, two_side) = pair();
+        let leader = Health::start(0, std::vec![(1, to_one), (2, to_two)], TIMEOUT).unwrap();
+        let one = Health::start(1, std::vec![(0, one_side)], TIMEOUT).unwrap();
+        let two = Health::start(2, std::vec![(0, two_side)], TIMEOUT).unwrap();
+        one.report(1, "gone".into());
+        assert_eq!(fault_of(&leader).process, 1);
+        let seen_by_two = fault_of(&two);
+        assert_eq!(
+            (seen_by_two.process, seen_by_two.reason.as_str()),
+            (1, "gone")
+        );
+    }
+
+    #[test]
+    fn a_peer_that_left_after_a_map_fails_only_later_maps() {
+        let (leader_side, worker_side) = pair();
+        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
+        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        assert_eq!(worker.begin_map(), 1);
+        assert_eq!(leader.begin_map(), 1);
+        worker.close();
+        thread::sleep(TIMEOUT);
+        assert_eq!(
+            leader.fault_for(1),
+            None,
+            "it left after map 1: map 1 is over"
+        );
+        let fault = leader.fault_for(2).expect("map 2 cannot finish");
+        assert_eq!(fault.process, 1);
+        assert!(fault.reason.contains("after 1 maps"), "{}", fault.reason);
+    }
+
+    #[test]
+    fn the_leader_announces_gathered_maps() {
+        let (leader_side, worker_side) = pair();
+        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
+        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        assert!(!worker.leader_has(1));
+        leader.announce_mapped(1);
+        let waited = Instant::now();
+        while !worker.leader_has(1) && waited.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(worker.leader_has(1) && !worker.leader_has(2));
+    }
 }

@@ -21,15 +21,19 @@ use std::vec::Vec;
 /// How often a waiting process looks at the cluster's health.
 const WATCH: Duration = Duration::from_millis(25);
 
-/// What `map_cluster` sends to other processes: a pipeline's inputs and
-/// outputs.
+/// A pipeline whose inputs and outputs can cross processes:
+/// `#[pipeline(serde)]` implements it, and `map_cluster` needs it.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot cross processes: it is not `Serialize` and `Deserialize`",
+    message = "`{Self}` cannot map on a cluster: its inputs and outputs cannot cross processes",
+    label = "`{Self}` needs `#[pipeline(serde)]`",
     note = "add `#[pipeline(serde)]` to the pipeline: `map_cluster` sends its inputs and outputs to other processes"
 )]
-pub trait CrossProcess: Serialize + DeserializeOwned {}
-
-impl<T: Serialize + DeserializeOwned> CrossProcess for T {}
+pub trait CrossProcess {
+    /// The pipeline's inputs.
+    type Inputs: Serialize + DeserializeOwned;
+    /// The pipeline's outputs.
+    type Outputs: Serialize + DeserializeOwned;
+}
 
 /// One result per item, in input order, at the leader; empty elsewhere.
 type Results<O> = Vec<Result<O, MapError<RemoteError>>>;
@@ -42,24 +46,33 @@ type Results<O> = Vec<Result<O, MapError<RemoteError>>>;
 /// engine's callbacks see one map with its total, and the items run as
 /// fast as in `map_with`. A fault seen meanwhile ends the map when the
 /// share is done.
-pub fn map_cluster<I, O, E>(
+pub fn map_cluster<P, E>(
     engine: &Engine,
-    items: impl IntoIterator<Item = I>,
-    map_share: impl FnOnce(&Engine, Vec<I>) -> Vec<Result<O, MapError<E>>>,
-) -> Result<Results<O>, ClusterError>
+    items: impl IntoIterator<Item = P::Inputs>,
+    map_share: impl FnOnce(&Engine, Vec<P::Inputs>) -> Vec<Result<P::Outputs, MapError<E>>>,
+) -> Result<Results<P::Outputs>, ClusterError>
 where
-    I: Serialize + DeserializeOwned,
-    O: Serialize + DeserializeOwned,
+    P: CrossProcess,
     E: NodeError,
 {
-    let Some(cluster) = engine.cluster_of().filter(|cluster| cluster.processes() > 1) else {
+    let Some(cluster) = engine
+        .cluster_of()
+        .filter(|cluster| cluster.processes() > 1)
+    else {
         let results = map_share(engine, items.into_iter().collect());
-        return Ok(results.into_iter().map(|result| wire::as_remote(0, result)).collect());
+        return Ok(results
+            .into_iter()
+            .map(|result| wire::as_remote(0, result))
+            .collect());
     };
     let session = cluster.session()?;
     let health = &session.health;
     let map = health.begin_map();
-    let watch = || health.fault_for(map).map_or(Ok(()), |fault| Err(lost(fault)));
+    let watch = || {
+        health
+            .fault_for(map)
+            .map_or(Ok(()), |fault| Err(lost(fault)))
+    };
     watch()?;
     let (mut records, mut unsent) = (Vec::new(), Vec::new());
     if cluster.is_leader() {
@@ -88,14 +101,22 @@ where
         let _ = results.send(Some(record));
     };
     let mut share = Vec::new();
-    receive(&session, &watch, &share_from, |(item, bytes)| match wire::decode::<I>(&bytes) {
-        Ok(inputs) => share.push((item, inputs)),
-        Err(message) => {
-            let message = format!("cannot decode the item's inputs: {message}");
-            send((item, wire::encode_data_error(wire::data_error(index, message))));
-        }
-    })?;
-    let (indices, inputs): (Vec<u64>, Vec<I>) = share.into_iter().unzip();
+    receive(
+        &session,
+        &watch,
+        &share_from,
+        |(item, bytes)| match wire::decode::<P::Inputs>(&bytes) {
+            Ok(inputs) => share.push((item, inputs)),
+            Err(message) => {
+                let message = format!("cannot decode the item's inputs: {message}");
+                send((
+                    item,
+                    wire::encode_data_error(wire::data_error(index, message)),
+                ));
+            }
+        },
+    )?;
+    let (indices, inputs): (Vec<u64>, Vec<P::Inputs>) = share.into_iter().unzip();
     let mapped = catch_unwind(AssertUnwindSafe(|| map_share(engine, inputs)));
     let mapped = mapped.unwrap_or_else(|payload| {
         let message = crate::observe::panic_message(&*payload);
@@ -109,7 +130,8 @@ where
     drop(mapped);
     let _ = results.send(None);
     session.transport.wake();
-    let mut slots: Vec<Option<Result<O, MapError<RemoteError>>>> = (0..total).map(|_| None).collect();
+    let mut slots: Vec<Option<Result<P::Outputs, MapError<RemoteError>>>> =
+        (0..total).map(|_| None).collect();
     for (item, message) in unsent {
         let message = format!("cannot encode the item's inputs: {message}");
         let error = wire::data_error(0, message);

@@ -95,7 +95,10 @@ impl Link {
                 State::Ready(session) => return Ok(Arc::clone(session)),
                 State::Failed(message) => return Err(ClusterError::Setup(message.clone())),
                 State::Idle | State::Connecting => {
-                    state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    state = self
+                        .changed
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
                 }
             }
         }
@@ -118,12 +121,19 @@ impl Default for Timeouts {
     }
 }
 
-fn connect_all(index: usize, hosts: &[String], timeouts: Timeouts) -> Result<Session, ClusterError> {
+fn connect_all(
+    index: usize,
+    hosts: &[String],
+    timeouts: Timeouts,
+) -> Result<Session, ClusterError> {
     let deadline = Instant::now() + timeouts.connect;
     let connect::Mesh { data, heartbeats } = connect::mesh(index, hosts, deadline)?;
     health::quiet_transport_panics();
-    let setup = |what: &str, error: std::io::Error| ClusterError::Setup(format!("cannot start {what}: {error}"));
-    let health = Health::start(index, heartbeats, timeouts.heartbeat).map_err(|e| setup("the heartbeats", e))?;
+    let setup = |what: &str, error: std::io::Error| {
+        ClusterError::Setup(format!("cannot start {what}: {error}"))
+    };
+    let health = Health::start(index, heartbeats, timeouts.heartbeat)
+        .map_err(|e| setup("the heartbeats", e))?;
     let transport = Transport::start(index, data).map_err(|e| setup("timely", e))?;
     Ok(Session { health, transport })
 }

@@ -75,7 +75,8 @@ impl Transport {
     pub(crate) fn start(index: usize, sockets: Vec<Option<TcpStream>>) -> io::Result<Transport> {
         let hooks = Hooks::default();
         let local = ProcessBuilder::new_typed_vector(1, hooks.refill.clone(), hooks.spill.clone());
-        let (builders, comms) = initialize_networking_from_sockets(local, sockets, index, 1, hooks)?;
+        let (builders, comms) =
+            initialize_networking_from_sockets(local, sockets, index, 1, hooks)?;
         let (jobs, receiver) = channel::<Job>();
         let (thread_sender, thread) = channel();
         let receiver = Mutex::new(Some(receiver));
@@ -85,7 +86,10 @@ impl Transport {
             Box::new(comms),
             WorkerConfig::default(),
             move |worker| {
-                let jobs = receiver.lock().unwrap_or_else(PoisonError::into_inner).take();
+                let jobs = receiver
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
                 let _ = (thread_sender.lock().unwrap_or_else(PoisonError::into_inner))
                     .send(thread::current());
                 if let Some(jobs) = jobs {

@@ -67,7 +67,10 @@ where
         Err(error) => failure(process, error),
     };
     encode(&outcome).unwrap_or_else(|message| {
-        encode_data_error(data_error(process, format!("cannot encode the item's outputs: {message}")))
+        encode_data_error(data_error(
+            process,
+            format!("cannot encode the item's outputs: {message}"),
+        ))
     })
 }
 
@@ -110,7 +113,10 @@ pub(crate) fn decode_result<O: DeserializeOwned>(
         Ok(Outcome::NotRun) => Err(MapError::NotRun { item }),
         Err(message) => Err(MapError::Failed {
             item,
-            error: data_error(process, format!("cannot decode the item's outputs: {message}")),
+            error: data_error(
+                process,
+                format!("cannot decode the item's outputs: {message}"),
+            ),
         }),
     }
 }
@@ -160,11 +166,129 @@ impl<E: NodeError> fmt::Display for Detail<'_, E> {
 /// run the same pipelines, so there are as many as the program has nodes).
 fn interned(text: &str) -> &'static str {
     static TEXTS: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let mut texts = (TEXTS.get_or_init(Default::default).lock()).unwrap_or_else(PoisonError::into_inner);
+    let mut texts =
+        (TEXTS.get_or_init(Default::default).lock()).unwrap_or_else(PoisonError::into_inner);
     if let Some(text) = texts.get(text) {
         return text;
     }
     let leaked: &'static str = Box::leak(String::from(text).into_boxed_str());
     texts.insert(String::from(text), leaked);
     leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    /// A node error as generated code makes them: `load` failed with a
+    /// detail.
+    #[derive(Debug)]
+    struct LoadFailed;
+
+    impl NodeError for LoadFailed {
+        fn node(&self) -> &'static str {
+            "load"
+        }
+        fn path(&self) -> &'static str {
+            "pages / load"
+        }
+        fn __fmt_items(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(" on item 3 of `pages`")
+        }
+        fn __fmt_detail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(": not found")
+        }
+    }
+
+    fn round_trip(
+        result: &Result<Vec<u64>, MapError<LoadFailed>>,
+    ) -> Result<Vec<u64>, MapError<RemoteError>> {
+        decode_result(2, 7, &encode_result(2, result))
+    }
+
+    #[test]
+    fn outputs_come_back_whole() {
+        assert_eq!(round_trip(&Ok(vec![1, 2, 3])).unwrap(), [1, 2, 3]);
+        assert_eq!(round_trip(&Ok(Vec::new())).unwrap(), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_node_error_keeps_where_and_what() {
+        let failed = Err(MapError::Failed {
+            item: 0,
+            error: LoadFailed,
+        });
+        let Err(MapError::Failed { item, error }) = round_trip(&failed) else {
+            panic!("a failure")
+        };
+        assert_eq!(item, 7, "the index the record carries");
+        assert_eq!(
+            error,
+            RemoteError {
+                process: 2,
+                node: "load".into(),
+                path: "pages / load".into(),
+                message: "on item 3 of `pages`: not found".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_panic_is_a_panic_of_that_item() {
+        let panic = NodePanic::new(0, "pages / parse", "bad page".into());
+        let Err(MapError::Panicked(back)) = round_trip(&Err(MapError::Panicked(Box::new(panic))))
+        else {
+            panic!("a panic")
+        };
+        assert_eq!(
+            (back.item, back.node, back.path),
+            (7, "parse", "pages / parse")
+        );
+        assert_eq!(back.message, "bad page");
+        // Interned: the same text is the same `&'static str`.
+        assert!(core::ptr::eq(interned("pages / parse"), back.path));
+    }
+
+    #[test]
+    fn an_item_not_run_stays_not_run() {
+        assert!(matches!(
+            round_trip(&Err(MapError::NotRun { item: 0 })),
+            Err(MapError::NotRun { item: 7 })
+        ));
+    }
+
+    #[test]
+    fn bytes_that_do_not_decode_are_that_items_error() {
+        let Err(MapError::Failed { item, error }) = decode_result::<Vec<u64>>(1, 4, &[9, 9]) else {
+            panic!("a failure")
+        };
+        assert_eq!((item, error.process, error.node.as_str()), (4, 1, ""));
+        assert!(
+            error
+                .message
+                .starts_with("cannot decode the item's outputs"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_local_map_reports_errors_as_remote_ones_of_process_0() {
+        let failed: Result<(), _> = Err(MapError::Failed {
+            item: 5,
+            error: LoadFailed,
+        });
+        let Err(MapError::Failed { item, error }) = as_remote(0, failed) else {
+            panic!("a failure")
+        };
+        assert_eq!(
+            (item, error.process, error.path.as_str()),
+            (5, 0, "pages / load")
+        );
+        assert_eq!(
+            error.to_string(),
+            "process 0: node `pages / load` failed: on item 3 of `pages`: not found"
+        );
+    }
 }

@@ -10,7 +10,9 @@ fn ui() {
     let t = trybuild::TestCases::new();
     // Features are unified across the crate graph, so each optional
     // feature's messages are a set of their own, run with that feature.
-    if cfg!(feature = "cache") {
+    if cfg!(feature = "cluster") {
+        t.compile_fail("tests/ui-cluster/*.rs");
+    } else if cfg!(feature = "cache") {
         t.compile_fail("tests/ui-cache/*.rs");
     } else if cfg!(feature = "serde") {
         t.compile_fail("tests/ui-serde/*.rs");
