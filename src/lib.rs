@@ -150,12 +150,38 @@ pub mod cache {
     pub use hn_runtime::cache::*;
 }
 
-/// Where the processes of a cluster are (feature `cluster`):
-/// [`Cluster`](cluster::Cluster) from the environment (`HN_PROCESS` and
-/// `HN_HOSTS`, or SLURM's variables) or started on 127.0.0.1 with
-/// [`Cluster::local`](cluster::Cluster::local), and
-/// [`RemoteError`](cluster::RemoteError), a node's error from another
-/// process.
+/// Maps over the processes of a cluster (feature `cluster`): where the
+/// processes are ([`Cluster`](cluster::Cluster), from the environment
+/// (`HN_PROCESS` and `HN_HOSTS`, or SLURM's variables) or started on
+/// 127.0.0.1 with [`Cluster::local`](cluster::Cluster::local)), an engine
+/// that maps on them ([`Engine::cluster`]), what can go wrong
+/// ([`ClusterError`](cluster::ClusterError)) and a node's error from
+/// another process ([`RemoteError`](cluster::RemoteError)).
+///
+/// # Examples
+///
+/// ```no_run
+/// use hypernodes::cluster::{Cluster, ClusterError};
+/// use hypernodes::prelude::*;
+///
+/// pipeline! {
+///     #[pipeline(serde)]
+///     pub struct Square {
+///         fn squared(x: u64) -> u64 { x * x }
+///     }
+/// }
+///
+/// fn main() -> Result<(), ClusterError> {
+///     // The same binary is every process: 2 copies of it start here.
+///     let cluster = Cluster::local(3)?;
+///     let engine = Engine::new().cluster(cluster.clone());
+///     let results = Square.map_cluster(&engine, (0..1000).map(|x| SquareInputs { x }))?;
+///     if cluster.is_leader() {
+///         assert_eq!(results[7].as_ref().unwrap().squared, 49);
+///     }
+///     Ok(())
+/// }
+/// ```
 #[cfg(feature = "cluster")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
 pub mod cluster {

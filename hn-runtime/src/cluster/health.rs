@@ -328,6 +328,14 @@ mod tests {
 
     const TIMEOUT: Duration = Duration::from_millis(300);
 
+    /// A leader and a worker with heartbeats between them.
+    fn leader_and_worker() -> (Arc<Health>, Arc<Health>) {
+        let (leader_side, worker_side) = pair();
+        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
+        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        (leader, worker)
+    }
+
     #[test]
     fn a_silent_peer_is_lost_after_the_timeout() {
         let (leader_side, _silent) = pair();
@@ -345,9 +353,7 @@ mod tests {
 
     #[test]
     fn peers_that_beat_are_healthy_and_a_closed_one_is_lost() {
-        let (leader_side, worker_side) = pair();
-        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
-        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        let (leader, worker) = leader_and_worker();
         thread::sleep(TIMEOUT * 3);
         assert_eq!((leader.fault(), worker.fault()), (None, None));
         // The worker fails: it tells the leader why.
@@ -377,9 +383,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_left_after_a_map_fails_only_later_maps() {
-        let (leader_side, worker_side) = pair();
-        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
-        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        let (leader, worker) = leader_and_worker();
         assert_eq!(worker.begin_map(), 1);
         assert_eq!(leader.begin_map(), 1);
         worker.close();
@@ -396,9 +400,7 @@ mod tests {
 
     #[test]
     fn the_leader_announces_gathered_maps() {
-        let (leader_side, worker_side) = pair();
-        let leader = Health::start(0, std::vec![(1, leader_side)], TIMEOUT).unwrap();
-        let worker = Health::start(1, std::vec![(0, worker_side)], TIMEOUT).unwrap();
+        let (leader, worker) = leader_and_worker();
         assert!(!worker.leader_has(1));
         leader.announce_mapped(1);
         let waited = Instant::now();

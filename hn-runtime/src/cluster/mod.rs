@@ -25,9 +25,42 @@
 //! start copies of the current executable on 127.0.0.1 with `HN_PROCESS`
 //! and `HN_HOSTS` set, like `mpirun -n` or `torchrun`.
 //!
+//! # Maps over a cluster
+//!
 //! An engine with a cluster ([`Engine::cluster`](crate::Engine::cluster))
-//! connects the processes to each other, in the background, and the
-//! generated `map_cluster` maps a pipeline over them: see [`Cluster`].
+//! connects this process to the others, in the background, and the
+//! generated `map_cluster(&engine, items)` maps a pipeline over all of
+//! them (the pipeline needs `#[pipeline(serde)]`):
+//!
+//! - Process 0, the leader, sends item `i` to process `i % processes()`
+//!   (itself included); the others' items are ignored. Each process maps
+//!   its share as `map_with` does, with the rest of the engine (mode, pool,
+//!   callbacks, cache); the leader gets every item's result in input
+//!   order, the others an empty `Vec`.
+//! - A node's error comes back as a [`RemoteError`], a panic as
+//!   `MapError::Panicked` for that item only; inputs or outputs that
+//!   cannot be encoded or decoded are that item's error.
+//! - Every process calls `map_cluster` as many times as the leader: each
+//!   call is one map of the whole cluster. The connections are made once
+//!   and shared by the maps.
+//!
+//! # Faults
+//!
+//! The processes connect with a deadline ([`Cluster::connect_timeout`]) and
+//! send each other heartbeats on connections of their own
+//! ([`Cluster::heartbeat_timeout`]). A process that is killed, freezes,
+//! panics outside a node (a callback, say) or never connects is a
+//! [`ClusterError::Lost`] or [`ClusterError::Setup`] within those
+//! timeouts, on the leader, which passes it on to the others; never a hang
+//! or an abort. A process notices a fault between the items it receives
+//! and once its share is mapped: a share of long items is finished first.
+//!
+//! A cluster with a fault cannot map again, and a process that got such an
+//! error should end: the transport's threads may be stuck on the lost
+//! peer (they end with the process). Let `main` return the error.
+//!
+//! The transport is timely-dataflow's (one worker per process, one small
+//! dataflow per map), on sockets this module connects.
 
 mod connect;
 mod env;
