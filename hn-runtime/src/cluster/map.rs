@@ -7,14 +7,14 @@ use super::error::{ClusterError, RemoteError};
 use super::health::Fault;
 use super::session::Session;
 use super::transport::{Delivery, Job, Record};
-use super::wire;
+use super::wire::{self, Frames};
 use crate::{Engine, MapError, NodeError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::format;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::string::String;
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 use std::vec::Vec;
 
@@ -74,21 +74,16 @@ where
             .map_or(Ok(()), |fault| Err(lost(fault)))
     };
     watch()?;
-    let (mut records, mut unsent) = (Vec::new(), Vec::new());
-    if cluster.is_leader() {
-        for (index, item) in items.into_iter().enumerate() {
-            match wire::encode(&item) {
-                Ok(bytes) => records.push((index as u64, bytes)),
-                Err(message) => unsent.push((index, message)),
-            }
-        }
-    }
-    let total = records.len() + unsent.len();
+    let (processes, index) = (cluster.processes(), cluster.index());
+    let sent = match cluster.is_leader() {
+        true => batch_items(items, processes),
+        false => Sent::default(),
+    };
     let (share, share_from) = channel();
     let (results, results_from) = channel();
     let (gathered, gathered_from) = channel();
     let job = Job {
-        items: records,
+        items: sent.records,
         share,
         results: results_from,
         gathered,
@@ -96,26 +91,27 @@ where
     if session.transport.submit(job).is_err() {
         return Err(transport_ended(&session));
     }
-    let index = cluster.index();
-    let send = |record: Record| {
-        let _ = results.send(Some(record));
+    let mut outbox = Outbox {
+        frames: Frames::default(),
+        to: &results,
     };
     let mut share = Vec::new();
-    receive(
-        &session,
-        &watch,
-        &share_from,
-        |(item, bytes)| match wire::decode::<P::Inputs>(&bytes) {
-            Ok(inputs) => share.push((item, inputs)),
-            Err(message) => {
-                let message = format!("cannot decode the item's inputs: {message}");
-                send((
-                    item,
-                    wire::encode_data_error(wire::data_error(index, message)),
-                ));
+    receive(&session, &watch, &share_from, |(_, bytes)| {
+        for (item, frame) in wire::frames(&bytes) {
+            match wire::decode::<P::Inputs>(frame) {
+                Ok(inputs) => share.push((item, inputs)),
+                Err(message) => {
+                    let message = format!("cannot decode the item's inputs: {message}");
+                    wire::push_data_error(
+                        &mut outbox.frames,
+                        item,
+                        wire::data_error(index, message),
+                    );
+                    outbox.flush_if_full();
+                }
             }
-        },
-    )?;
+        }
+    })?;
     let (indices, inputs): (Vec<u64>, Vec<P::Inputs>) = share.into_iter().unzip();
     let mapped = catch_unwind(AssertUnwindSafe(|| map_share(engine, inputs)));
     let mapped = mapped.unwrap_or_else(|payload| {
@@ -125,23 +121,26 @@ where
     });
     watch()?;
     for (item, result) in indices.into_iter().zip(&mapped) {
-        send((item, wire::encode_result(index, result)));
+        wire::push_result(&mut outbox.frames, item, index, result);
+        outbox.flush_if_full();
     }
     drop(mapped);
+    outbox.flush();
     let _ = results.send(None);
     session.transport.wake();
     let mut slots: Vec<Option<Result<P::Outputs, MapError<RemoteError>>>> =
-        (0..total).map(|_| None).collect();
-    for (item, message) in unsent {
+        (0..sent.total).map(|_| None).collect();
+    for (item, message) in sent.unsent {
         let message = format!("cannot encode the item's inputs: {message}");
         let error = wire::data_error(0, message);
         slots[item] = Some(Err(MapError::Failed { item, error }));
     }
-    let processes = cluster.processes();
-    receive(&session, &watch, &gathered_from, |(item, bytes)| {
-        let item = item as usize;
-        if let Some(slot) = slots.get_mut(item) {
-            *slot = Some(wire::decode_result(item % processes, item, &bytes));
+    receive(&session, &watch, &gathered_from, |(_, bytes)| {
+        for (item, frame) in wire::frames(&bytes) {
+            let item = item as usize;
+            if let Some(slot) = slots.get_mut(item) {
+                *slot = Some(wire::decode_result(item % processes, item, frame));
+            }
         }
     })?;
     if cluster.is_leader() {
@@ -166,6 +165,63 @@ where
             })
         })
         .collect()
+}
+
+/// How many items or results one record of the transport carries, at
+/// most: the transport's costs are paid per record.
+const BATCH: usize = 1024;
+
+/// The leader's items, encoded in batches, each to go to one process.
+#[derive(Default)]
+struct Sent {
+    /// The batches: the process to go to, and the items' frames.
+    records: Vec<Record>,
+    /// How many items there are.
+    total: usize,
+    /// The items that could not be encoded, with why.
+    unsent: Vec<(usize, String)>,
+}
+
+/// Encodes the items in batches: item `i` goes to process `i % processes`.
+fn batch_items<I: Serialize>(items: impl IntoIterator<Item = I>, processes: usize) -> Sent {
+    let mut sent = Sent::default();
+    let mut open: Vec<Frames> = (0..processes).map(|_| Frames::default()).collect();
+    for (index, item) in items.into_iter().enumerate() {
+        sent.total += 1;
+        let process = index % processes;
+        let batch = &mut open[process];
+        match batch.push(index as u64, &item) {
+            Ok(()) if batch.len() >= BATCH => sent.records.push((process as u64, batch.take())),
+            Ok(()) => {}
+            Err(message) => sent.unsent.push((index, message)),
+        }
+    }
+    for (process, mut batch) in open.into_iter().enumerate() {
+        if batch.len() > 0 {
+            sent.records.push((process as u64, batch.take()));
+        }
+    }
+    sent
+}
+
+/// This process's results, sent to the transport in batches.
+struct Outbox<'a> {
+    frames: Frames,
+    to: &'a Sender<Option<Record>>,
+}
+
+impl Outbox<'_> {
+    fn flush_if_full(&mut self) {
+        if self.frames.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.frames.len() > 0 {
+            let _ = self.to.send(Some((0, self.frames.take())));
+        }
+    }
 }
 
 /// Receives records from the transport until it says no more will come,

@@ -1,10 +1,9 @@
 //! The cluster's transport on timely-dataflow: one timely worker per
 //! process, on its own thread, running one small dataflow per map.
 //!
-//! A map's dataflow has two inputs. The leader feeds the items, each an
-//! index and its encoded inputs; they are exchanged by index (item `i` goes
-//! to process `i % processes`) into a sink that hands each process its
-//! share. Each process feeds its results back, exchanged to the leader,
+//! A map's dataflow has two inputs. The leader feeds the items, in batches
+//! that each go to one process (item `i` goes to process `i %
+//! processes`), exchanged into a sink that hands each process its share. Each process feeds its results back, exchanged to the leader,
 //! into a second sink that gathers them. When the second sink's frontier is
 //! empty, every process has sent all its results and the leader has all of
 //! them: the map is over everywhere.
@@ -34,7 +33,8 @@ use timely::dataflow::InputHandle;
 use timely::worker::Worker;
 use timely::WorkerConfig;
 
-/// An item or a result: its index in the map's input order and its bytes.
+/// A batch of items or results: where it goes (the process, for items) and
+/// its frames (see `wire::Frames`).
 pub(crate) type Record = (u64, Vec<u8>);
 
 /// What the worker thread hands the calling thread: its share of the items,

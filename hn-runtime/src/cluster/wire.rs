@@ -31,14 +31,74 @@ enum Outcome<O> {
     NotRun,
 }
 
-/// Encodes a value, or says why it cannot be.
-pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
-    bincode::serialize(value).map_err(|error| error.to_string())
-}
-
 /// Decodes a value, or says why it cannot be.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     bincode::deserialize(bytes).map_err(|error| error.to_string())
+}
+
+/// Items or results in one buffer, each with its index: what one record
+/// of the transport carries, so that a map pays the transport's costs per
+/// batch, not per item. Each frame is the index (`u64`), the length
+/// (`u32`) and the bytes, little-endian.
+#[derive(Default)]
+pub(crate) struct Frames {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl Frames {
+    /// Appends `value` encoded, as item `index`; on failure nothing is
+    /// appended.
+    pub(crate) fn push<T: Serialize + ?Sized>(
+        &mut self,
+        index: u64,
+        value: &T,
+    ) -> Result<(), String> {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&index.to_le_bytes());
+        self.bytes.extend_from_slice(&[0; 4]);
+        let encoded = bincode::serialize_into(&mut self.bytes, value);
+        let len = self.bytes.len() - start - 12;
+        match (encoded, u32::try_from(len)) {
+            (Ok(()), Ok(len)) => {
+                self.bytes[start + 8..start + 12].copy_from_slice(&len.to_le_bytes());
+                self.count += 1;
+                Ok(())
+            }
+            (Err(error), _) => {
+                self.bytes.truncate(start);
+                Err(error.to_string())
+            }
+            (_, Err(_)) => {
+                self.bytes.truncate(start);
+                Err(String::from("larger than 4 GiB"))
+            }
+        }
+    }
+
+    /// How many frames it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Its bytes, leaving it empty.
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        self.count = 0;
+        core::mem::take(&mut self.bytes)
+    }
+}
+
+/// The frames of a buffer, in order; a truncated last frame ends them.
+pub(crate) fn frames(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut rest = bytes;
+    core::iter::from_fn(move || {
+        let (index, tail) = rest.split_first_chunk::<8>()?;
+        let (len, tail) = tail.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        let (frame, tail) = (tail.get(..len)?, &tail[len..]);
+        rest = tail;
+        Some((u64::from_le_bytes(*index), frame))
+    })
 }
 
 /// An item's failure that no node caused: its data could not cross.
@@ -51,14 +111,18 @@ pub(crate) fn data_error(process: usize, message: String) -> RemoteError {
     }
 }
 
-/// Encodes the result of an item that failed before any node ran.
-pub(crate) fn encode_data_error(error: RemoteError) -> Vec<u8> {
-    encode(&Outcome::<&()>::Failed(error)).unwrap_or_default()
+/// Appends the result of item `index`, which failed before any node ran.
+pub(crate) fn push_data_error(frames: &mut Frames, index: u64, error: RemoteError) {
+    let _ = frames.push(index, &Outcome::<&()>::Failed(error));
 }
 
-/// Encodes the result of one item of process `process`'s share.
-pub(crate) fn encode_result<O, E>(process: usize, result: &Result<O, MapError<E>>) -> Vec<u8>
-where
+/// Appends the result of item `index` of process `process`'s share.
+pub(crate) fn push_result<O, E>(
+    frames: &mut Frames,
+    index: u64,
+    process: usize,
+    result: &Result<O, MapError<E>>,
+) where
     O: Serialize,
     E: NodeError,
 {
@@ -66,12 +130,10 @@ where
         Ok(outputs) => Outcome::Ok(outputs),
         Err(error) => failure(process, error),
     };
-    encode(&outcome).unwrap_or_else(|message| {
-        encode_data_error(data_error(
-            process,
-            format!("cannot encode the item's outputs: {message}"),
-        ))
-    })
+    if let Err(message) = frames.push(index, &outcome) {
+        let message = format!("cannot encode the item's outputs: {message}");
+        push_data_error(frames, index, data_error(process, message));
+    }
 }
 
 /// A failed item, without its index (the record carries it).
@@ -204,7 +266,31 @@ mod tests {
     fn round_trip(
         result: &Result<Vec<u64>, MapError<LoadFailed>>,
     ) -> Result<Vec<u64>, MapError<RemoteError>> {
-        decode_result(2, 7, &encode_result(2, result))
+        let mut batch = Frames::default();
+        push_result(&mut batch, 7, 2, result);
+        let bytes = batch.take();
+        let (index, frame) = frames(&bytes).next().unwrap();
+        assert_eq!(index, 7);
+        decode_result(2, 7, frame)
+    }
+
+    #[test]
+    fn frames_keep_their_order_and_indices() {
+        let mut batch = Frames::default();
+        batch.push(3, "three").unwrap();
+        batch.push(u64::MAX, "").unwrap();
+        batch.push(0, &vec![1_u8; 300]).unwrap();
+        assert_eq!(batch.len(), 3);
+        let bytes = batch.take();
+        assert_eq!(batch.len(), 0);
+        let read: Vec<(u64, usize)> = frames(&bytes).map(|(i, f)| (i, f.len())).collect();
+        assert_eq!(read, [(3, 13), (u64::MAX, 8), (0, 308)]);
+        assert_eq!(
+            decode::<String>(frames(&bytes).next().unwrap().1).unwrap(),
+            "three"
+        );
+        // A truncated buffer ends at the last whole frame.
+        assert_eq!(frames(&bytes[..bytes.len() - 1]).count(), 2);
     }
 
     #[test]
