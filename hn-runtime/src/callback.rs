@@ -100,6 +100,9 @@ pub trait Callback: Send + Sync + 'static {
     fn on_map_end(&self, event: &MapEvent, elapsed: Duration) {}
     /// A node's result came from the engine's cache: the node did not run.
     fn on_cache_hit(&self, event: &NodeEvent) {}
+    /// A node did not run: its condition (`#[when(..)]`, or a value it
+    /// takes that was not produced) did not hold on this run or item.
+    fn on_node_skipped(&self, event: &NodeEvent) {}
 
     /// Which events this callback uses, asked once per run or map: the
     /// runners skip what no callback of the engine uses (the node events,
@@ -215,6 +218,9 @@ macro_rules! forward_callback {
             }
             fn on_cache_hit(&self, event: &NodeEvent) {
                 (**self).on_cache_hit(event);
+            }
+            fn on_node_skipped(&self, event: &NodeEvent) {
+                (**self).on_node_skipped(event);
             }
             fn interest(&self) -> Interest {
                 (**self).interest()
@@ -469,6 +475,16 @@ impl<'a> Observer for Callbacks<'a> {
         let event = self.event(node);
         for callback in self.callbacks {
             callback.on_cache_hit(&event);
+        }
+    }
+
+    fn skipped(&self, node: &'static NodeInfo) {
+        if !self.interest.nodes {
+            return;
+        }
+        let event = self.event(node);
+        for callback in self.callbacks {
+            callback.on_node_skipped(&event);
         }
     }
 
@@ -1049,6 +1065,12 @@ impl<A: Observer, B: Observer> Observer for Both<A, B> {
     fn cache_hit(&self, node: &'static NodeInfo) {
         self.0.cache_hit(node);
         self.1.cache_hit(node);
+    }
+
+    #[inline]
+    fn skipped(&self, node: &'static NodeInfo) {
+        self.0.skipped(node);
+        self.1.skipped(node);
     }
 
     #[inline]

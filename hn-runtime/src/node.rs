@@ -20,6 +20,7 @@
 /// assert_eq!(node.inputs, ["x"]);
 /// assert_eq!(node.outputs, ["doubled"]);
 /// assert!(!node.fallible);
+/// assert_eq!(node.when, "", "it always runs");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -37,6 +38,11 @@ pub struct NodeInfo {
     pub fallible: bool,
     /// Whether the function is an `async fn`.
     pub is_async: bool,
+    /// When the node runs, as written in its `#[when(..)]` and inherited
+    /// from the conditional values it takes (`"needs_search"`,
+    /// `"!needs_search"`, `"tone = Refuse"`, several joined by `" && "`);
+    /// `""` for a node that always runs.
+    pub when: &'static str,
 }
 
 impl NodeInfo {
@@ -58,6 +64,15 @@ impl NodeInfo {
             outputs,
             fallible,
             is_async,
+            when: "",
         }
+    }
+
+    /// This node with its condition (see [`when`](NodeInfo::when)).
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn __when(mut self, when: &'static str) -> Self {
+        self.when = when;
+        self
     }
 }

@@ -80,6 +80,12 @@ pub trait Observer {
         None
     }
 
+    /// Node `node` did not run: its condition did not hold.
+    #[inline(always)]
+    fn skipped(&self, node: &'static NodeInfo) {
+        let _ = node;
+    }
+
     /// Node `node`'s value came from the cache: it did not run.
     #[cfg(feature = "cache")]
     #[inline(always)]
