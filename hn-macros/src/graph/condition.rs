@@ -17,6 +17,11 @@
 //! a bool gate do. A value produced on every arm of an enum must have one
 //! producer without a restriction on that gate (a default arm). This errs
 //! on the side of `Option`: a value said to be total is total.
+//!
+//! Cost: `and` distributes conjunctions, and [`Condition::implies`]
+//! expands one gate at a time, so both are exponential in the number of
+//! gates a condition mentions in the worst case; a pipeline has a few, and
+//! the normal form keeps conditions short.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
