@@ -9,6 +9,7 @@
 //!     path::to::node,               a #[node] function
 //!     #[nested(..)] path::to::Pipeline, a pipeline (options in `nested/attr.rs`)
 //!     #[node(..)] fn inline(..) { } a node written in place (comma optional)
+//!     #[when(gate)] entry           any entry, conditional (`when.rs`)
 //! }
 //! ```
 
@@ -113,6 +114,20 @@ impl PipelineInput {
             }
         }
         let attrs = body.call(Attribute::parse_outer)?;
+        if !attrs.is_empty() && body.peek(Ident) && body.peek2(syn::token::Brace) {
+            let keyword: Ident = body.fork().parse()?;
+            if keyword == INPUTS_BLOCK {
+                for attr in &attrs {
+                    let message = if crate::when::is_when(attr) {
+                        "`#[when]` cannot go on the `inputs` block: the inputs exist in every run"
+                    } else {
+                        "attributes are not expected on the `inputs` block"
+                    };
+                    self.errors.push(syn::Error::new_spanned(attr, message));
+                }
+                return self.parse_inputs_block(body);
+            }
+        }
         if is_fn_start(body) {
             let mut func: ItemFn = body.parse()?;
             func.attrs.splice(0..0, attrs);

@@ -273,6 +273,11 @@ impl PipelineAttrs {
                     Ok(names) => result.outputs = Some(names.into_iter().collect()),
                     Err(error) => cx.syn_error(error),
                 }
+            } else if crate::when::is_when(&attr) {
+                cx.error_spanned_by(
+                    &attr,
+                    "`#[when]` makes an entry of a pipeline conditional, not a pipeline; put it on the entry where this pipeline is nested: `#[when(gate)] ThisPipeline,`",
+                );
             } else if attr.path().is_ident(PIPELINE_ATTR) {
                 let parsed = attr.parse_args_with(|input: ParseStream| {
                     let mut options = Vec::new();

@@ -10,6 +10,7 @@ use std::fmt::Display;
 #[derive(Default)]
 pub struct Ctxt {
     errors: RefCell<Vec<syn::Error>>,
+    notes: RefCell<Vec<(proc_macro2::Span, String)>>,
 }
 
 impl Ctxt {
@@ -30,6 +31,18 @@ impl Ctxt {
     /// Records an error from a parser.
     pub fn syn_error(&self, error: syn::Error) {
         self.errors.borrow_mut().push(error);
+    }
+
+    /// Records a note: where something an error names stands (the first
+    /// of two producers). Stable proc macros cannot attach a note to an
+    /// error, so it comes as a warning at its place (`warnings.rs`).
+    pub fn note_at<M: Display>(&self, span: proc_macro2::Span, message: M) {
+        self.notes.borrow_mut().push((span, message.to_string()));
+    }
+
+    /// The notes recorded, with where they stand.
+    pub fn notes(&self) -> Vec<(proc_macro2::Span, String)> {
+        self.notes.borrow().clone()
     }
 
     /// Whether anything was recorded so far.

@@ -35,6 +35,13 @@ pub fn shape(
 ) -> Shape {
     let krate = &skeleton.krate;
     let own = |node: &&Node| matches!(node.kind, NodeKind::Function(_));
+    // A value that some runs do not produce is an `Option`, as it will be
+    // once conditional entries are generated (when the graph says so).
+    let specs: Vec<_> = nodes.iter().map(Node::spec).collect();
+    let existence = crate::graph::existence(&specs).unwrap_or_default();
+    let partial = |name: &Ident| {
+        (existence.get(&name.unraw().to_string())).is_some_and(|exists| !exists.is_total())
+    };
     let markers = (skeleton.inline_fns.iter())
         .filter_map(|func| {
             let node = nodes
@@ -58,7 +65,13 @@ pub fn shape(
                     .iter()
                     .any(|(name, _)| name.unraw() == output.unraw())
             {
-                outputs.push((output.clone(), node.output_type(krate, index)));
+                let ty = node.output_type(krate, index);
+                let ty = if partial(output) {
+                    quote!(::core::option::Option<#ty>)
+                } else {
+                    ty
+                };
+                outputs.push((output.clone(), ty));
             }
         }
     }

@@ -5,9 +5,19 @@
 //! mistakes as [`GraphError`]s, sorts the nodes, prunes what the requested
 //! outputs do not need, and decides for every use of a value whether it is
 //! borrowed, cloned or moved, and when it is dropped.
+//!
+//! With `#[when]`, a name may have several producers, and a node may wait
+//! for a gate as well as for its parameters: [`branches`] says when each
+//! node runs and each value exists, which decides whether two producers of
+//! one name may both stand (they never run together) and whether a value
+//! is total. The plan's sources and last uses do not know about conditions
+//! yet (a value with several producers is read from its first).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+
+pub use branches::Branches;
+use condition::{Condition, Literal};
 
 /// One node as the graph sees it. Nodes are identified by their index in
 /// declaration order, which also breaks ties in the topological order.
@@ -19,6 +29,9 @@ pub struct NodeSpec {
     /// Runs whatever `#[outputs]` requests (with what it needs): its output
     /// is `()`, so it is there for its check or its side effect.
     pub always: bool,
+    /// `#[when(..)]`: the node runs only when its gate has this arm (and
+    /// the gate exists).
+    pub when: Option<Literal>,
 }
 
 /// One parameter: the name it consumes and whether it takes the value.
@@ -26,6 +39,10 @@ pub struct NodeSpec {
 pub struct ParamSpec {
     pub name: String,
     pub by_value: bool,
+    /// `Option<T>` or `Option<&T>`: a value that does not exist in every run
+    /// is passed as whether it exists, so the node does not wait for it.
+    /// (A value that always exists is passed as it is, whatever the type.)
+    pub optional: bool,
 }
 
 /// A mistake in the graph. Indices refer to [`NodeSpec`]s, their params and
@@ -34,16 +51,29 @@ pub struct ParamSpec {
 pub enum GraphError {
     /// Two nodes with the same name (`second` is the later one).
     DuplicateNode { first: usize, second: usize },
-    /// Two nodes produce the same name: `(node, output index)` of each.
+    /// Two nodes that always run produce the same name: `(node, output
+    /// index)` of each.
     DuplicateOutput {
         first: (usize, usize),
         second: (usize, usize),
     },
+    /// Two producers of one name that can run in the same run, at least one
+    /// of them conditional: `(node, output index)` of each, and when each
+    /// runs.
+    OverlappingProducers {
+        first: (usize, usize),
+        second: (usize, usize),
+        runs: Box<(Condition, Condition)>,
+    },
     /// A node consumes its own output.
     SelfLoop { node: usize, param: usize },
+    /// A node is gated by its own output.
+    SelfGate { node: usize },
     /// A cycle through several nodes: `nodes[i]` feeds `nodes[i + 1]` (and the
     /// last feeds the first) through `params[i + 1]` of the consumer;
-    /// `params[0]` is the parameter of `nodes[0]` closing the cycle.
+    /// `params[0]` is the parameter of `nodes[0]` closing the cycle. A link
+    /// equal to the consumer's number of parameters is its `#[when]` gate
+    /// ([`gate_link`]).
     Cycle {
         nodes: Vec<usize>,
         params: Vec<usize>,
@@ -57,6 +87,21 @@ pub enum GraphError {
     InputRequested { index: usize },
     /// A requested output listed twice.
     DuplicateRequest { first: usize, second: usize },
+    /// A node whose conditions exclude each other, so that it never runs:
+    /// its own `#[when]` (if any) and the values it needs (its gate, what
+    /// it takes as `T` or `&T`), those that do not always exist listed with
+    /// when they do. Only where the contradiction starts: the nodes that
+    /// need what this one produces are not reported.
+    NeverRuns {
+        node: usize,
+        needs: Vec<(String, Condition)>,
+    },
+}
+
+/// The link through which a node waits for its `#[when]` gate, in a
+/// [`GraphError::Cycle`]: one past its parameters.
+pub fn gate_link(node: &NodeSpec) -> usize {
+    node.params.len()
 }
 
 /// Where a value comes from.
@@ -102,6 +147,9 @@ pub struct Plan {
     pub inputs: Vec<PlanInput>,
     /// What the run returns, in order, with the requested name.
     pub returned: Vec<(String, Source)>,
+    /// When each node runs and each value exists, if some node has a
+    /// `#[when]` (without, everything runs).
+    pub branches: Option<Branches>,
 }
 
 /// A pipeline input and the parameters that consume it.
@@ -177,46 +225,88 @@ impl Plan {
 /// Returns every error found, or the plan.
 pub fn analyze(nodes: &[NodeSpec], requested: Option<&[String]>) -> Result<Plan, Vec<GraphError>> {
     let mut errors = duplicate_nodes(nodes);
-    let producers = producers(nodes, &mut errors);
-    let edges = edges(nodes, &producers, &mut errors);
-    errors.extend(cycles(nodes.len(), &edges));
+    let producers = producers(nodes);
+    let mut link_errors = Vec::new();
+    let edges = edges(nodes, &producers, &mut link_errors);
+    let cycles = cycles(nodes.len(), &edges);
+    let order = cycles
+        .is_empty()
+        .then(|| topological_order(nodes.len(), &edges));
+    let gated = nodes.iter().any(|node| node.when.is_some());
+    // Conditions follow the order; without `#[when]` everything runs.
+    let runs = match (&order, gated) {
+        (Some(order), true) => Some(branches::runs(nodes, &producers, order)),
+        _ => None,
+    };
+    errors.extend(duplicate_outputs(nodes, &producers, runs.as_deref(), gated));
+    errors.extend(link_errors);
+    errors.extend(cycles);
+    if let Some(runs) = &runs {
+        errors.extend(branches::never_running(nodes, &producers, runs));
+    }
     if let Some(requested) = requested {
         errors.extend(check_requested(nodes, &producers, requested));
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let order = topological_order(nodes.len(), &edges);
+    // Without an order there is a cycle, so an error.
+    let order = match order {
+        Some(order) if errors.is_empty() => order,
+        _ => return Err(errors),
+    };
+    // Every producer of a requested value runs, so that a value produced
+    // on two arms stays total however it is pruned.
     let keep = match requested {
         Some(requested) => needed(
             nodes.len(),
             &edges,
-            (requested.iter().map(|name| producers[name].0))
+            (requested.iter())
+                .flat_map(|name| producers[name].iter().map(|&(node, _)| node))
                 .chain((0..nodes.len()).filter(|&node| nodes[node].always)),
         ),
         None => vec![true; nodes.len()],
     };
+    let branches = runs.map(|runs| Branches::new(&producers, runs, &keep));
     let order: Vec<usize> = order.into_iter().filter(|&node| keep[node]).collect();
     let returned = match requested {
         Some(requested) => requested
             .iter()
             .map(|name| (name.clone(), source_of(&producers[name])))
             .collect(),
-        None => order
-            .iter()
-            .flat_map(|&node| {
-                nodes[node]
-                    .outputs
-                    .iter()
-                    .enumerate()
-                    .map(move |(output, name)| (name.clone(), Source::Node { node, output }))
-            })
-            .collect(),
+        None => {
+            // Each name once, from its first producer that runs.
+            let mut returned: Vec<(String, Source)> = Vec::new();
+            for &node in &order {
+                for (output, name) in nodes[node].outputs.iter().enumerate() {
+                    if !returned.iter().any(|(seen, _)| seen == name) {
+                        returned.push((name.clone(), Source::Node { node, output }));
+                    }
+                }
+            }
+            returned
+        }
     };
-    Ok(plan(nodes, &producers, order, returned))
+    Ok(plan(nodes, &producers, order, returned, branches))
 }
 
-fn source_of(&(node, output): &(usize, usize)) -> Source {
+/// When each produced value exists, in a graph that may have other
+/// mistakes (for the fallback's field types): `None` without `#[when]`
+/// (every value always exists) or with a cycle (no order to follow).
+pub fn existence(nodes: &[NodeSpec]) -> Option<BTreeMap<String, Condition>> {
+    if nodes.iter().all(|node| node.when.is_none()) {
+        return None;
+    }
+    let producers = producers(nodes);
+    let edges = edges(nodes, &producers, &mut Vec::new());
+    if !cycles(nodes.len(), &edges).is_empty() {
+        return None;
+    }
+    let order = topological_order(nodes.len(), &edges);
+    let runs = branches::runs(nodes, &producers, &order);
+    Some(Branches::new(&producers, runs, &vec![true; nodes.len()]).values)
+}
+
+/// A value read from the first of its producers.
+fn source_of(producers: &[(usize, usize)]) -> Source {
+    let (node, output) = producers[0];
     Source::Node { node, output }
 }
 
@@ -236,29 +326,71 @@ fn duplicate_nodes(nodes: &[NodeSpec]) -> Vec<GraphError> {
     errors
 }
 
-/// Maps each produced name to its first producer `(node, output)`.
-fn producers(nodes: &[NodeSpec], errors: &mut Vec<GraphError>) -> BTreeMap<String, (usize, usize)> {
-    let mut producers = BTreeMap::new();
+/// The producers of each name, `(node, output)` in declaration order.
+type Producers = BTreeMap<String, Vec<(usize, usize)>>;
+
+/// Maps each produced name to its producers.
+fn producers(nodes: &[NodeSpec]) -> Producers {
+    let mut producers: Producers = BTreeMap::new();
     for (node, spec) in nodes.iter().enumerate() {
         for (output, name) in spec.outputs.iter().enumerate() {
-            match producers.get(name) {
-                Some(&first) => errors.push(GraphError::DuplicateOutput {
-                    first,
-                    second: (node, output),
-                }),
-                None => {
-                    producers.insert(name.clone(), (node, output));
-                }
-            }
+            producers
+                .entry(name.clone())
+                .or_default()
+                .push((node, output));
         }
     }
     producers
 }
 
-/// `edges[consumer]` lists `(producer, param)`; self-loops become errors.
+/// Every producer of a name after the first that can run together with an
+/// earlier one, paired with the first such. `runs`: when each node runs,
+/// `None` when that is unknown (then only a graph without `#[when]`, where
+/// every node runs, has its duplicates reported; a graph with conditions
+/// has its cycle reported first).
+fn duplicate_outputs(
+    nodes: &[NodeSpec],
+    producers: &Producers,
+    runs: Option<&[Condition]>,
+    gated: bool,
+) -> Vec<GraphError> {
+    let mut errors = Vec::new();
+    for (node, spec) in nodes.iter().enumerate() {
+        for (output, name) in spec.outputs.iter().enumerate() {
+            let second = (node, output);
+            let mut earlier = producers[name].iter().take_while(|&&other| other != second);
+            let error = match runs {
+                None if gated => None,
+                None => {
+                    (earlier.next()).map(|&first| GraphError::DuplicateOutput { first, second })
+                }
+                Some(runs) => earlier
+                    .find(|&&(other, _)| !runs[other].excludes(&runs[node]))
+                    .map(|&first| {
+                        let pair = (runs[first.0].clone(), runs[node].clone());
+                        if pair.0.is_always() && pair.1.is_always() {
+                            GraphError::DuplicateOutput { first, second }
+                        } else {
+                            GraphError::OverlappingProducers {
+                                first,
+                                second,
+                                runs: Box::new(pair),
+                            }
+                        }
+                    }),
+            };
+            errors.extend(error);
+        }
+    }
+    errors
+}
+
+/// `edges[consumer]` lists `(producer, link)`: a parameter, or the gate
+/// ([`gate_link`]), fed by every producer of its name. A node fed by
+/// itself is an error instead.
 fn edges(
     nodes: &[NodeSpec],
-    producers: &BTreeMap<String, (usize, usize)>,
+    producers: &Producers,
     errors: &mut Vec<GraphError>,
 ) -> Vec<Vec<(usize, usize)>> {
     nodes
@@ -266,14 +398,20 @@ fn edges(
         .enumerate()
         .map(|(node, spec)| {
             let mut incoming = Vec::new();
-            for (param, p) in spec.params.iter().enumerate() {
-                match producers.get(&p.name) {
-                    Some(&(producer, _)) if producer == node => {
-                        errors.push(GraphError::SelfLoop { node, param })
-                    }
-                    Some(&(producer, _)) => incoming.push((producer, param)),
-                    None => {}
+            let links = (spec.params.iter().map(|p| p.name.as_str()))
+                .chain(spec.when.iter().map(|when| when.gate.as_str()))
+                .enumerate();
+            for (link, name) in links {
+                let from = producers.get(name).map_or(&[][..], Vec::as_slice);
+                if from.iter().any(|&(producer, _)| producer == node) {
+                    errors.push(if link == gate_link(spec) {
+                        GraphError::SelfGate { node }
+                    } else {
+                        GraphError::SelfLoop { node, param: link }
+                    });
+                    continue;
                 }
+                incoming.extend(from.iter().map(|&(producer, _)| (producer, link)));
             }
             incoming
         })
@@ -392,7 +530,7 @@ fn shortest_cycle(component: &[usize], edges: &[Vec<(usize, usize)>]) -> GraphEr
 
 fn check_requested(
     nodes: &[NodeSpec],
-    producers: &BTreeMap<String, (usize, usize)>,
+    producers: &Producers,
     requested: &[String],
 ) -> Vec<GraphError> {
     let mut errors = Vec::new();
@@ -482,9 +620,10 @@ fn needed(
 
 fn plan(
     nodes: &[NodeSpec],
-    producers: &BTreeMap<String, (usize, usize)>,
+    producers: &Producers,
     order: Vec<usize>,
     returned: Vec<(String, Source)>,
+    branches: Option<Branches>,
 ) -> Plan {
     let mut inputs: Vec<PlanInput> = Vec::new();
     // Every use of every value, in step order: (step, param, by_value).
@@ -494,7 +633,7 @@ fn plan(
         let mut node_sources = Vec::new();
         for (param, p) in nodes[node].params.iter().enumerate() {
             let source = match producers.get(&p.name) {
-                Some(producer) => source_of(producer),
+                Some(from) => source_of(from),
                 None => {
                     let index = match inputs.iter().position(|input| input.name == p.name) {
                         Some(index) => index,
@@ -554,9 +693,12 @@ fn plan(
         steps,
         inputs,
         returned,
+        branches,
     }
 }
 
+pub mod branches;
+pub mod condition;
 pub mod shape;
 #[cfg(test)]
 mod test;

@@ -11,12 +11,14 @@ mod ctxt;
 mod describe;
 mod expand;
 mod fallback;
+mod gates;
 mod graph;
 mod model;
 mod nested;
 mod sig;
 mod valid;
 mod visibility;
+mod when;
 
 #[cfg(test)]
 mod robustness_test;

@@ -9,10 +9,12 @@ use crate::attr::{take_node_attr, PipelineAttrs, NODE_ATTR};
 use crate::ctxt::Ctxt;
 use crate::describe::{Answer, Described, NodeDescription};
 use crate::expand::mapped::Items;
+use crate::gates;
 use crate::graph::{self, NodeSpec, ParamSpec, Plan, Source};
 use crate::nested::{self, Group, NestedAttr, NestedEntry};
 use crate::sig::NodeSig;
 use crate::valid;
+use crate::when::When;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -40,6 +42,8 @@ pub struct Node {
     /// For a node of a nested pipeline: its outputs' names in that pipeline
     /// (what `#[nested(outputs(..))]` renames), for error messages.
     pub inner_outputs: Vec<String>,
+    /// The entry's `#[when(..)]`: every node of a nested entry has it.
+    pub when: Option<When>,
 }
 
 /// How generated code reaches a node.
@@ -82,6 +86,16 @@ impl Node {
             self.sig.params[index].span
         } else {
             self.entry_span
+        }
+    }
+
+    /// Where an error about link `link` of a graph error should point: a
+    /// parameter, or one past them the gate of its `#[when]`.
+    pub fn link_span(&self, link: usize) -> Span {
+        match (link < self.sig.params.len(), &self.when) {
+            (true, _) => self.param_span(link),
+            (false, Some(when)) => when.gate.span(),
+            (false, None) => self.entry_span,
         }
     }
 
@@ -195,6 +209,7 @@ impl Node {
                 .map(|param| ParamSpec {
                     name: param.ident.unraw().to_string(),
                     by_value: !param.by_ref,
+                    optional: param.optional(),
                 })
                 .collect(),
             outputs: self
@@ -204,6 +219,7 @@ impl Node {
                 .map(|output| output.unraw().to_string())
                 .collect(),
             always: self.sig.returns_unit(),
+            when: self.when.as_ref().map(When::literal),
         }
     }
 }
@@ -244,6 +260,12 @@ pub struct Skeleton {
     pub krate: TokenStream,
     pub inline_fns: Vec<ItemFn>,
 }
+
+/// TEMPORARY: the error at the first `#[when]` of a pipeline that passes
+/// every check, until conditional entries are generated.
+const NOT_GENERATED_YET: &str = "conditional entries are not generated yet: `pipeline!` checks `#[when]` \
+     (its gates, the producers of each name, which values are total) but cannot run a pipeline that uses it; \
+     remove the `#[when]` attributes to run it";
 
 /// A pipeline ready to expand.
 pub struct Model {
@@ -302,7 +324,8 @@ impl Model {
         for entry in input.entries {
             let entry_span = entry.span();
             match entry {
-                Entry::Path { path, attrs } => {
+                Entry::Path { path, mut attrs } => {
+                    let when = When::take(cx, &mut attrs);
                     let (nested_attr, rest) = NestedAttr::take(cx, attrs);
                     for attr in rest {
                         cx.error_spanned_by(
@@ -326,7 +349,7 @@ impl Model {
                                 );
                             }
                             match path_node(cx, path, description, entry_span) {
-                                Some(node) => nodes.push(node),
+                                Some(node) => nodes.push(Node { when, ..node }),
                                 None => complete = false,
                             }
                         }
@@ -358,7 +381,10 @@ impl Model {
                                 }
                                 Some((entry, members)) => {
                                     nested.push(entry);
-                                    nodes.extend(members);
+                                    nodes.extend(members.into_iter().map(|member| Node {
+                                        when: when.clone(),
+                                        ..member
+                                    }));
                                 }
                                 None => complete = false,
                             }
@@ -366,6 +392,7 @@ impl Model {
                     }
                 }
                 Entry::Inline(mut func) => {
+                    let when = When::take(cx, &mut func.attrs);
                     let node_attrs: Vec<syn::Attribute> = (func.attrs.iter())
                         .filter(|attr| attr.path().is_ident(NODE_ATTR))
                         .cloned()
@@ -388,6 +415,7 @@ impl Model {
                             scope: Vec::new(),
                             nested: None,
                             inner_outputs: Vec::new(),
+                            when,
                         }),
                         None => complete = false,
                     }
@@ -410,6 +438,12 @@ impl Model {
         // graph without it would only add errors that are not real. Mistakes
         // in the pipeline's own attributes do not stop the analysis.
         if !complete || cx.error_count() > errors_before_nodes {
+            return fail(skeleton, &nodes);
+        }
+        // Likewise a `#[when]` whose gate is wrong: the graph would be
+        // analyzed with a condition the user did not mean.
+        gates::check(cx, &nodes);
+        if cx.error_count() > errors_before_nodes {
             return fail(skeleton, &nodes);
         }
         let requested: Option<Vec<String>> = match &attrs.outputs {
@@ -442,6 +476,15 @@ impl Model {
         let warnings = valid::near_miss_inputs(cx, &nodes, &specs, &plan, &input.declared_inputs);
         if cx.has_errors() {
             return fail(skeleton, &nodes);
+        }
+        // TEMPORARY, until conditional entries are generated: the analysis
+        // accepts `#[when]`, but no runner branches yet. The generation of
+        // conditional entries removes this check (and `NOT_GENERATED_YET`).
+        if plan.branches.is_some() {
+            if let Some(when) = nodes.iter().find_map(|node| node.when.as_ref()) {
+                cx.error_spanned_by(&when.attr, NOT_GENERATED_YET);
+                return fail(skeleton, &nodes);
+            }
         }
         Ok(Model {
             skeleton,
@@ -657,5 +700,6 @@ fn path_node(
         scope: Vec::new(),
         nested: None,
         inner_outputs: Vec::new(),
+        when: None,
     })
 }

@@ -349,6 +349,7 @@ impl Join<'_> {
             scope,
             nested: Some(self.index),
             inner_outputs: Vec::new(),
+            when: None,
         })
     }
 
@@ -520,6 +521,7 @@ impl Join<'_> {
             scope: Vec::new(),
             nested: Some(self.index),
             inner_outputs,
+            when: None,
         }
     }
 

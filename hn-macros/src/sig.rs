@@ -304,7 +304,7 @@ pub fn is_result(ty: &Type) -> bool {
 }
 
 /// The first generic argument of a `Result`-like path, if written out.
-fn result_ok_type(ty: &Type) -> Option<&Type> {
+pub fn result_ok_type(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ungroup(ty) else {
         return None;
     };
@@ -372,6 +372,18 @@ pub enum Owned {
 }
 
 impl Param {
+    /// Whether the parameter is an `Option<T>` or `Option<&T>` (by the last
+    /// segment of its path): it takes a value that may not exist as
+    /// whether it exists.
+    pub fn optional(&self) -> bool {
+        !self.by_ref
+            && matches!(ungroup(&self.recorded), Type::Path(path) if path.qself.is_none()
+            && path.path.segments.last().is_some_and(|segment| {
+                segment.ident == "Option"
+                    && matches!(&segment.arguments, PathArguments::AngleBracketed(args) if args.args.len() == 1)
+            }))
+    }
+
     /// How the input's owned type follows from this parameter.
     pub fn owned(&self) -> Owned {
         if !self.by_ref {

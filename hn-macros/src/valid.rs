@@ -5,6 +5,7 @@
 
 use crate::ast::DeclaredInput;
 use crate::ctxt::Ctxt;
+use crate::graph::condition::Condition;
 use crate::graph::{closest, GraphError, NodeSpec, Plan};
 use crate::model::{Node, NodeKind};
 use crate::sig::Owned;
@@ -74,16 +75,88 @@ pub fn report_graph_errors(cx: &Ctxt, nodes: &[Node], requested: &[Ident], error
                 );
             }
             // Rule: the graph is acyclic. `fn a(b: u8) -> u8`, `fn b(a: u8) -> u8`
+            // A gate counts: `#[when(g)] fn a() -> u8`, `fn g(a: Option<u8>) -> bool`
             GraphError::Cycle { nodes: cycle, params } => {
                 let names: Vec<String> = cycle.iter().map(|&node| nodes[node].name()).collect();
                 let links: Vec<String> = (cycle.iter().zip(params))
-                    .map(|(&node, &param)| {
-                        format!("`{}` takes `{}`", nodes[node].name(), nodes[node].sig.params[param].ident.unraw())
+                    .map(|(&node, &link)| {
+                        let node = &nodes[node];
+                        match (node.sig.params.get(link), &node.when) {
+                            (None, Some(when)) => format!("`{}` is gated by `{}`", node.name(), when.gate_name()),
+                            _ => format!("`{}` takes `{}`", node.name(), node.sig.params[link].ident.unraw()),
+                        }
                     })
                     .collect();
                 cx.error_at(
-                    nodes[cycle[0]].param_span(params[0]),
+                    nodes[cycle[0]].link_span(params[0]),
                     format!("cycle: {} -> {} ({})", names.join(" -> "), names[0], links.join(", ")),
+                );
+            }
+            // Rule: producers of one name never run together.
+            // `#[when(g)] fn a() -> u8` and `#[node(output = a)] fn b() -> u8`
+            GraphError::OverlappingProducers { first, second, runs } => {
+                let output = nodes[second.0].sig.outputs[second.1].unraw();
+                let (first_node, second_node) = (&nodes[first.0], &nodes[second.0]);
+                let how = |node: &Node, runs: &Condition| {
+                    if runs.is_always() {
+                        format!("`{}` (always runs)", node.path_name())
+                    } else {
+                        format!("`{}` (runs when `{runs}`)", node.path_name())
+                    }
+                };
+                cx.error_at(
+                    second_node.output_span(second.1),
+                    format!(
+                        "`{output}` is produced by both {} and {}, which can run together (when `{}`); \
+                         a name needs one producer per run: make their conditions exclude each other \
+                         (`#[when(gate)]` on one and `#[when(!gate)]` on the other, or different variants of one enum gate), \
+                         or rename one output with `#[node(output = ..)]`",
+                        how(first_node, &runs.0),
+                        how(second_node, &runs.1),
+                        runs.0.and(&runs.1),
+                    ),
+                );
+                cx.note_at(
+                    first_node.output_span(first.1),
+                    format!(
+                        "`{output}` is also produced here, by `{}`, which can run together with `{}`",
+                        first_node.path_name(),
+                        second_node.path_name()
+                    ),
+                );
+            }
+            // Rule: a node is not gated by its own output. `#[when(a)] fn a() -> bool`
+            GraphError::SelfGate { node } => {
+                let node = &nodes[*node];
+                cx.error_at(
+                    node.link_span(node.sig.params.len()),
+                    format!(
+                        "`{}` is gated by its own output: a gate is decided before the nodes it gates run",
+                        node.name()
+                    ),
+                );
+            }
+            // Rule: every node can run. `#[when(!g)] fn b(a: &u8)` where `a`
+            // exists only when `g`.
+            GraphError::NeverRuns { node, needs } => {
+                let node = &nodes[*node];
+                let mut parts: Vec<String> = Vec::new();
+                if let Some(when) = &node.when {
+                    parts.push(format!("its `#[when({})]`", when.literal()));
+                }
+                parts.extend(needs.iter().map(|(name, exists)| format!("`{name}` (which exists when `{exists}`)")));
+                let together = match parts.as_slice() {
+                    [one, two] => format!("{one} and {two}"),
+                    _ => parts.join(", "),
+                };
+                let span = node.when.as_ref().map_or(node.entry_span, |when| when.gate.span());
+                cx.error_at(
+                    span,
+                    format!(
+                        "`{}` never runs: {together} never hold together; \
+                         a node runs without a value it takes as `Option<T>` or `Option<&T>`",
+                        node.path_name()
+                    ),
                 );
             }
             // The errors below are about `#[outputs]`; without it, the
@@ -337,7 +410,7 @@ pub fn near_miss_inputs(
 /// "did you mean" of unknown names: `name` is a valid input as it is, so
 /// short names (`x` next to `a`) and plurals (`numbers` next to `number`)
 /// are never suspected.
-fn near_miss(name: &str, produced: &[String]) -> Option<String> {
+pub fn near_miss(name: &str, produced: &[String]) -> Option<String> {
     const SHORTEST: usize = 4;
     if name.chars().count() < SHORTEST || produced.iter().any(|output| output == name) {
         return None;

@@ -64,6 +64,11 @@ pub fn pipeline(input: TokenStream) -> TokenStream {
         Err(skeleton) => {
             let mut tokens = fallback::expand(&skeleton);
             tokens.extend(cx.to_compile_errors());
+            tokens.extend(
+                cx.notes()
+                    .iter()
+                    .map(|(span, note)| warnings::warning(*span, note)),
+            );
             tokens
         }
     }

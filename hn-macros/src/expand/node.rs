@@ -13,7 +13,7 @@ use syn::{ItemFn, Visibility};
 /// Expands `#[node(attr)] item`.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::default();
-    let func: ItemFn = match syn::parse2(item.clone()) {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
             cx.error_spanned_by(
@@ -26,6 +26,17 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 .collect();
         }
     };
+    // Taken off, so that rustc does not also call it an unknown attribute.
+    func.attrs.retain(|attr| {
+        let when = crate::when::is_when(attr);
+        if when {
+            cx.error_spanned_by(
+                attr,
+                "`#[when]` goes on the node's entry in a pipeline (`#[when(gate)] name,`), not on the function: a pipeline decides when its entries run",
+            );
+        }
+        !when
+    });
     let node_attr = NodeAttr::from_tokens(&cx, attr.clone());
     if func.sig.receiver().is_some() {
         // A method: the items below cannot go in an `impl` block, so report

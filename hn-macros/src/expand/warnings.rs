@@ -9,7 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 /// A warning at `span` with `note` as its message.
-fn warning(span: Span, note: &str) -> TokenStream {
+pub fn warning(span: Span, note: &str) -> TokenStream {
     let item = quote_spanned!(span=> hypernodes_warning);
     quote! {
         const _: () = {

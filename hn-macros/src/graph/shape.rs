@@ -259,6 +259,7 @@ mod tests {
                         .map(|from| ParamSpec {
                             name: format!("v{from}"),
                             by_value: false,
+                            optional: false,
                         })
                         .collect();
                 }

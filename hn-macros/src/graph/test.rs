@@ -34,15 +34,18 @@ pub(super) fn node(name: &str, params: &[&str], outputs: &[&str]) -> NodeSpec {
                 Some(name) => ParamSpec {
                     name: name.to_owned(),
                     by_value: false,
+                    optional: false,
                 },
                 None => ParamSpec {
                     name: (*param).to_owned(),
                     by_value: true,
+                    optional: false,
                 },
             })
             .collect(),
         outputs: strings(outputs),
         always: false,
+        when: None,
     }
 }
 
@@ -156,6 +159,7 @@ fn chain_returns_every_output_in_order() {
             ],
             inputs: vec![input("x", &[(0, 0)])],
             returned: returned(&[("doubled", out(0, 0)), ("result", out(1, 0))]),
+            branches: None,
         }
     );
 }
@@ -181,6 +185,7 @@ fn chain_with_requested_output_moves_the_intermediate() {
             ],
             inputs: vec![input("x", &[(0, 0)])],
             returned: returned(&[("result", out(1, 0))]),
+            branches: None,
         }
     );
 }
@@ -228,6 +233,7 @@ fn empty_pipeline_is_an_empty_plan() {
             steps: vec![],
             inputs: vec![],
             returned: vec![],
+            branches: None,
         }
     );
 }
@@ -321,6 +327,7 @@ fn requested_outputs_prune_unneeded_nodes_and_inputs() {
             ],
             inputs: vec![input("path", &[(0, 0)])],
             returned: returned(&[("count", out(1, 0))]),
+            branches: None,
         }
     );
 }
@@ -485,6 +492,7 @@ fn inputs_in_order_of_first_use_with_their_consumers() {
                 input("z", &[(0, 1)]),
             ],
             returned: returned(&[("o2", out(0, 0)), ("o3", out(2, 0))]),
+            branches: None,
         }
     );
 }
@@ -844,7 +852,11 @@ fn build(raw: &[RawNode], acyclic: bool) -> Vec<NodeSpec> {
             let mut params: Vec<ParamSpec> = Vec::new();
             let mut push = |name: String, by_value: bool| {
                 if !params.iter().any(|param| param.name == name) {
-                    params.push(ParamSpec { name, by_value });
+                    params.push(ParamSpec {
+                        name,
+                        by_value,
+                        optional: false,
+                    });
                 }
             };
             let choices = if acyclic { i } else { raw.len() };
@@ -865,6 +877,7 @@ fn build(raw: &[RawNode], acyclic: bool) -> Vec<NodeSpec> {
                 params,
                 outputs: (0..raw_node.outputs).map(|k| format!("v{i}_{k}")).collect(),
                 always: false,
+                when: None,
             }
         })
         .collect()
@@ -895,6 +908,7 @@ fn dag_with_back_edge() -> impl Strategy<Value = (Vec<NodeSpec>, String, String)
             nodes[u].params.push(ParamSpec {
                 name,
                 by_value: false,
+                optional: false,
             });
             (nodes, format!("n{u}"), format!("n{v}"))
         })
