@@ -135,6 +135,8 @@ pub struct Step {
     /// Values whose last use is a borrow by this step: dropped right after it,
     /// so intermediates do not live to the end of the run.
     pub drops_after: Vec<Source>,
+    /// The gate of the node's `#[when]`, read (borrowed) before the call.
+    pub gate: Option<Source>,
 }
 
 /// A sorted, pruned graph with every value's fate decided.
@@ -618,6 +620,9 @@ fn needed(
     keep
 }
 
+/// The "parameter" of a gate's use in [`plan`]'s list of uses.
+const GATE: usize = usize::MAX;
+
 fn plan(
     nodes: &[NodeSpec],
     producers: &Producers,
@@ -655,8 +660,28 @@ fn plan(
             node_sources.push(source);
         }
         sources.push(node_sources);
+        // A gate is read, by reference, where the node it gates runs: its
+        // last use may be there.
+        let gate = nodes[node]
+            .when
+            .as_ref()
+            .and_then(|when| producers.get(&when.gate));
+        if let Some(from) = gate {
+            let use_of_gate = (step, GATE, false);
+            uses.entry(source_of(from)).or_default().push(use_of_gate);
+        }
     }
     let is_returned = |source: Source| returned.iter().any(|&(_, r)| r == source);
+    // A value with several producers is read from the first one's local
+    // (the others' merged into it): every producer's output is used.
+    let used = |node: usize, output: usize| {
+        let name = &nodes[node].outputs[output];
+        let read = |source: Source| uses.contains_key(&source) || is_returned(source);
+        producers
+            .get(name)
+            .map_or(false, |from| read(source_of(from)))
+            || read(Source::Node { node, output })
+    };
     let mut steps: Vec<Step> = order
         .iter()
         .zip(sources)
@@ -667,18 +692,24 @@ fn plan(
                 .map(|source| (source, Passing::Borrow))
                 .collect(),
             used_outputs: (0..nodes[node].outputs.len())
-                .map(|output| {
-                    let source = Source::Node { node, output };
-                    uses.contains_key(&source) || is_returned(source)
-                })
+                .map(|output| used(node, output))
                 .collect(),
             drops_after: Vec::new(),
+            gate: (nodes[node].when.as_ref())
+                .and_then(|when| producers.get(&when.gate))
+                .map(|from| source_of(from)),
         })
         .collect();
     for (source, value_uses) in &uses {
         let last = value_uses.len() - 1;
         for (i, &(step, param, by_value)) in value_uses.iter().enumerate() {
             let final_use = i == last && !is_returned(*source);
+            if param == GATE {
+                if final_use {
+                    steps[step].drops_after.push(*source);
+                }
+                continue;
+            }
             steps[step].args[param].1 = match (by_value, final_use) {
                 (false, _) => Passing::Borrow,
                 (true, false) => Passing::Clone,

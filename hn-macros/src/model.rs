@@ -261,12 +261,6 @@ pub struct Skeleton {
     pub inline_fns: Vec<ItemFn>,
 }
 
-/// TEMPORARY: the error at the first `#[when]` of a pipeline that passes
-/// every check, until conditional entries are generated.
-const NOT_GENERATED_YET: &str = "conditional entries are not generated yet: `pipeline!` checks `#[when]` \
-     (its gates, the producers of each name, which values are total) but cannot run a pipeline that uses it; \
-     remove the `#[when]` attributes to run it";
-
 /// A pipeline ready to expand.
 pub struct Model {
     pub skeleton: Skeleton,
@@ -477,15 +471,6 @@ impl Model {
         if cx.has_errors() {
             return fail(skeleton, &nodes);
         }
-        // TEMPORARY, until conditional entries are generated: the analysis
-        // accepts `#[when]`, but no runner branches yet. The generation of
-        // conditional entries removes this check (and `NOT_GENERATED_YET`).
-        if plan.branches.is_some() {
-            if let Some(when) = nodes.iter().find_map(|node| node.when.as_ref()) {
-                cx.error_spanned_by(&when.attr, NOT_GENERATED_YET);
-                return fail(skeleton, &nodes);
-            }
-        }
         Ok(Model {
             skeleton,
             nodes,
@@ -568,6 +553,54 @@ impl Model {
         match source {
             Source::Input(index) => ident(&self.plan.inputs[index].name, Span::call_site()),
             Source::Node { node, output } => self.nodes[node].sig.outputs[output].clone(),
+        }
+    }
+
+    /// Whether a value exists only in some runs (an `Option` in the
+    /// generated code): a node's output whose producers all have
+    /// conditions that do not cover every run.
+    pub fn is_partial(&self, source: Source) -> bool {
+        let (Some(branches), Source::Node { .. }) = (&self.plan.branches, source) else {
+            return false;
+        };
+        let name = self.name_of(source).unraw().to_string();
+        (branches.values.get(&name)).is_some_and(|exists| !exists.is_total())
+    }
+
+    /// When `node` runs, as text (`"needs_search && tone = Refuse"`), if
+    /// not always.
+    pub fn condition_of(&self, node: &Node) -> Option<String> {
+        let branches = self.plan.branches.as_ref()?;
+        let index = self.nodes.iter().position(|n| core::ptr::eq(n, node))?;
+        let runs = branches.runs.get(index)?;
+        (!runs.is_always()).then(|| runs.to_string())
+    }
+
+    /// The nodes that produce the same value as `source` (itself included),
+    /// as the sources of their outputs, in declaration order.
+    pub fn producers_of(&self, source: Source) -> Vec<Source> {
+        let name = self.name_of(source).unraw().to_string();
+        (self.nodes.iter().enumerate())
+            .flat_map(|(node, n)| {
+                (n.sig.outputs.iter().enumerate())
+                    .filter(|(_, output)| output.unraw() == name)
+                    .map(move |(output, _)| Source::Node { node, output })
+            })
+            .collect()
+    }
+
+    /// The local of a node's output: [`local`](Model::local), except for
+    /// a value with several producers, whose producers after the first (in
+    /// declaration order) have locals of their own until they are merged
+    /// into the first one's (see `expand/branch.rs`).
+    pub fn local_of_producer(&self, source: Source) -> Ident {
+        let producers = self.producers_of(source);
+        match (source, producers.first()) {
+            (Source::Node { node, .. }, Some(&first)) if first != source => {
+                let name = self.name_of(source).unraw().to_string();
+                format_ident!("__hn_{}_of_{}", name, node, span = Span::mixed_site())
+            }
+            _ => self.local(source),
         }
     }
 

@@ -384,6 +384,19 @@ impl Param {
             }))
     }
 
+    /// Whether the parameter is an `Option<&T>` (see
+    /// [`optional`](Param::optional)): it borrows the value if it exists.
+    pub fn optional_ref(&self) -> bool {
+        let Type::Path(path) = ungroup(&self.recorded) else {
+            return false;
+        };
+        let Some(segment) = path.path.segments.last() else {
+            return false;
+        };
+        matches!(&segment.arguments, PathArguments::AngleBracketed(args)
+            if matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Reference(_)))))
+    }
+
     /// How the input's owned type follows from this parameter.
     pub fn owned(&self) -> Owned {
         if !self.by_ref {

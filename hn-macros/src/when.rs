@@ -27,8 +27,6 @@ const FORMS: &str = "`#[when(gate)]`, `#[when(!gate)]` or `#[when(gate = Variant
 /// A parsed `#[when(..)]`.
 #[derive(Clone)]
 pub struct When {
-    /// The whole attribute, for errors about it.
-    pub attr: Attribute,
     /// The gate's name.
     pub gate: Ident,
     pub arm: WhenArm,
@@ -103,11 +101,7 @@ impl When {
                     "unexpected tokens in `#[when]`; expected {FORMS} (variants separated by `|`)"
                 )));
             }
-            Ok(When {
-                attr: attr.clone(),
-                gate,
-                arm,
-            })
+            Ok(When { gate, arm })
         };
         parser
             .parse2(list.tokens.clone())

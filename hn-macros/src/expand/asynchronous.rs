@@ -165,6 +165,10 @@ fn run_async(model: &Model) -> TokenStream {
 /// `run_async` is straight-line code, like `run` with `.await`s: no slots,
 /// no join.
 fn straight_line(model: &Model) -> bool {
+    // With `#[when]`, the nodes run in order, each when it runs.
+    if model.plan.branches.is_some() {
+        return true;
+    }
     let sig = |step: usize| &model.nodes[model.plan.steps[step].node].sig;
     let awaiting: Vec<usize> = (0..model.plan.steps.len())
         .filter(|&step| sig(step).is_async || sig(step).blocking)

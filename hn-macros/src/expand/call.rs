@@ -216,7 +216,11 @@ pub fn node_info(model: &Model, node: &Node) -> TokenStream {
     let params = (node.sig.params.iter()).map(|param| param.ident.unraw().to_string());
     let outputs = (node.sig.outputs.iter()).map(|output| output.unraw().to_string());
     let (fallible, is_async) = (node.sig.fails(), node.sig.is_async);
-    quote!(#private::NodeInfo::__new(#name, #path, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async))
+    let info = quote!(#private::NodeInfo::__new(#name, #path, &[#(#params),*], &[#(#outputs),*], #fallible, #is_async));
+    match model.condition_of(node) {
+        Some(when) => quote!(#info.__when(#when)),
+        None => info,
+    }
 }
 
 /// The node's value from its call: the call itself, or for a fallible node

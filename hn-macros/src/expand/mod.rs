@@ -2,6 +2,7 @@
 //! [`Model`] and never parses or checks again.
 
 mod asynchronous;
+mod branch;
 mod call;
 mod dot;
 mod error_enum;

@@ -1,6 +1,7 @@
 //! `run`: straight-line calls in topological order, as a hand-written
 //! function would make them.
 
+use crate::expand::branch;
 use crate::expand::call::{argument, observer_ident, sync_call, value};
 use crate::expand::errors_doc;
 use crate::expand::mapped::Items;
@@ -99,7 +100,16 @@ pub fn call_step(
     call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
     borrowed_inputs: bool,
 ) -> TokenStream {
-    let binding = call_binding(model, step_index, call, borrowed_inputs, &[]);
+    let binding = match &model.plan.branches {
+        Some(_) => {
+            let observer = observer_ident();
+            let binding =
+                branch::binding(model, step_index, call, borrowed_inputs, &quote!(#observer));
+            let merges = branch::merges_after(model, step_index);
+            quote!(#binding #merges)
+        }
+        _ => call_binding(model, step_index, call, borrowed_inputs, &[]),
+    };
     let private = model.private();
     let drops = model.plan.steps[step_index]
         .drops_after

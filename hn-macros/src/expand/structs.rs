@@ -4,6 +4,7 @@ use crate::graph::Source;
 use crate::model::{ident, Model};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::Ident;
 
@@ -72,8 +73,14 @@ fn outputs_struct(model: &Model) -> TokenStream {
                     name,
                     Span::call_site().located_at(model.name_of(*source).span()),
                 ),
-                ty: model.nodes[node].output_type_at(model.krate(), output, location),
-                doc: format!("Produced by `{}`.", model.nodes[node].name()),
+                ty: match model.is_partial(*source) {
+                    false => model.nodes[node].output_type_at(model.krate(), output, location),
+                    true => {
+                        let ty = model.nodes[node].output_type_at(model.krate(), output, location);
+                        quote!(::core::option::Option<#ty>)
+                    }
+                },
+                doc: produced_by(model, *source),
                 location,
             }
         })
@@ -83,6 +90,35 @@ fn outputs_struct(model: &Model) -> TokenStream {
         model.skeleton.ident
     );
     generated_struct(model, &model.skeleton.outputs_ident(), &doc, &fields)
+}
+
+/// An output field's doc: its producers, and when it exists if not always.
+fn produced_by(model: &Model, source: Source) -> String {
+    let producers: Vec<String> = (model.producers_of(source).into_iter())
+        .filter(|producer| {
+            model
+                .plan
+                .order()
+                .any(|node| Some(node) == node_of(*producer))
+        })
+        .filter_map(node_of)
+        .map(|node| format!("`{}`", model.nodes[node].name()))
+        .collect();
+    let mut doc = format!("Produced by {}.", producers.join(" or "));
+    if let (Some(branches), true) = (&model.plan.branches, model.is_partial(source)) {
+        let name = model.name_of(source).unraw().to_string();
+        if let Some(exists) = branches.values.get(&name) {
+            doc.push_str(&format!(" `None` unless `{exists}`."));
+        }
+    }
+    doc
+}
+
+fn node_of(source: Source) -> Option<usize> {
+    match source {
+        Source::Node { node, .. } => Some(node),
+        Source::Input(_) => None,
+    }
 }
 
 /// The `Inputs` field for `plan.inputs[index]`. Callers name fields from

@@ -148,6 +148,7 @@ fn chain_returns_every_output_in_order() {
                     args: vec![(Source::Input(0), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
+                    gate: None,
                 },
                 // `doubled` is returned too, so `add_one` gets a clone.
                 Step {
@@ -155,6 +156,7 @@ fn chain_returns_every_output_in_order() {
                     args: vec![(out(0, 0), Clone)],
                     used_outputs: vec![true],
                     drops_after: vec![],
+                    gate: None,
                 },
             ],
             inputs: vec![input("x", &[(0, 0)])],
@@ -175,12 +177,14 @@ fn chain_with_requested_output_moves_the_intermediate() {
                     args: vec![(Source::Input(0), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
+                    gate: None,
                 },
                 Step {
                     node: 1,
                     args: vec![(out(0, 0), Move)],
                     used_outputs: vec![true],
                     drops_after: vec![],
+                    gate: None,
                 },
             ],
             inputs: vec![input("x", &[(0, 0)])],
@@ -204,6 +208,7 @@ fn chain_with_by_value_input_moves_it() {
             args: vec![(Source::Input(0), Move)],
             used_outputs: vec![true],
             drops_after: vec![],
+            gate: None,
         }
     );
     assert_eq!(passing(&plan, 1), [Clone]);
@@ -316,6 +321,7 @@ fn requested_outputs_prune_unneeded_nodes_and_inputs() {
                     args: vec![(Source::Input(0), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
+                    gate: None,
                 },
                 // `shout` does not run, so `count` is the last use of `text`.
                 Step {
@@ -323,6 +329,7 @@ fn requested_outputs_prune_unneeded_nodes_and_inputs() {
                     args: vec![(out(0, 0), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![out(0, 0)],
+                    gate: None,
                 },
             ],
             inputs: vec![input("path", &[(0, 0)])],
@@ -472,18 +479,21 @@ fn inputs_in_order_of_first_use_with_their_consumers() {
                     args: vec![(Source::Input(0), Borrow), (Source::Input(1), Clone)],
                     used_outputs: vec![true],
                     drops_after: vec![],
+                    gate: None,
                 },
                 Step {
                     node: 0,
                     args: vec![(out(1, 0), Borrow), (Source::Input(2), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(2), out(1, 0)],
+                    gate: None,
                 },
                 Step {
                     node: 2,
                     args: vec![(Source::Input(0), Move), (Source::Input(1), Borrow)],
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(1)],
+                    gate: None,
                 },
             ],
             inputs: vec![

@@ -1,6 +1,8 @@
-// A pipeline whose `#[when]` entries pass every check: one error at the
-// first `#[when]`, until conditional entries are generated, and the code
-// using the pipeline raises nothing more (partial values are `Option`s).
+//! Every form of `#[when]` in one pipeline: on a node listed by name, on a
+//! nested pipeline, arms with `Enum::Variant` and `|`, gates from a tuple
+//! output and from a fallible node, and an `Option<&[T]>` parameter.
+#![allow(missing_docs)]
+
 use hypernodes::prelude::*;
 
 #[node]
@@ -65,15 +67,40 @@ pipeline! {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = Answer.run(AnswerInputs { question: "why?".into() })?;
-    let needs_search: bool = out.needs_search;
-    let tone: Tone = out.tone;
-    let docs: Option<Vec<String>> = out.docs;
-    let response: String = out.response;
-    let refusal: Option<String> = out.refusal;
-    let render: String = out.render;
-    let short_note: Option<String> = out.short_note;
-    println!("{needs_search} {tone:?} {docs:?} {response} {refusal:?} {render} {short_note:?}");
-    Ok(())
+fn answer(question: &str) -> AnswerOutputs {
+    Answer
+        .run(AnswerInputs {
+            question: question.into(),
+        })
+        .unwrap()
+}
+
+#[test]
+fn every_form_runs_its_arm() {
+    let searched = answer("why?");
+    let (docs, refusal): (Option<Vec<String>>, Option<String>) = (searched.docs, searched.refusal);
+    assert_eq!((docs, refusal), (Some(vec!["why?".to_string()]), None));
+    assert_eq!(searched.response, "why?: 1");
+    assert_eq!(searched.render, "why?: 1 Some([\"why?\"])");
+    assert_eq!(searched.short_note.as_deref(), Some("7"));
+    assert_eq!(
+        searched.approved.as_deref(),
+        Some("why?: 1 Some([\"why?\"])")
+    );
+    assert_eq!(searched.shout.as_deref(), Some("WHY?: 1"), "Casual");
+    assert_eq!(
+        searched.polished.as_deref(),
+        Some("why?: 1"),
+        "the nested pipeline ran"
+    );
+
+    let refused = answer("");
+    assert_eq!(refused.tone, Tone::Refuse);
+    assert_eq!(refused.refusal.as_deref(), Some("no: "));
+    assert_eq!((refused.shout, refused.polished), (None, None));
+    assert_eq!(refused.render, " None");
+    assert_eq!(
+        refused.approved, None,
+        "`checked` is false for an empty response"
+    );
 }

@@ -1,0 +1,254 @@
+//! The steps of a pipeline with `#[when]`: a node runs only when its
+//! condition holds, which the generated code tests where the node's turn
+//! comes, from what the node needs:
+//!
+//! ```text
+//! let docs = match (&needs_search,) {
+//!     (true,) => Some(docs(&question)),
+//!     _ => { observer.skipped(..); None }
+//! };
+//! let grounded = match (&needs_search, &docs) {
+//!     (true, Some(docs)) => Some(grounded(&question, &*docs)),
+//!     _ => { observer.skipped(..); None }
+//! };
+//! ```
+//!
+//! The gate is matched against the node's arm (`true`, `false`, or the
+//! variants as patterns of the gate's type), and each value the node takes
+//! as `T` or `&T` that exists only in some runs (an `Option` local) against
+//! `Some`: by the analysis in `graph::branches`, the node runs exactly when
+//! all of these match. A node with no such test is called as in `run`. A
+//! parameter `Option<T>` / `Option<&T>` gets the value's `Option` (or
+//! `Some` of a value that always exists).
+//!
+//! A value with several producers is read from its first producer's local:
+//! after the last of them runs, the others' `Option`s are merged into it,
+//! and unwrapped when some producer runs in every run.
+
+use crate::expand::call::{argument, node_info, value};
+use crate::expand::sequential::return_error;
+use crate::graph::{Passing, Source};
+use crate::model::{Model, Node};
+use crate::when::WhenArm;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// `let <outputs> = <call, when the node runs>;` for step `step_index`.
+/// `call` makes the call from the arguments; `observer` is told of a skip.
+///
+/// With `borrowed_inputs`, the inputs' locals are references (the items of
+/// `map_over`): a node taking an input by value gets a clone.
+pub fn binding(
+    model: &Model,
+    step_index: usize,
+    call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+    borrowed_inputs: bool,
+    observer: &TokenStream,
+) -> TokenStream {
+    let step = &model.plan.steps[step_index];
+    let node = &model.nodes[step.node];
+    let mut tests = Tests::default();
+    if let (Some(when), Some(gate)) = (&node.when, step.gate) {
+        let local = model.local(gate);
+        let arm = gate_pattern(model, &when.arm, gate);
+        tests.push(quote!(&#local), arm, model.is_partial(gate));
+    }
+    let args: Vec<TokenStream> = (step.args.iter().enumerate())
+        .map(|(index, &(source, passing))| {
+            let mut local = model.local(source);
+            local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
+            if borrowed_inputs && matches!(source, Source::Input(_)) {
+                let passing = match passing {
+                    Passing::Move => Passing::Clone,
+                    passing => passing,
+                };
+                return argument(
+                    model,
+                    node,
+                    index,
+                    passing,
+                    &quote!((*#local)),
+                    &quote!(#local),
+                );
+            }
+            let local = quote!(#local);
+            let partial = model.is_partial(source);
+            if node.sig.params[index].optional() && matches!(source, Source::Node { .. }) {
+                return optional_argument(model, node, index, passing, &local, partial);
+            }
+            if !partial {
+                return argument(model, node, index, passing, &local, &local);
+            }
+            let bound = format_ident!("__hn_some_{}", index, span = Span::mixed_site());
+            let bound = quote!(#bound);
+            if passing == Passing::Move {
+                tests.push(local, bound.clone(), true);
+                return bound;
+            }
+            tests.push(quote!(&#local), bound.clone(), true);
+            argument(model, node, index, passing, &quote!((*#bound)), &bound)
+        })
+        .collect();
+    let call = value(model, node, call(step_index, args), return_error);
+    let outputs: Vec<Option<TokenStream>> = (step.used_outputs.iter().enumerate())
+        .map(|(output, &used)| {
+            used.then(|| {
+                let local = model.local_of_producer(Source::Node {
+                    node: step.node,
+                    output,
+                });
+                quote!(#local)
+            })
+        })
+        .collect();
+    let inner = {
+        let bindings = outputs
+            .iter()
+            .map(|o| o.clone().unwrap_or_else(|| quote!(_)));
+        if node.sig.tuple_outputs {
+            quote!((#(#bindings),*))
+        } else {
+            quote!(#(#bindings)*)
+        }
+    };
+    if tests.scrutinees.is_empty() {
+        return quote!(let #inner = #call;);
+    }
+    let used: Vec<&TokenStream> = outputs.iter().flatten().collect();
+    let somes = used
+        .iter()
+        .map(|local| quote!(::core::option::Option::Some(#local)));
+    let nones = used.iter().map(|_| quote!(::core::option::Option::None));
+    let Tests {
+        scrutinees,
+        patterns,
+    } = tests;
+    let info = node_info(model, node);
+    let private = model.private();
+    quote! {
+        let (#(#used),*) = match (#(#scrutinees,)*) {
+            (#(#patterns,)*) => {
+                let #inner = #call;
+                (#(#somes),*)
+            }
+            _ => {
+                const __HN_NODE: &'static #private::NodeInfo = &#info;
+                #observer.skipped(__HN_NODE);
+                (#(#nones),*)
+            }
+        };
+    }
+}
+
+/// What a conditional step matches before it runs.
+#[derive(Default)]
+struct Tests {
+    scrutinees: Vec<TokenStream>,
+    patterns: Vec<TokenStream>,
+}
+
+impl Tests {
+    /// Matches `scrutinee` against `pattern`, inside `Some` if `optional`.
+    fn push(&mut self, scrutinee: TokenStream, pattern: TokenStream, optional: bool) {
+        self.scrutinees.push(scrutinee);
+        self.patterns.push(match optional {
+            true => quote!(::core::option::Option::Some(#pattern)),
+            false => pattern,
+        });
+    }
+}
+
+/// The pattern of a gate's arm: `true`, `false`, or the variants (a bare
+/// variant name as a variant of the gate's type, at the name, so that
+/// rustc reports a variant the enum lacks there).
+fn gate_pattern(model: &Model, arm: &WhenArm, gate: Source) -> TokenStream {
+    match arm {
+        WhenArm::True => quote!(true),
+        WhenArm::False => quote!(false),
+        WhenArm::Variants(paths) => {
+            let ty = model.type_of(gate);
+            let variants = paths.iter().map(|path| match path.get_ident() {
+                Some(variant) => quote_spanned!(variant.span()=> <#ty>::#variant),
+                None => quote!(#path),
+            });
+            quote!(#(#variants)|*)
+        }
+    }
+}
+
+/// The argument of a parameter `Option<&T>` or `Option<T>` taking a
+/// node's value: the value's `Option`, or `Some` of a value that always
+/// exists. `Option<&T>` borrows; `Option<T>` moves at the value's last use
+/// and clones before.
+fn optional_argument(
+    model: &Model,
+    node: &Node,
+    index: usize,
+    passing: Passing,
+    local: &TokenStream,
+    partial: bool,
+) -> TokenStream {
+    let span = node.sig.params[index].recorded.span();
+    let private = model.private();
+    let by_ref = node.sig.params[index].optional_ref();
+    match (by_ref, partial, passing) {
+        // `Borrow`, as a reference argument's deref coercion would: a
+        // `String` seen as `&str`, a `Vec<T>` as `&[T]`.
+        (true, true, _) => quote_spanned!(span=> ::core::option::Option::map(
+            ::core::option::Option::as_ref(&#local),
+            ::core::borrow::Borrow::borrow,
+        )),
+        (true, false, _) => {
+            quote_spanned!(span=> ::core::option::Option::Some(::core::borrow::Borrow::borrow(&#local)))
+        }
+        (false, true, Passing::Move) => quote!(#local),
+        (false, true, _) => {
+            quote_spanned!(span=> #private::CloneForLaterUse::clone_for_later_use(&#local))
+        }
+        (false, false, Passing::Move) => {
+            quote_spanned!(span=> ::core::option::Option::Some(#local))
+        }
+        (false, false, _) => quote_spanned!(span=>
+            ::core::option::Option::Some(#private::CloneForLaterUse::clone_for_later_use(&#local))
+        ),
+    }
+}
+
+/// After step `step_index`: for each value it is the last producer of
+/// (with several producers), the producers' `Option`s merged into the
+/// first one's local, unwrapped if the value always exists.
+pub fn merges_after(model: &Model, step_index: usize) -> TokenStream {
+    let step = &model.plan.steps[step_index];
+    let position = |source: Source| match source {
+        Source::Node { node, .. } => model.plan.order().position(|n| n == node),
+        Source::Input(_) => None,
+    };
+    let merges = (0..step.used_outputs.len()).filter_map(|output| {
+        let source = Source::Node {
+            node: step.node,
+            output,
+        };
+        let producers: Vec<Source> = (model.producers_of(source).into_iter())
+            .filter(|&producer| position(producer).is_some())
+            .collect();
+        let last = producers.iter().filter_map(|&p| position(p)).max()?;
+        if producers.len() < 2 || last != step_index || !step.used_outputs[output] {
+            return None;
+        }
+        let first = model.local(producers[0]);
+        let others = producers[1..].iter().map(|&p| model.local_of_producer(p));
+        let merged = quote!(#first #(.or(#others))*);
+        let value = syn::Ident::new("__hn_value", Span::mixed_site());
+        Some(if model.is_partial(producers[0]) {
+            quote!(let #first = #merged;)
+        } else {
+            // Some producer ran: the analysis says one always does.
+            quote!(let #first = match #merged {
+                ::core::option::Option::Some(#value) => #value,
+                ::core::option::Option::None => ::core::unreachable!(),
+            };)
+        })
+    });
+    quote!(#(#merges)*)
+}

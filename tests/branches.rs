@@ -1,0 +1,335 @@
+//! Branches: gates that choose which nodes run (`#[when]`), on every
+//! runner.
+
+use hypernodes::prelude::*;
+
+/// How a question should be answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// Politely.
+    Formal,
+    /// Plainly.
+    Casual,
+    /// Not at all.
+    Refuse,
+}
+
+#[node]
+fn needs_search(question: &str) -> bool {
+    question.ends_with('?')
+}
+
+#[node]
+fn tone(question: &str) -> Tone {
+    if question.contains("please") {
+        Tone::Formal
+    } else if question.contains("hack") {
+        Tone::Refuse
+    } else {
+        Tone::Casual
+    }
+}
+
+pipeline! {
+    /// The retrieval pattern: search, answer directly, or refuse.
+    pub struct Answer {
+        needs_search,
+        tone,
+        #[when(needs_search)]
+        fn docs(question: &str) -> Vec<String> { vec![format!("doc about {question}")] }
+        #[when(needs_search)] #[node(output = response)]
+        fn grounded(question: &str, docs: &[String]) -> String { format!("{question} -> {}", docs.join(",")) }
+        #[when(!needs_search)] #[node(output = response)]
+        fn direct(question: &str) -> String { format!("{question}!") }
+        #[when(tone = Refuse)]
+        fn refusal(question: &str) -> String { format!("no: {question}") }
+        fn render(response: &str, refusal: Option<&str>) -> String {
+            match refusal { Some(r) => r.to_string(), None => response.to_uppercase() }
+        }
+    }
+}
+
+fn ask(question: &str) -> AnswerInputs {
+    AnswerInputs {
+        question: question.to_string(),
+    }
+}
+
+#[test]
+fn the_gate_chooses_the_arm() {
+    let searched = Answer.run(ask("why?")).unwrap();
+    assert!(searched.needs_search);
+    assert_eq!(searched.docs, Some(vec!["doc about why?".to_string()]));
+    assert_eq!(searched.response, "why? -> doc about why?");
+    assert_eq!(searched.refusal, None);
+    assert_eq!(searched.render, "WHY? -> DOC ABOUT WHY?");
+    let direct = Answer.run(ask("hello")).unwrap();
+    assert!(!direct.needs_search);
+    assert_eq!(direct.docs, None);
+    assert_eq!(direct.response, "hello!");
+    let refused = Answer.run(ask("hack it")).unwrap();
+    assert_eq!(refused.tone, Tone::Refuse);
+    assert_eq!(refused.refusal.as_deref(), Some("no: hack it"));
+    assert_eq!(refused.render, "no: hack it");
+}
+
+/// Every runner takes the same arms as `run`.
+#[test]
+fn every_runner_agrees_with_run() {
+    let questions = ["why?", "hello", "hack it", "please, how?", "ok"];
+    let expected: Vec<AnswerOutputs> = questions
+        .iter()
+        .map(|q| Answer.run(ask(q)).unwrap())
+        .collect();
+    let same = |got: &AnswerOutputs, want: &AnswerOutputs| {
+        (
+            &got.docs,
+            &got.response,
+            &got.refusal,
+            &got.render,
+            got.tone,
+            got.needs_search,
+        ) == (
+            &want.docs,
+            &want.response,
+            &want.refusal,
+            &want.render,
+            want.tone,
+            want.needs_search,
+        )
+    };
+    for (q, want) in questions.iter().zip(&expected) {
+        assert!(
+            same(&Answer.run_parallel(ask(q)).unwrap(), want),
+            "run_parallel {q}"
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let run_async = runtime.block_on(Answer.run_async(ask(q))).unwrap();
+        assert!(same(&run_async, want), "run_async {q}");
+        assert!(
+            same(&Answer.run_with(&Engine::new(), ask(q)).unwrap(), want),
+            "run_with {q}"
+        );
+    }
+    let items = || questions.iter().map(|q| ask(q));
+    let engines = [
+        Engine::sequential(),
+        Engine::new(),
+        Engine::new().map(Mode::Threads),
+        Engine::new().nodes(Mode::Parallel),
+    ];
+    for engine in &engines {
+        let mapped = Answer.map_with(engine, items());
+        for (got, want) in mapped.iter().zip(&expected) {
+            assert!(same(got.as_ref().unwrap(), want), "map_with {engine:?}");
+        }
+    }
+    for (got, want) in Answer
+        .map(items().collect::<Vec<_>>())
+        .iter()
+        .zip(&expected)
+    {
+        assert!(same(got.as_ref().unwrap(), want), "map");
+    }
+}
+
+/// A parameter `Option<T>` by value, a chain behind a gate, and the
+/// conditions in `NODES`.
+mod chains {
+    use super::*;
+
+    pipeline! {
+        /// A chain behind a gate.
+        pub struct Chain {
+            fn big(x: u32) -> bool { x > 10 }
+            #[when(big)]
+            fn halved(x: u32) -> u32 { x / 2 }
+            fn plus_one(halved: u32) -> u32 { halved + 1 }
+            fn label(plus_one: Option<u32>, x: u32) -> String {
+                match plus_one { Some(p) => format!("{x} big {p}"), None => format!("{x} small") }
+            }
+        }
+    }
+
+    #[test]
+    fn consumers_of_a_partial_value_inherit_its_condition() {
+        let big = Chain.run(ChainInputs { x: 20 }).unwrap();
+        assert_eq!(
+            (big.halved, big.plus_one, big.label.as_str()),
+            (Some(10), Some(11), "20 big 11")
+        );
+        let small = Chain.run(ChainInputs { x: 3 }).unwrap();
+        assert_eq!(
+            (small.halved, small.plus_one, small.label.as_str()),
+            (None, None, "3 small")
+        );
+    }
+
+    #[test]
+    fn nodes_tell_their_conditions() {
+        let when = |name: &str| Chain::NODES.iter().find(|n| n.name == name).unwrap().when;
+        assert_eq!(
+            (when("big"), when("halved"), when("plus_one"), when("label")),
+            ("", "big", "big", "")
+        );
+    }
+}
+
+/// One value from three arms of an enum gate and a default arm.
+mod three_arms {
+    use super::*;
+
+    /// Where a query goes.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Route {
+        /// To the search.
+        Search,
+        /// To a direct answer.
+        Direct,
+        /// To a refusal.
+        Refuse,
+        /// Anywhere else: refused too.
+        Other,
+    }
+
+    pipeline! {
+        /// Three arms producing one value.
+        pub struct Router {
+            fn route(q: u8) -> Route {
+                match q { 0 => Route::Search, 1 => Route::Direct, 2 => Route::Refuse, _ => Route::Other }
+            }
+            #[when(route = Search)] #[node(output = reply)]
+            fn search(q: u8) -> String { format!("search {q}") }
+            #[when(route = Route::Direct)] #[node(output = reply)]
+            fn direct(q: u8) -> String { format!("direct {q}") }
+            #[when(route = Refuse | Other)] #[node(output = reply)]
+            fn refuse(q: u8) -> String { format!("refuse {q}") }
+            fn shout(reply: String) -> String { reply.to_uppercase() }
+        }
+    }
+
+    #[test]
+    fn each_arm_produces_the_value() {
+        let replies: Vec<Option<String>> = (0..4)
+            .map(|q| Router.run(RouterInputs { q }).unwrap().shout)
+            .collect();
+        let expected =
+            ["SEARCH 0", "DIRECT 1", "REFUSE 2", "REFUSE 3"].map(|s| Some(s.to_string()));
+        assert_eq!(
+            replies, expected,
+            "enum arms never cover their gate: `reply` is partial"
+        );
+        assert_eq!(
+            Router.run(RouterInputs { q: 1 }).unwrap().reply.as_deref(),
+            Some("direct 1")
+        );
+    }
+}
+
+/// A gate behind a gate, and an error in a taken arm.
+mod nested_branches {
+    use super::*;
+
+    /// A number over 100.
+    #[derive(Debug, PartialEq, Eq)]
+    pub struct TooBig(u32);
+
+    impl std::fmt::Display for TooBig {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{} is too big", self.0)
+        }
+    }
+
+    impl std::error::Error for TooBig {}
+
+    pipeline! {
+        /// A gate behind a gate.
+        pub struct Nested {
+            fn positive(x: i32) -> bool { x > 0 }
+            #[when(positive)]
+            fn even(x: i32) -> bool { x % 2 == 0 }
+            #[when(even)]
+            fn checked(x: i32) -> Result<u32, TooBig> {
+                if x > 100 { Err(TooBig(x as u32)) } else { Ok(x as u32 / 2) }
+            }
+            #[when(!even)] #[node(output = checked)]
+            fn odd(x: i32) -> u32 { x as u32 }
+        }
+    }
+
+    #[test]
+    fn inner_gates_exist_only_when_the_outer_one_holds() {
+        let run = |x| Nested.run(NestedInputs { x });
+        let negative = run(-4).unwrap();
+        assert_eq!(
+            (negative.positive, negative.even, negative.checked),
+            (false, None, None)
+        );
+        let even = run(8).unwrap();
+        assert_eq!((even.even, even.checked), (Some(true), Some(4)));
+        let odd = run(7).unwrap();
+        assert_eq!((odd.even, odd.checked), (Some(false), Some(7)));
+        let error = run(200).unwrap_err();
+        assert_eq!(error.to_string(), "node `checked` failed: 200 is too big");
+    }
+}
+
+/// `on_node_skipped` for every node not taken, and counts of the calls.
+mod callbacks {
+    use super::*;
+    use hypernodes::observe::{Callback, NodeEvent};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Skips(Mutex<Vec<&'static str>>);
+
+    impl Callback for Skips {
+        fn on_node_skipped(&self, event: &NodeEvent) {
+            self.0.lock().unwrap().push(event.node.name);
+        }
+    }
+
+    static EXPENSIVE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    pipeline! {
+        /// An expensive node behind a gate.
+        pub struct Counted {
+            fn wanted(x: u32) -> bool { x % 3 == 0 }
+            #[when(wanted)]
+            fn expensive(x: u32) -> u32 {
+                EXPENSIVE_CALLS.fetch_add(1, Ordering::SeqCst);
+                x * 100
+            }
+        }
+    }
+
+    #[test]
+    fn skipped_nodes_are_never_called() {
+        let results = Counted.map_with(&Engine::new(), (0..30).map(|x| CountedInputs { x }));
+        let ran = results
+            .iter()
+            .filter(|r| r.as_ref().unwrap().expensive.is_some())
+            .count();
+        assert_eq!((ran, EXPENSIVE_CALLS.load(Ordering::SeqCst)), (10, 10));
+    }
+
+    #[test]
+    fn skipped_nodes_are_reported() {
+        let skips = std::sync::Arc::new(Skips::default());
+        let engine = Engine::new().callback(skips.clone());
+        Answer.run_with(&engine, ask("hello")).unwrap();
+        assert_eq!(*skips.0.lock().unwrap(), ["docs", "grounded", "refusal"]);
+        skips.0.lock().unwrap().clear();
+        let results = Answer.map_with(&engine, ["a?", "b?", "c"].map(ask));
+        assert!(results.iter().all(Result::is_ok));
+        let mut skipped = skips.0.lock().unwrap().clone();
+        skipped.sort_unstable();
+        assert_eq!(
+            skipped,
+            ["direct", "direct", "docs", "grounded", "refusal", "refusal", "refusal"]
+        );
+    }
+}
