@@ -679,7 +679,7 @@ fn plan(
         let read = |source: Source| uses.contains_key(&source) || is_returned(source);
         producers
             .get(name)
-            .map_or(false, |from| read(source_of(from)))
+            .is_some_and(|from| read(source_of(from)))
             || read(Source::Node { node, output })
     };
     let mut steps: Vec<Step> = order
