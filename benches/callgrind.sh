@@ -2,6 +2,8 @@
 # Instruction counts under valgrind's callgrind (deterministic, unlike
 # wall-clock time), against a hand-written baseline:
 #   benches/callgrind.sh        the generated `run` against the hand-written calls
+#   benches/callgrind.sh branch the generated `run` of a 5-node pipeline with one gate
+#                               against the same calls with a hand-written `if`
 #   benches/callgrind.sh async  `map_async` over 10,000 no-op items against a
 #                               hand-written `buffered` stream (per map)
 #   benches/callgrind.sh async-wake  the same with items that wait once
@@ -35,6 +37,7 @@ collect=()   # extra callgrind options: what to count
 
 case "${1:-run}" in
     run) target=callgrind_target variants=(generated hand) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
+    branch) target=callgrind_target variants=(branch hand_branch) ITERS="${ITERS:-1000000}" MAX_RATIO="${MAX_RATIO:-1.01}" ;;
     async) target=callgrind_async variants=(map_async hand) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     async-wake) target=callgrind_async variants=(map_async_wake hand_wake) ITERS="${ITERS:-20}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
     parallel) target=callgrind_parallel variants=(run_parallel hand_join) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" ;;
@@ -42,7 +45,7 @@ case "${1:-run}" in
     map) target=callgrind_map variants=(map hand_catch) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
     try-map) target=callgrind_map variants=(try_map hand_plain) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
     nested) target=callgrind_map variants=(nested hand_nested) ITERS="${ITERS:-100000}" MAX_RATIO="${MAX_RATIO:-1000}" collect=("--toggle-collect=*measured_*") ;;
-    *) echo "usage: callgrind.sh [run|parallel|async|async-wake|async-run|map|try-map|nested]" >&2; exit 2 ;;
+    *) echo "usage: callgrind.sh [run|branch|parallel|async|async-wake|async-run|map|try-map|nested]" >&2; exit 2 ;;
 esac
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 2; }
