@@ -333,3 +333,42 @@ mod callbacks {
         );
     }
 }
+
+#[test]
+fn pictures_draw_gates_as_diamonds_with_their_arms() {
+    let mermaid = <Answer as Pipeline>::MERMAID;
+    assert!(
+        mermaid.contains("node_needs_search{\"needs_search\"}"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("node_tone{\"tone\"}"), "{mermaid}");
+    assert!(mermaid.contains("node_docs[\"docs\"]"), "{mermaid}");
+    assert!(
+        mermaid.contains("node_needs_search -.->|\"!needs_search\"| node_direct"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("node_tone -.->|\"tone = Refuse\"| node_refusal"),
+        "{mermaid}"
+    );
+    // `response` reaches `render` from both of its producers.
+    assert!(
+        mermaid.contains("node_grounded -->|\"response\"| node_render"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("node_direct -->|\"response\"| node_render"),
+        "{mermaid}"
+    );
+    let dot = <Answer as Pipeline>::DOT;
+    assert!(
+        dot.contains("\"node:needs_search\" [label=\"needs_search\", shape=diamond];"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(
+            "\"node:needs_search\" -> \"node:grounded\" [label=\"needs_search\", style=dashed];"
+        ),
+        "{dot}"
+    );
+}

@@ -40,11 +40,12 @@ impl Canvas for Dot {
         );
     }
 
-    fn node(&mut self, path: &str, label: &[String]) {
+    fn node(&mut self, path: &str, label: &[String], gate: bool) {
         let label = label.join("\\n");
+        let shape = if gate { "diamond" } else { "box" };
         let _ = writeln!(
             self.out,
-            "{}\"node:{path}\" [label=\"{label}\", shape=box];",
+            "{}\"node:{path}\" [label=\"{label}\", shape={shape}];",
             self.indent
         );
     }
@@ -66,6 +67,16 @@ impl Canvas for Dot {
         let _ = writeln!(
             self.out,
             "  \"{}\" -> \"{}\" [label=\"{value}\"];",
+            id(from),
+            id(to)
+        );
+    }
+
+    fn when_edge(&mut self, from: &Endpoint, when: &str, to: &Endpoint) {
+        let when = when.replace('"', "\\\"");
+        let _ = writeln!(
+            self.out,
+            "  \"{}\" -> \"{}\" [label=\"{when}\", style=dashed];",
             id(from),
             id(to)
         );

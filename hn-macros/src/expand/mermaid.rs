@@ -50,9 +50,15 @@ impl Canvas for Mermaid {
         let _ = writeln!(self.out, "  {}([\"{}\"])", id("in", name), escape(name));
     }
 
-    fn node(&mut self, path: &str, label: &[String]) {
+    fn node(&mut self, path: &str, label: &[String], gate: bool) {
         let label = escape(&label.join("<br/>"));
-        let _ = writeln!(self.out, "{}{}[\"{label}\"]", self.indent, id("node", path));
+        let (open, close) = if gate { ("{", "}") } else { ("[", "]") };
+        let _ = writeln!(
+            self.out,
+            "{}{}{open}\"{label}\"{close}",
+            self.indent,
+            id("node", path)
+        );
     }
 
     fn begin_cluster(&mut self, name: &str, title: &str) {
@@ -68,6 +74,16 @@ impl Canvas for Mermaid {
     fn end_cluster(&mut self) {
         self.out.push_str("  end\n");
         self.indent = "  ";
+    }
+
+    fn when_edge(&mut self, from: &Endpoint, when: &str, to: &Endpoint) {
+        let _ = writeln!(
+            self.out,
+            "  {} -.->|\"{}\"| {}",
+            endpoint_id(from),
+            escape(when),
+            endpoint_id(to)
+        );
     }
 
     fn edge(&mut self, from: &Endpoint, value: &str, to: &Endpoint) {

@@ -9,13 +9,17 @@ use syn::ext::IdentExt;
 /// Where a picture is written, one element at a time.
 pub trait Canvas {
     fn input(&mut self, name: &str);
-    /// A node's box: its path (unique, for ids) and its label's lines.
-    fn node(&mut self, path: &str, label: &[String]);
+    /// A node's box: its path (unique, for ids) and its label's lines; a
+    /// gate (a node whose output a `#[when]` reads) is a diamond.
+    fn node(&mut self, path: &str, label: &[String], gate: bool);
     /// The start of a nested pipeline's cluster.
     fn begin_cluster(&mut self, name: &str, title: &str);
     fn end_cluster(&mut self);
     /// An edge carrying `value`.
     fn edge(&mut self, from: &Endpoint, value: &str, to: &Endpoint);
+    /// A gate's edge to a node it gates, labelled with the node's
+    /// `#[when]` (`needs_search`, `!needs_search`, `tone = Refuse`).
+    fn when_edge(&mut self, from: &Endpoint, when: &str, to: &Endpoint);
     /// A returned value, and the edge from its producer.
     fn output(&mut self, name: &str, from: &Endpoint);
 }
@@ -35,7 +39,7 @@ pub fn draw(model: &Model, canvas: &mut impl Canvas) {
         canvas.input(&input.name);
     }
     for node in model.running_nodes().filter(|node| node.nested.is_none()) {
-        node_box(canvas, node);
+        node_box(canvas, model, node);
     }
     for (index, entry) in model.nested.iter().enumerate() {
         let members: Vec<&Node> = model
@@ -51,10 +55,10 @@ pub fn draw(model: &Model, canvas: &mut impl Canvas) {
         };
         canvas.begin_cluster(&entry.name, &title);
         for node in members {
-            node_box(canvas, node);
+            node_box(canvas, model, node);
             if let NodeKind::Mapped(group) = &node.kind {
                 for member in group.model.running_nodes() {
-                    node_box(canvas, member);
+                    node_box(canvas, &group.model, member);
                 }
                 edges(canvas, &group.model, &|source| match source {
                     Source::Input(_) => Endpoint::Node(node.path_name()),
@@ -67,6 +71,7 @@ pub fn draw(model: &Model, canvas: &mut impl Canvas) {
         canvas.end_cluster();
     }
     edges(canvas, model, &|source| endpoint(model, source));
+    when_edges(canvas, model);
     for (name, source) in &model.plan.returned {
         canvas.output(name, &endpoint(model, *source));
     }
@@ -83,7 +88,7 @@ fn mapped(group: &crate::nested::Group) -> String {
 
 /// A node's box: its name, and its outputs if they differ from it, or what
 /// a mapped nested pipeline maps over.
-fn node_box(canvas: &mut impl Canvas, node: &Node) {
+fn node_box(canvas: &mut impl Canvas, model: &Model, node: &Node) {
     let name = node.name();
     let outputs: Vec<String> = (node.sig.outputs.iter())
         .map(|output| output.unraw().to_string())
@@ -93,17 +98,52 @@ fn node_box(canvas: &mut impl Canvas, node: &Node) {
         _ if outputs == [name.clone()] => vec![name],
         _ => vec![name, format!("→ {}", outputs.join(", "))],
     };
-    canvas.node(&node.path_name(), &label);
+    let gate = (model.nodes.iter()).any(|gated| {
+        (gated.when.as_ref()).is_some_and(|when| outputs.iter().any(|o| when.gate == o))
+    });
+    canvas.node(&node.path_name(), &label, gate);
 }
 
-/// One edge per consumed value, from `from(source)` to the consumer.
+/// One edge per consumed value and producer, from `from(source)` to the
+/// consumer (a value of several producers, on branches, has an edge from
+/// each).
 fn edges(canvas: &mut impl Canvas, model: &Model, from: &dyn Fn(Source) -> Endpoint) {
     for step in &model.plan.steps {
         let consumer = &model.nodes[step.node];
         let to = Endpoint::Node(consumer.path_name());
         for (index, (source, _)) in step.args.iter().enumerate() {
             let value = consumer.sig.params[index].ident.unraw().to_string();
-            canvas.edge(&from(*source), &value, &to);
+            for producer in running_producers(model, *source) {
+                canvas.edge(&from(producer), &value, &to);
+            }
+        }
+    }
+}
+
+/// The producers of a value that run (the value itself for an input or a
+/// value of one producer).
+fn running_producers(model: &Model, source: Source) -> Vec<Source> {
+    if model.plan.branches.is_none() || matches!(source, Source::Input(_)) {
+        return vec![source];
+    }
+    (model.producers_of(source).into_iter())
+        .filter(|&producer| match producer {
+            Source::Node { node, .. } => model.plan.order().any(|n| n == node),
+            Source::Input(_) => true,
+        })
+        .collect()
+}
+
+/// From each gate to the nodes whose `#[when]` reads it, labelled with it.
+fn when_edges(canvas: &mut impl Canvas, model: &Model) {
+    for step in &model.plan.steps {
+        let node = &model.nodes[step.node];
+        let (Some(when), Some(gate)) = (&node.when, step.gate) else {
+            continue;
+        };
+        let to = Endpoint::Node(node.path_name());
+        for producer in running_producers(model, gate) {
+            canvas.when_edge(&endpoint(model, producer), &when.literal().to_string(), &to);
         }
     }
 }

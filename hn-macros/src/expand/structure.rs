@@ -67,7 +67,8 @@ impl Canvas for Structure<'_> {
         self.inputs.push(name.to_owned());
     }
 
-    fn node(&mut self, path: &str, label: &[String]) {
+    /// The SVG draws every node as a box; a gate's edges say its arms.
+    fn node(&mut self, path: &str, label: &[String], _gate: bool) {
         let private = self.private;
         let cluster = match self.cluster {
             Some(index) => quote!(::core::option::Option::Some(#index)),
@@ -94,6 +95,10 @@ impl Canvas for Structure<'_> {
         let (from, to) = (self.end(from), self.end(to));
         self.edges
             .push(quote!(#private::Edge { from: #from, value: #value, to: #to }));
+    }
+
+    fn when_edge(&mut self, from: &Endpoint, when: &str, to: &Endpoint) {
+        self.edge(from, &format!("when {when}"), to);
     }
 
     fn output(&mut self, name: &str, from: &Endpoint) {
