@@ -372,3 +372,107 @@ fn pictures_draw_gates_as_diamonds_with_their_arms() {
         "{dot}"
     );
 }
+
+/// Branches with async and blocking nodes, inside a nested pipeline mapped
+/// over items, and on a mapped nested pipeline.
+mod nesting {
+    use super::*;
+
+    pipeline! {
+        /// A branch inside a pipeline that is mapped below.
+        pub struct Item {
+            fn odd(x: &u64) -> bool { x % 2 == 1 }
+            #[when(odd)] #[node(output = y)]
+            fn tripled(x: &u64) -> u64 { x * 3 }
+            #[when(!odd)] #[node(output = y)]
+            fn halved(x: &u64) -> u64 { x / 2 }
+        }
+    }
+
+    pipeline! {
+        /// The branching pipeline mapped over `xs`, and a gate choosing
+        /// whether another mapped pipeline runs at all.
+        pub struct All {
+            #[nested(map_over = x, inputs(xs = x), outputs(y = ys))]
+            Item,
+            fn many(ys: &[u64]) -> bool { ys.len() > 3 }
+            #[when(many)]
+            #[nested(name = again, map_over = x, inputs(ys = x), outputs(y = again))]
+            Simple,
+        }
+    }
+
+    pipeline! {
+        /// Without a branch.
+        pub struct Simple {
+            fn y(x: &u64) -> u64 { x + 100 }
+        }
+    }
+
+    pipeline! {
+        /// The branching pipeline nested once, flat (not mapped).
+        pub struct Once {
+            fn x(seed: u64) -> u64 { seed * 2 + 1 }
+            Item,
+            fn shown(y: u64) -> String { y.to_string() }
+        }
+    }
+
+    #[test]
+    fn a_branch_inside_a_mapped_pipeline_and_a_gated_mapped_pipeline() {
+        let few = All.run(AllInputs { xs: vec![1, 2, 3] }).unwrap();
+        assert_eq!((few.ys, few.many, few.again), (vec![3, 1, 9], false, None));
+        let many = All
+            .run(AllInputs {
+                xs: vec![1, 2, 3, 4],
+            })
+            .unwrap();
+        assert_eq!(many.ys, [3, 1, 9, 2]);
+        assert_eq!(many.again, Some(vec![103, 101, 109, 102]));
+        let parallel = All
+            .run_parallel(AllInputs {
+                xs: vec![1, 2, 3, 4],
+            })
+            .unwrap();
+        assert_eq!(parallel.again, Some(vec![103, 101, 109, 102]));
+    }
+
+    #[test]
+    fn a_branch_inside_a_nested_pipeline() {
+        let once = Once.run(OnceInputs { seed: 3 }).unwrap();
+        assert_eq!(
+            (once.x, once.odd, once.y, once.shown.as_str()),
+            (7, true, 21, "21")
+        );
+        let when = |name: &str| Once::NODES.iter().find(|n| n.name == name).unwrap().when;
+        assert_eq!((when("tripled"), when("halved")), ("odd", "!odd"));
+    }
+
+    pipeline! {
+        /// An async node and a sync one behind gates.
+        pub struct Fetch {
+            fn cached(key: &str) -> bool { key.starts_with('c') }
+            #[when(!cached)] #[node(output = body)]
+            async fn fetched(key: &str) -> String {
+                tokio::task::yield_now().await;
+                format!("fetched {key}")
+            }
+            #[when(cached)] #[node(output = body)]
+            fn read(key: &str) -> String { format!("read {key}") }
+        }
+    }
+
+    #[tokio::test]
+    async fn async_nodes_take_their_arm() {
+        let fetched = Fetch
+            .run_async(FetchInputs { key: "a".into() })
+            .await
+            .unwrap();
+        assert_eq!(fetched.body, "fetched a");
+        let read = Fetch
+            .run_async(FetchInputs { key: "c".into() })
+            .await
+            .unwrap();
+        assert_eq!(read.body, "read c");
+    }
+}

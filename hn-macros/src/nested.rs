@@ -32,6 +32,7 @@ use crate::graph::{closest, Plan, Source};
 use crate::model::{self, ident, Model, Node, NodeKind, Role, Skeleton};
 use crate::sig::{NodeSig, Param};
 use crate::valid::{self, quoted_list};
+use crate::when::When;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
@@ -336,6 +337,9 @@ impl Join<'_> {
         if carrier.is_some() {
             described.vis = Visibility::Inherited;
         }
+        // Its condition in the nested pipeline, if any (kept by the node,
+        // not by its description, which gets it back when described).
+        let when = When::take(cx, &mut described.item.attrs);
         Some(Node {
             kind: NodeKind::Member {
                 pipeline: carrier.unwrap_or(self.path).clone(),
@@ -349,7 +353,7 @@ impl Join<'_> {
             scope,
             nested: Some(self.index),
             inner_outputs: Vec::new(),
-            when: None,
+            when,
         })
     }
 
@@ -363,6 +367,9 @@ impl Join<'_> {
         }
         for output in &mut node.sig.outputs {
             *output = ident(&names.outer(&output.unraw().to_string()), self.span);
+        }
+        if let Some(when) = &mut node.when {
+            when.gate = ident(&names.outer(&when.gate_name()), when.gate.span());
         }
         node
     }

@@ -109,6 +109,23 @@ impl When {
             .ok()
     }
 
+    /// The attribute again, for a pipeline's description of its members
+    /// (`describe.rs`): variants by their last segment, which resolve as
+    /// variants of the gate's type wherever the member is nested.
+    pub fn to_attr(&self) -> Attribute {
+        let gate = &self.gate;
+        match &self.arm {
+            WhenArm::True => syn::parse_quote!(#[when(#gate)]),
+            WhenArm::False => syn::parse_quote!(#[when(!#gate)]),
+            WhenArm::Variants(paths) => {
+                let variants = (paths.iter())
+                    .filter_map(|path| path.segments.last())
+                    .map(|s| &s.ident);
+                syn::parse_quote!(#[when(#gate = #(#variants)|*)])
+            }
+        }
+    }
+
     /// The gate's name as the graph knows it.
     pub fn gate_name(&self) -> String {
         self.gate.unraw().to_string()

@@ -82,11 +82,13 @@ impl Canvas for Dot {
         );
     }
 
-    fn output(&mut self, name: &str, from: &Endpoint) {
+    fn output(&mut self, name: &str, from: &[Endpoint]) {
         let _ = writeln!(
             self.out,
             "  \"out:{name}\" [label=\"{name}\", shape=ellipse, peripheries=2];"
         );
-        let _ = writeln!(self.out, "  \"{}\" -> \"out:{name}\";", id(from));
+        for from in from {
+            let _ = writeln!(self.out, "  \"{}\" -> \"out:{name}\";", id(from));
+        }
     }
 }

@@ -114,13 +114,17 @@ fn member_description(node: &Node, vis: &Visibility) -> MemberDescription {
         .map(|part| LitStr::new(part, Span::call_site()))
         .collect();
     path.push(LitStr::new(&node.name(), Span::call_site()));
-    let described = match &node.kind {
+    let mut described = match &node.kind {
         NodeKind::Mapped(_) => group_description(node, vis),
         _ => node
             .described
             .clone()
             .expect("function and member nodes keep their description"),
     };
+    // The member's condition, with the gate's name in this pipeline.
+    if let Some(when) = &node.when {
+        described.item.attrs.push(when.to_attr());
+    }
     MemberDescription {
         group: match &node.kind {
             NodeKind::Mapped(_) => true,

@@ -96,9 +96,11 @@ impl Canvas for Mermaid {
         );
     }
 
-    fn output(&mut self, name: &str, from: &Endpoint) {
+    fn output(&mut self, name: &str, from: &[Endpoint]) {
         let output = id("out", name);
         let _ = writeln!(self.out, "  {output}((\"{}\"))", escape(name));
-        let _ = writeln!(self.out, "  {} --> {output}", endpoint_id(from));
+        for from in from {
+            let _ = writeln!(self.out, "  {} --> {output}", endpoint_id(from));
+        }
     }
 }

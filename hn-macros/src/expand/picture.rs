@@ -20,8 +20,9 @@ pub trait Canvas {
     /// A gate's edge to a node it gates, labelled with the node's
     /// `#[when]` (`needs_search`, `!needs_search`, `tone = Refuse`).
     fn when_edge(&mut self, from: &Endpoint, when: &str, to: &Endpoint);
-    /// A returned value, and the edge from its producer.
-    fn output(&mut self, name: &str, from: &Endpoint);
+    /// A returned value, and the edges from its producers (several for a
+    /// value produced on several branches).
+    fn output(&mut self, name: &str, from: &[Endpoint]);
 }
 
 /// One end of an edge.
@@ -73,7 +74,10 @@ pub fn draw(model: &Model, canvas: &mut impl Canvas) {
     edges(canvas, model, &|source| endpoint(model, source));
     when_edges(canvas, model);
     for (name, source) in &model.plan.returned {
-        canvas.output(name, &endpoint(model, *source));
+        let from: Vec<Endpoint> = (running_producers(model, *source).into_iter())
+            .map(|producer| endpoint(model, producer))
+            .collect();
+        canvas.output(name, &from);
     }
 }
 

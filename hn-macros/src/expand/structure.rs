@@ -101,8 +101,13 @@ impl Canvas for Structure<'_> {
         self.edge(from, &format!("when {when}"), to);
     }
 
-    fn output(&mut self, name: &str, from: &Endpoint) {
+    /// The SVG links a returned value to its first producer (the others'
+    /// edges to its consumers show the branches).
+    fn output(&mut self, name: &str, from: &[Endpoint]) {
         let private = self.private;
+        let Some(from) = from.first() else {
+            return;
+        };
         let from = self.end(from);
         self.outputs
             .push(quote!(#private::Output { name: #name, from: #from }));
