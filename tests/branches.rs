@@ -476,3 +476,89 @@ mod nesting {
         assert_eq!(read.body, "read c");
     }
 }
+
+/// Independent nodes behind a gate still run at once in `run_parallel`
+/// and `run_async` (generous margins: sleeps of 200 ms).
+mod concurrency {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    const NAP: Duration = Duration::from_millis(200);
+
+    pipeline! {
+        /// Two slow nodes on one arm, one on the other, then a join.
+        pub struct Slow {
+            fn go(x: u32) -> bool { x > 0 }
+            #[when(go)]
+            fn left(x: u32) -> u32 { std::thread::sleep(NAP); x + 1 }
+            #[when(go)]
+            fn right(x: u32) -> u32 { std::thread::sleep(NAP); x + 2 }
+            #[when(go)] #[node(output = sum)]
+            fn both(left: u32, right: u32) -> u32 { left + right }
+            #[when(!go)] #[node(output = sum)]
+            fn none(x: u32) -> u32 { x }
+        }
+    }
+
+    mod asynchronous {
+        use super::NAP;
+        use hypernodes::prelude::*;
+
+        pipeline! {
+            /// The same with async nodes.
+            pub struct SlowAsync {
+                fn go(x: u32) -> bool { x > 0 }
+                #[when(go)]
+                async fn left(x: u32) -> u32 { tokio::time::sleep(NAP).await; x + 1 }
+                #[when(go)]
+                async fn right(x: u32) -> u32 { tokio::time::sleep(NAP).await; x + 2 }
+                #[when(go)] #[node(output = sum)]
+                fn both(left: u32, right: u32) -> u32 { left + right }
+                #[when(!go)] #[node(output = sum)]
+                fn none(x: u32) -> u32 { x }
+            }
+        }
+    }
+    use asynchronous::{SlowAsync, SlowAsyncInputs};
+
+    #[test]
+    fn run_parallel_runs_the_nodes_of_an_arm_at_once() {
+        let started = Instant::now();
+        let outputs = Slow.run_parallel(SlowInputs { x: 1 }).unwrap();
+        let took = started.elapsed();
+        assert_eq!(outputs.sum, 5);
+        assert!(
+            took < NAP * 3 / 2,
+            "two naps of {NAP:?} took {took:?}: not at once"
+        );
+        let started = Instant::now();
+        assert_eq!(Slow.run_parallel(SlowInputs { x: 0 }).unwrap().sum, 0);
+        assert!(
+            started.elapsed() < NAP / 2,
+            "the arm not taken does not nap"
+        );
+    }
+
+    #[tokio::test]
+    async fn run_async_awaits_the_nodes_of_an_arm_at_once() {
+        let started = Instant::now();
+        let outputs = SlowAsync.run_async(SlowAsyncInputs { x: 1 }).await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(
+            (outputs.sum, outputs.left, outputs.right),
+            (5, Some(2), Some(3))
+        );
+        assert!(
+            took < NAP * 3 / 2,
+            "two naps of {NAP:?} took {took:?}: not at once"
+        );
+        assert_eq!(
+            SlowAsync
+                .run_async(SlowAsyncInputs { x: 0 })
+                .await
+                .unwrap()
+                .sum,
+            0
+        );
+    }
+}

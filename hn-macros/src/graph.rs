@@ -137,6 +137,10 @@ pub struct Step {
     pub drops_after: Vec<Source>,
     /// The gate of the node's `#[when]`, read (borrowed) before the call.
     pub gate: Option<Source>,
+    /// Nodes this step waits for beyond its arguments' first producers:
+    /// every producer of its gate, and of each value it takes that several
+    /// nodes produce (whichever runs, the value is known once all are done).
+    pub waits: Vec<usize>,
 }
 
 /// A sorted, pruned graph with every value's fate decided.
@@ -175,7 +179,9 @@ impl Plan {
     /// once.
     pub fn dependencies(&self, step: usize) -> Vec<usize> {
         let position = |node: usize| self.steps.iter().position(|s| s.node == node);
-        let mut dependencies: Vec<usize> = Vec::new();
+        let mut dependencies: Vec<usize> = (self.steps[step].waits.iter())
+            .filter_map(|&node| position(node))
+            .collect();
         for &(source, passing) in &self.steps[step].args {
             if let Source::Node { node, .. } = source {
                 dependencies.extend(position(node));
@@ -698,6 +704,18 @@ fn plan(
             gate: (nodes[node].when.as_ref())
                 .and_then(|when| producers.get(&when.gate))
                 .map(|from| source_of(from)),
+            waits: {
+                let gate = (nodes[node].when.iter()).filter_map(|when| producers.get(&when.gate));
+                let shared = (nodes[node].params.iter())
+                    .filter_map(|param| producers.get(&param.name))
+                    .filter(|from| from.len() > 1);
+                let mut waits: Vec<usize> = (gate.chain(shared))
+                    .flat_map(|from| from.iter().map(|&(producer, _)| producer))
+                    .collect();
+                waits.sort_unstable();
+                waits.dedup();
+                waits
+            },
         })
         .collect();
     for (source, value_uses) in &uses {

@@ -165,8 +165,9 @@ fn run_async(model: &Model) -> TokenStream {
 /// `run_async` is straight-line code, like `run` with `.await`s: no slots,
 /// no join.
 fn straight_line(model: &Model) -> bool {
-    // With `#[when]`, the nodes run in order, each when it runs.
-    if model.plan.branches.is_some() {
+    // With `#[when]` and no series-parallel shape, the nodes run in order,
+    // each when it runs.
+    if model.plan.branches.is_some() && joinable(model).is_none() {
         return true;
     }
     let sig = |step: usize| &model.nodes[model.plan.steps[step].node].sig;

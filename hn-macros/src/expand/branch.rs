@@ -26,7 +26,7 @@
 //! and unwrapped when some producer runs in every run.
 
 use crate::expand::call::{argument, node_info, value};
-use crate::expand::sequential::return_error;
+use crate::expand::sequential::{early_clone, return_error};
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Node};
 use crate::when::WhenArm;
@@ -46,6 +46,38 @@ pub fn binding(
     borrowed_inputs: bool,
     observer: &TokenStream,
 ) -> TokenStream {
+    let how = How {
+        borrowed_inputs,
+        cloned_before: &[],
+        on_error: &return_error,
+    };
+    binding_with(model, step_index, call, &how, observer)
+}
+
+/// How a step's arguments are passed and its error handled.
+pub struct How<'a> {
+    /// The inputs' locals are references (see [`binding`]).
+    pub borrowed_inputs: bool,
+    /// The arguments cloned before an enclosing join (`joined.rs`), which
+    /// the call takes from their early-clone locals.
+    pub cloned_before: &'a [usize],
+    /// What a node's error does (it must diverge).
+    pub on_error: &'a dyn Fn(TokenStream) -> TokenStream,
+}
+
+/// [`binding`], as `how` says.
+pub fn binding_with(
+    model: &Model,
+    step_index: usize,
+    call: &impl Fn(usize, Vec<TokenStream>) -> TokenStream,
+    how: &How<'_>,
+    observer: &TokenStream,
+) -> TokenStream {
+    let How {
+        borrowed_inputs,
+        cloned_before,
+        on_error,
+    } = *how;
     let step = &model.plan.steps[step_index];
     let node = &model.nodes[step.node];
     let mut tests = Tests::default();
@@ -56,7 +88,16 @@ pub fn binding(
     }
     let args: Vec<TokenStream> = (step.args.iter().enumerate())
         .map(|(index, &(source, passing))| {
-            let mut local = model.local(source);
+            let mut local = match cloned_before.contains(&index) {
+                // An early clone: moved into the call (a partial value's
+                // clone is an `Option`, matched like the value).
+                true => early_clone(step_index, index),
+                false => model.local(source),
+            };
+            let passing = match cloned_before.contains(&index) {
+                true => Passing::Move,
+                false => passing,
+            };
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
             if borrowed_inputs && matches!(source, Source::Input(_)) {
                 let passing = match passing {
@@ -90,7 +131,7 @@ pub fn binding(
             argument(model, node, index, passing, &quote!((*#bound)), &bound)
         })
         .collect();
-    let call = value(model, node, call(step_index, args), return_error);
+    let call = value(model, node, call(step_index, args), on_error);
     let outputs: Vec<Option<TokenStream>> = (step.used_outputs.iter().enumerate())
         .map(|(output, &used)| {
             used.then(|| {
@@ -236,19 +277,25 @@ pub fn merges_after(model: &Model, step_index: usize) -> TokenStream {
         if producers.len() < 2 || last != step_index || !step.used_outputs[output] {
             return None;
         }
-        let first = model.local(producers[0]);
-        let others = producers[1..].iter().map(|&p| model.local_of_producer(p));
-        let merged = quote!(#first #(.or(#others))*);
-        let value = syn::Ident::new("__hn_value", Span::mixed_site());
-        Some(if model.is_partial(producers[0]) {
-            quote!(let #first = #merged;)
-        } else {
-            // Some producer ran: the analysis says one always does.
-            quote!(let #first = match #merged {
-                ::core::option::Option::Some(#value) => #value,
-                ::core::option::Option::None => ::core::unreachable!(),
-            };)
-        })
+        Some(merge(model, &producers))
     });
     quote!(#(#merges)*)
+}
+
+/// `let <first producer's local> = <every producer's Option, merged>;`,
+/// unwrapped if the value always exists.
+pub fn merge(model: &Model, producers: &[Source]) -> TokenStream {
+    let first = model.local(producers[0]);
+    let others = producers[1..].iter().map(|&p| model.local_of_producer(p));
+    let merged = quote!(#first #(.or(#others))*);
+    let value = syn::Ident::new("__hn_value", Span::mixed_site());
+    if model.is_partial(producers[0]) {
+        quote!(let #first = #merged;)
+    } else {
+        // Some producer ran: the analysis says one always does.
+        quote!(let #first = match #merged {
+            ::core::option::Option::Some(#value) => #value,
+            ::core::option::Option::None => ::core::unreachable!(),
+        };)
+    }
 }

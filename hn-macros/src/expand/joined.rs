@@ -22,6 +22,7 @@
 //! node, and the run returns that first error once the join is over.
 
 use crate::expand::asynchronous::{is_plain_async, node_call, plain_future};
+use crate::expand::branch;
 use crate::expand::call::{argument, observer_ident, sync_call};
 use crate::expand::mapped::Items;
 use crate::expand::sequential::{
@@ -104,8 +105,9 @@ impl<'m> Writer<'m> {
         let private = self.model.private();
         let drops = drops(self.model, parts, top);
         let mut code = TokenStream::new();
-        for (one, dropped) in parts.iter().zip(drops) {
+        for (index, (one, dropped)) in parts.iter().zip(drops).enumerate() {
             code.extend(self.part(one, in_branch));
+            code.extend(merges(self.model, parts, index));
             for source in dropped {
                 let local = self.model.local(source);
                 code.extend(quote!(#private::drop_now(#local);));
@@ -122,33 +124,56 @@ impl<'m> Writer<'m> {
         }
     }
 
-    /// `let <outputs> = <call>;`
+    /// `let <outputs> = <call>;` (with `#[when]`, the call only when the
+    /// node runs: `branch.rs`).
     fn step(&mut self, step: usize, in_branch: bool) -> TokenStream {
         let model = self.model;
         let cloned_before = self.cloned_before(step);
+        let observer = observer_ident();
+        let conditional =
+            |call: &dyn Fn(usize, Vec<TokenStream>) -> TokenStream,
+             on_error: &dyn Fn(TokenStream) -> TokenStream| {
+                let how = branch::How {
+                    borrowed_inputs: false,
+                    cloned_before: &cloned_before,
+                    on_error,
+                };
+                branch::binding_with(model, step, &call, &how, &quote!(#observer))
+            };
+        let branches = model.plan.branches.is_some();
         match self.flavor {
             Flavor::Async => {
                 let call = |step, args| node_call(model, step, args);
+                if branches {
+                    return conditional(&call, &return_error);
+                }
                 call_binding(model, step, &call, false, &cloned_before)
             }
             Flavor::Rayon => {
-                let observer = observer_ident();
                 let call = |step, args| {
                     let node = model.step_node(step);
                     sync_call(model, node, args, &quote!(#observer), Items::Parallel)
                 };
                 if !in_branch {
+                    if branches {
+                        return conditional(&call, &return_error);
+                    }
                     return call_binding(model, step, &call, false, &cloned_before);
                 }
                 let failure = self.failure_local();
                 let on_error = |error| quote!({ #failure.set(#error); return ::core::result::Result::Err(()); });
-                let (pattern, call) =
-                    call_parts(model, step, &call, false, &cloned_before, &on_error);
+                let binding = if branches {
+                    conditional(&call, &on_error)
+                } else {
+                    let (pattern, call) =
+                        call_parts(model, step, &call, false, &cloned_before, &on_error);
+                    quote!(let #pattern = #call;)
+                };
                 quote! {
                     if #failure.is_set() {
                         return ::core::result::Result::Err(());
                     }
-                    let #pattern = #call;
+                    #binding
                 }
             }
         }
@@ -184,7 +209,7 @@ impl<'m> Writer<'m> {
             .map(|one| {
                 // A plain async node that cannot fail joins as its own future.
                 if let Shape::Step(step) = *one {
-                    if !fails && is_plain_async(model, step) {
+                    if !fails && model.plan.branches.is_none() && is_plain_async(model, step) {
                         let future = |step, args| plain_future(model, step, args);
                         let before = self.cloned_before(step);
                         return call_parts(model, step, &future, false, &before, &return_error);
@@ -264,7 +289,7 @@ impl<'m> Writer<'m> {
     fn kept_tuple(&self, shape: &Shape) -> TokenStream {
         let kept = kept(self.model, shape)
             .into_iter()
-            .map(|source| self.model.local(source));
+            .map(|source| self.model.local_of_producer(source));
         quote!((#(#kept,)*))
     }
 
@@ -345,24 +370,104 @@ fn balanced(
 }
 
 /// The values a part produces that something after it uses: a step outside
-/// it, or the run's outputs.
+/// it, or the run's outputs. A value of several producers is returned by
+/// the part as its merged local if the part merges it (it holds all of
+/// them in one series), else as the locals of the producers it holds.
 fn kept(model: &Model, shape: &Shape) -> Vec<Source> {
     let plan = &model.plan;
     let inside = shape.steps();
-    let used_outside = |source: Source| {
-        let by_step = (plan.steps.iter().enumerate())
-            .filter(|(step, _)| !inside.contains(step))
-            .any(|(_, step)| step.args.iter().any(|&(used, _)| used == source));
-        by_step
-            || plan
-                .returned
-                .iter()
-                .any(|&(_, returned)| returned == source)
+    let used_outside = |value: Source| {
+        let by_step = (0..plan.steps.len())
+            .filter(|step| !inside.contains(step))
+            .any(|step| reads(model, step).contains(&value));
+        by_step || plan.returned.iter().any(|&(_, returned)| returned == value)
     };
-    (inside.iter())
-        .flat_map(|&step| produced(model, step))
-        .filter(|&source| used_outside(source))
+    let mut kept = Vec::new();
+    for source in (inside.iter()).flat_map(|&step| produced(model, step)) {
+        let producers = shared_producers(model, source);
+        let value = producers.first().copied().unwrap_or(source);
+        if !used_outside(value) {
+            continue;
+        }
+        let merged_inside = merges_within(shape, &steps_of(model, &producers));
+        let kept_as = if merged_inside { value } else { source };
+        if !kept.contains(&kept_as) {
+            kept.push(kept_as);
+        }
+    }
+    kept
+}
+
+/// The values step `step` reads: its arguments (a value of several
+/// producers as its first producer's) and its gate.
+fn reads(model: &Model, step: usize) -> Vec<Source> {
+    let step = &model.plan.steps[step];
+    (step.args.iter().map(|&(source, _)| source))
+        .chain(step.gate)
         .collect()
+}
+
+/// The producers that run of the value `source` is an output of, when it
+/// has several; empty otherwise.
+fn shared_producers(model: &Model, source: Source) -> Vec<Source> {
+    if model.plan.branches.is_none() {
+        return Vec::new();
+    }
+    let producers: Vec<Source> = (model.producers_of(source).into_iter())
+        .filter(|&producer| !steps_of(model, &[producer]).is_empty())
+        .collect();
+    if producers.len() > 1 {
+        producers
+    } else {
+        Vec::new()
+    }
+}
+
+/// The plan steps of these producers.
+fn steps_of(model: &Model, producers: &[Source]) -> Vec<usize> {
+    (producers.iter())
+        .filter_map(|&producer| match producer {
+            Source::Node { node, .. } => model.plan.order().position(|n| n == node),
+            Source::Input(_) => None,
+        })
+        .collect()
+}
+
+/// Whether a series of `shape` (itself or one inside it) holds all of
+/// `steps`: the value they produce is merged inside `shape`.
+fn merges_within(shape: &Shape, steps: &[usize]) -> bool {
+    match shape {
+        Shape::Step(_) => false,
+        Shape::Series(parts) => {
+            let all = shape.steps();
+            steps.iter().all(|step| all.contains(step))
+                || parts.iter().any(|part| merges_within(part, steps))
+        }
+        Shape::Parallel(parts) => parts.iter().any(|part| merges_within(part, steps)),
+    }
+}
+
+/// After part `index` of a series: the merges of the values of several
+/// producers that this series merges (it holds them all, no part of it
+/// merges them already) and whose last producer is in that part.
+fn merges(model: &Model, parts: &[Shape], index: usize) -> TokenStream {
+    let mut code = TokenStream::new();
+    let done: Vec<usize> = parts[..=index].iter().flat_map(Shape::steps).collect();
+    let here = parts[index].steps();
+    for &step in &here {
+        for source in produced(model, step) {
+            let producers = shared_producers(model, source);
+            let steps = steps_of(model, &producers);
+            let last = steps.iter().copied().max();
+            let ours = last == Some(step)
+                && steps.iter().all(|step| done.contains(step))
+                && !parts.iter().any(|part| merges_within(part, &steps));
+            if ours {
+                code.extend(crate::expand::branch::merge(model, &producers));
+            }
+        }
+    }
+    code
 }
 
 /// The values step `step` produces that something uses.
@@ -398,9 +503,8 @@ fn drops(model: &Model, parts: &[Shape], top: bool) -> Vec<Vec<Source>> {
         }
     }
     let uses = |source: Source| -> Vec<usize> {
-        (plan.steps.iter().enumerate())
-            .filter(|(_, step)| step.args.iter().any(|&(used, _)| used == source))
-            .map(|(index, _)| index)
+        (0..plan.steps.len())
+            .filter(|&step| reads(model, step).contains(&source))
             .collect()
     };
     let mut after: Vec<Vec<Source>> = vec![Vec::new(); parts.len()];

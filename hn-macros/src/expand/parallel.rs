@@ -69,12 +69,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
     // A series-parallel plan runs as nested `rayon::join`s over locals
     // (`joined.rs`); any other with a task per node and counters.
     let body = match series_parallel(&model.plan) {
-        // With `#[when]`, the nodes run in order, each when it runs.
-        _ if model.plan.branches.is_some() => sequential::body(model, |step, args| {
+        Some(shape) => joined::rayon_body(model, &shape),
+        // With `#[when]` and no series-parallel shape, the nodes run in
+        // order, each when it runs.
+        None if model.plan.branches.is_some() => sequential::body(model, |step, args| {
             let node = &model.nodes[model.plan.steps[step].node];
             sync_call(model, node, args, &quote!(#observer), Items::Parallel)
         }),
-        Some(shape) => joined::rayon_body(model, &shape),
         None => quote! {
             struct #state_ty<'o, O> {
                 observer: &'o O,

@@ -149,6 +149,7 @@ fn chain_returns_every_output_in_order() {
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
                     gate: None,
+                    waits: Vec::new(),
                 },
                 // `doubled` is returned too, so `add_one` gets a clone.
                 Step {
@@ -157,6 +158,7 @@ fn chain_returns_every_output_in_order() {
                     used_outputs: vec![true],
                     drops_after: vec![],
                     gate: None,
+                    waits: Vec::new(),
                 },
             ],
             inputs: vec![input("x", &[(0, 0)])],
@@ -178,6 +180,7 @@ fn chain_with_requested_output_moves_the_intermediate() {
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
                     gate: None,
+                    waits: Vec::new(),
                 },
                 Step {
                     node: 1,
@@ -185,6 +188,7 @@ fn chain_with_requested_output_moves_the_intermediate() {
                     used_outputs: vec![true],
                     drops_after: vec![],
                     gate: None,
+                    waits: Vec::new(),
                 },
             ],
             inputs: vec![input("x", &[(0, 0)])],
@@ -209,6 +213,7 @@ fn chain_with_by_value_input_moves_it() {
             used_outputs: vec![true],
             drops_after: vec![],
             gate: None,
+            waits: Vec::new(),
         }
     );
     assert_eq!(passing(&plan, 1), [Clone]);
@@ -322,6 +327,7 @@ fn requested_outputs_prune_unneeded_nodes_and_inputs() {
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(0)],
                     gate: None,
+                    waits: Vec::new(),
                 },
                 // `shout` does not run, so `count` is the last use of `text`.
                 Step {
@@ -330,6 +336,7 @@ fn requested_outputs_prune_unneeded_nodes_and_inputs() {
                     used_outputs: vec![true],
                     drops_after: vec![out(0, 0)],
                     gate: None,
+                    waits: Vec::new(),
                 },
             ],
             inputs: vec![input("path", &[(0, 0)])],
@@ -480,6 +487,7 @@ fn inputs_in_order_of_first_use_with_their_consumers() {
                     used_outputs: vec![true],
                     drops_after: vec![],
                     gate: None,
+                    waits: Vec::new(),
                 },
                 Step {
                     node: 0,
@@ -487,6 +495,7 @@ fn inputs_in_order_of_first_use_with_their_consumers() {
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(2), out(1, 0)],
                     gate: None,
+                    waits: Vec::new(),
                 },
                 Step {
                     node: 2,
@@ -494,6 +503,7 @@ fn inputs_in_order_of_first_use_with_their_consumers() {
                     used_outputs: vec![true],
                     drops_after: vec![Source::Input(1)],
                     gate: None,
+                    waits: Vec::new(),
                 },
             ],
             inputs: vec![
