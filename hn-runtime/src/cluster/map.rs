@@ -75,7 +75,7 @@ where
     };
     watch()?;
     let (processes, index) = (cluster.processes(), cluster.index());
-    let sent = match cluster.is_leader() {
+    let mut sent = match cluster.is_leader() {
         true => batch_items(items, processes),
         false => Sent::default(),
     };
@@ -83,7 +83,7 @@ where
     let (results, results_from) = channel();
     let (gathered, gathered_from) = channel();
     let job = Job {
-        items: sent.records,
+        items: core::mem::take(&mut sent.records),
         share,
         results: results_from,
         gathered,
@@ -95,24 +95,7 @@ where
         frames: Frames::default(),
         to: &results,
     };
-    let mut share = Vec::new();
-    receive(&session, &watch, &share_from, |(_, bytes)| {
-        for (item, frame) in wire::frames(&bytes) {
-            match wire::decode::<P::Inputs>(frame) {
-                Ok(inputs) => share.push((item, inputs)),
-                Err(message) => {
-                    let message = format!("cannot decode the item's inputs: {message}");
-                    wire::push_data_error(
-                        &mut outbox.frames,
-                        item,
-                        wire::data_error(index, message),
-                    );
-                    outbox.flush_if_full();
-                }
-            }
-        }
-    })?;
-    let (indices, inputs): (Vec<u64>, Vec<P::Inputs>) = share.into_iter().unzip();
+    let (indices, inputs) = receive_share(&session, &watch, &share_from, &mut outbox, index)?;
     let mapped = catch_unwind(AssertUnwindSafe(|| map_share(engine, inputs)));
     let mapped = mapped.unwrap_or_else(|payload| {
         let message = crate::observe::panic_message(&*payload);
@@ -128,21 +111,7 @@ where
     outbox.flush();
     let _ = results.send(None);
     session.transport.wake();
-    let mut slots: Vec<Option<Result<P::Outputs, MapError<RemoteError>>>> =
-        (0..sent.total).map(|_| None).collect();
-    for (item, message) in sent.unsent {
-        let message = format!("cannot encode the item's inputs: {message}");
-        let error = wire::data_error(0, message);
-        slots[item] = Some(Err(MapError::Failed { item, error }));
-    }
-    receive(&session, &watch, &gathered_from, |(_, bytes)| {
-        for (item, frame) in wire::frames(&bytes) {
-            let item = item as usize;
-            if let Some(slot) = slots.get_mut(item) {
-                *slot = Some(wire::decode_result(item % processes, item, frame));
-            }
-        }
-    })?;
+    let results = gather(&session, &watch, &gathered_from, sent, processes)?;
     if cluster.is_leader() {
         health.announce_mapped(map);
     } else {
@@ -153,9 +122,64 @@ where
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    slots
-        .into_iter()
-        .enumerate()
+    Ok(results)
+}
+
+/// This process's share of the items, with their indices, once all of it
+/// has arrived; the results of items that cannot be decoded go straight
+/// to `outbox`.
+fn receive_share<I: DeserializeOwned>(
+    session: &Session,
+    watch: &impl Fn() -> Result<(), ClusterError>,
+    from: &Receiver<Delivery>,
+    outbox: &mut Outbox<'_>,
+    index: usize,
+) -> Result<(Vec<u64>, Vec<I>), ClusterError> {
+    let (mut indices, mut inputs) = (Vec::new(), Vec::new());
+    receive(session, watch, from, |(_, bytes)| {
+        for (item, frame) in wire::frames(&bytes) {
+            match wire::decode::<I>(frame) {
+                Ok(decoded) => {
+                    indices.push(item);
+                    inputs.push(decoded);
+                }
+                Err(message) => {
+                    let message = format!("cannot decode the item's inputs: {message}");
+                    let error = wire::data_error(index, message);
+                    wire::push_data_error(&mut outbox.frames, item, error);
+                    outbox.flush_if_full();
+                }
+            }
+        }
+    })?;
+    Ok((indices, inputs))
+}
+
+/// Every item's result, in input order, at the leader (empty elsewhere):
+/// the items it could not send, and the results the transport gathers.
+fn gather<O: DeserializeOwned>(
+    session: &Session,
+    watch: &impl Fn() -> Result<(), ClusterError>,
+    from: &Receiver<Delivery>,
+    sent: Sent,
+    processes: usize,
+) -> Result<Results<O>, ClusterError> {
+    let mut slots: Vec<Option<Result<O, MapError<RemoteError>>>> =
+        (0..sent.total).map(|_| None).collect();
+    for (item, message) in sent.unsent {
+        let message = format!("cannot encode the item's inputs: {message}");
+        let error = wire::data_error(0, message);
+        slots[item] = Some(Err(MapError::Failed { item, error }));
+    }
+    receive(session, watch, from, |(_, bytes)| {
+        for (item, frame) in wire::frames(&bytes) {
+            let item = item as usize;
+            if let Some(slot) = slots.get_mut(item) {
+                *slot = Some(wire::decode_result(item % processes, item, frame));
+            }
+        }
+    })?;
+    (slots.into_iter().enumerate())
         .map(|(item, slot)| {
             slot.ok_or_else(|| {
                 lost(Fault {
