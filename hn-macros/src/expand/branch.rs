@@ -26,7 +26,7 @@
 //! and unwrapped when some producer runs in every run.
 
 use crate::expand::call::{argument, node_info, value};
-use crate::expand::sequential::{early_clone, return_error};
+use crate::expand::sequential::{borrowed_input, early_clone, return_error};
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Node};
 use crate::when::WhenArm;
@@ -100,18 +100,7 @@ pub fn binding_with(
             };
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
             if borrowed_inputs && matches!(source, Source::Input(_)) {
-                let passing = match passing {
-                    Passing::Move => Passing::Clone,
-                    passing => passing,
-                };
-                return argument(
-                    model,
-                    node,
-                    index,
-                    passing,
-                    &quote!((*#local)),
-                    &quote!(#local),
-                );
+                return borrowed_input(model, node, index, passing, &local);
             }
             let local = quote!(#local);
             let partial = model.is_partial(source);

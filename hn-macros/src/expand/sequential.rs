@@ -174,19 +174,7 @@ pub fn call_parts(
             let mut local = model.local(source);
             local.set_span(Span::mixed_site().located_at(node.sig.params[index].span));
             if borrowed_inputs && matches!(source, Source::Input(_)) {
-                let passing = if passing == Passing::Move {
-                    Passing::Clone
-                } else {
-                    passing
-                };
-                return argument(
-                    model,
-                    node,
-                    index,
-                    passing,
-                    &quote!((*#local)),
-                    &quote!(#local),
-                );
+                return borrowed_input(model, node, index, passing, &local);
             }
             let local = quote!(#local);
             argument(model, node, index, passing, &local, &local)
@@ -210,6 +198,30 @@ pub fn call_parts(
         quote!(#(#bindings)*)
     };
     (pattern, call)
+}
+
+/// The argument of an input whose local is a reference (the items of
+/// `map_over`): borrowed through it, or cloned where the node takes it by
+/// value.
+pub fn borrowed_input(
+    model: &Model,
+    node: &crate::model::Node,
+    index: usize,
+    passing: Passing,
+    local: &Ident,
+) -> TokenStream {
+    let passing = match passing {
+        Passing::Move => Passing::Clone,
+        passing => passing,
+    };
+    argument(
+        model,
+        node,
+        index,
+        passing,
+        &quote!((*#local)),
+        &quote!(#local),
+    )
 }
 
 /// The local holding the clone of argument `index` of step `step_index`,
