@@ -191,9 +191,13 @@ fn every_sync_map_runner_hands_exact_counts_and_no_item_events() {
         let totals = counts.totals();
         assert_eq!(totals[0], ("Checked", 0, 5000, 2, true), "{mode:?}");
         let (_, _, done, failed, ended) = totals[1];
-        assert!(failed == 1 && ended, "{mode:?}: {totals:?}");
+        assert!(ended, "{mode:?}: {totals:?}");
         if mode == Mode::Sequential {
-            assert_eq!(done, 3);
+            assert_eq!((done, failed), (3, 1));
+        } else {
+            // Items 2 (an error) and 5 (a panic) fail: with two workers,
+            // both may be running before the first failure stops the map.
+            assert!(failed == 1 || failed == 2, "{mode:?}: {totals:?}");
         }
         assert_eq!(totals[2..], [("Checked", 0, 5000, 2, true); 2], "{mode:?}");
         assert_eq!(counts.item_events(), 0, "{mode:?}");
