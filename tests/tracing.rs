@@ -482,3 +482,29 @@ fn runs_nest_their_nodes_sync_parallel_and_async() {
         assert_eq!(field(&spans[error.parent.unwrap()], "node"), "checked");
     }
 }
+
+pipeline! {
+    /// A node behind a gate.
+    struct Gated {
+        fn big(x: i64) -> bool { x > 10 }
+        #[when(big)]
+        fn halved(x: i64) -> i64 { x / 2 }
+    }
+}
+
+#[test]
+fn a_skipped_node_is_a_debug_event_in_its_run() {
+    let _turn = recording();
+    let engine = Engine::new().callback(Tracing);
+    Gated.run_with(&engine, GatedInputs { x: 3 }).unwrap();
+    let recorded = recorded();
+    let runs = named(&recorded.spans, "run");
+    let skipped: Vec<&SeenEvent> = (recorded.events.iter())
+        .filter(|event| event.fields.get("message").map(String::as_str) == Some("skipped"))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:#?}", recorded.events);
+    assert_eq!(skipped[0].level, Level::DEBUG);
+    assert_eq!(skipped[0].fields["node"], "halved");
+    assert_eq!(skipped[0].fields["when"], "big");
+    assert_eq!(skipped[0].parent, Some(runs[0].0));
+}

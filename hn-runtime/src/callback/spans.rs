@@ -347,6 +347,19 @@ impl Callback for Tracing {
     fn on_node_end(&self, event: &NodeEvent, _: Duration, ok: bool) {
         end(Key::node(event), Some(ok));
     }
+
+    /// A `DEBUG` event in the run's or item's span: a node whose condition
+    /// did not hold (no span: it did not run).
+    fn on_node_skipped(&self, event: &NodeEvent) {
+        tracing::debug!(
+            target: TARGET,
+            parent: &node_parent(event),
+            node = event.node.path,
+            item = event.item,
+            when = event.node.when,
+            "skipped"
+        );
+    }
 }
 
 #[cfg(test)]
