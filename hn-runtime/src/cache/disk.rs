@@ -2,14 +2,16 @@
 //! processes, in an SQLite database.
 
 mod database;
+mod writes;
 
 use super::{Cache, Key};
-use database::{Database, Entry};
+use database::Database;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
+use writes::{Put, Writes};
 
 /// Node results stored in a directory: they outlive the process, and any
 /// number of threads and processes may use one directory at once.
@@ -18,7 +20,7 @@ use std::vec::Vec;
 /// directory (`entries.sqlite3`, with SQLite's write-ahead log next to
 /// it), through [`rusqlite`]. So:
 ///
-/// - every write is a transaction: a crash or a kill in the middle of one
+/// - writes are transactions: a crash or a kill in the middle of one
 ///   leaves either no entry or the whole one, never a torn one, and
 ///   several processes writing at once take turns;
 /// - each entry carries a BLAKE3 checksum of its key and value, which every
@@ -29,10 +31,27 @@ use std::vec::Vec;
 /// - `get` and `put` never fail nor panic: a database that cannot be read
 ///   answers misses, one that cannot be written drops what is put.
 ///
-/// The directory must be on a local file system (SQLite's write-ahead log
-/// shares memory between the processes, which network file systems do not
-/// support). A clone of a `DiskCache` is the same handle (it shares the
-/// connections); [`open`](DiskCache::open) again for another.
+/// # Writes in batches
+///
+/// A put returns at once: its value waits in memory, where every handle of
+/// this process on the directory finds it, and a thread of the cache
+/// commits what waits in one transaction, after gathering writes for 10 ms
+/// (at once past 1024 of them). One commit per put would cost each node
+/// call of a first run tens of microseconds; per batch it is a few. So:
+///
+/// - other processes see a put some milliseconds later, or at once after
+///   [`flush`](DiskCache::flush);
+/// - dropping the last handle of the directory in this process commits
+///   what waits; a process killed, or ending without dropping its handles
+///   (`std::process::exit`, a handle in a `static`), loses what waited
+///   (those nodes run again next time);
+/// - puts wait while 64 MiB of values wait (writes faster than the disk).
+///
+/// Every [`open`](DiskCache::open) of one directory in a process shares
+/// its connections and its queue (bounds may differ per handle); a clone
+/// is the same handle. The directory must be on a local file system
+/// (SQLite's write-ahead log shares memory between the processes, which
+/// network file systems do not support).
 ///
 /// # Size bound: least recently used first
 ///
@@ -47,9 +66,10 @@ use std::vec::Vec;
 ///   small write per second, and entries used within the same second are
 ///   in no particular order). Without a bound, hits write nothing: nothing
 ///   is ever evicted.
-/// - A write that takes the total over the bound evicts the oldest entries
-///   down to 7/8 of it, in the same transaction, so that the next eviction
-///   is at least an eighth of the bound of writes away.
+/// - A commit that takes the total over the bound evicts the oldest
+///   entries down to 7/8 of it, in the same transaction, so that the next
+///   eviction is at least an eighth of the bound of writes away (with
+///   handles of different bounds, a batch keeps to the smallest).
 /// - A value larger than the bound is not stored at all.
 /// - Not counted: SQLite's own bookkeeping (a few dozen bytes per entry),
 ///   and its write-ahead log, which is folded into the database every
@@ -70,8 +90,8 @@ use std::vec::Vec;
 /// let key = KeyBuilder::new("demo::square", 0, 0).arg(&3u64).unwrap().finish();
 /// cache.put(&key, b"nine");
 ///
-/// // Another handle on the directory, in this process or another one,
-/// // sees the entry.
+/// // Another handle on the directory sees the entry: at once in this
+/// // process, within milliseconds (or after `cache.flush()`) in another.
 /// let other = DiskCache::open(&dir)?;
 /// assert_eq!(other.get(&key).as_deref(), Some(&b"nine"[..]));
 ///
@@ -88,9 +108,22 @@ pub struct DiskCache {
     /// How old (ms) an entry's recorded use may be before a hit records a
     /// new one.
     touch_after_ms: i64,
-    /// Shared by the clones of this handle.
+    /// Shared by every handle of this process on the directory.
+    store: Arc<Store>,
+}
+
+/// A directory's database and write queue, shared by the handles of this
+/// process on it (so that a read sees what another handle put a moment
+/// ago, not yet committed).
+struct Store {
+    // Dropped first: the queue commits what waits before the connections
+    // close.
+    writes: Writes,
     database: Arc<Database>,
 }
+
+/// The directories this process has open, by canonical path.
+static OPEN: Mutex<Vec<(PathBuf, Weak<Store>)>> = Mutex::new(Vec::new());
 
 impl core::fmt::Debug for DiskCache {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -125,7 +158,7 @@ impl DiskCache {
             dir: dir.to_path_buf(),
             max_bytes: None,
             touch_after_ms: TOUCH_AFTER.as_millis() as i64,
-            database: Arc::new(Database::open(dir)?),
+            store: Store::open(dir)?,
         })
     }
 
@@ -146,15 +179,59 @@ impl DiskCache {
     /// another process is reading at that moment: the space is then reused
     /// by the next entries). Fails if the database cannot be written.
     pub fn clear(&self) -> io::Result<()> {
-        self.database.clear()
+        self.store.writes.discard();
+        self.store.database.clear()
+    }
+
+    /// Returns once every put and recorded use of this process on the
+    /// directory so far is committed, and so seen by other processes (or
+    /// failed to be, and is dropped). They are committed by themselves
+    /// within milliseconds, and when the last handle of the directory in
+    /// this process is dropped: call this before another process needs
+    /// them, or before the process exits without dropping its handles
+    /// (`std::process::exit`, a handle in a `static`).
+    pub fn flush(&self) {
+        self.store.writes.flush();
+    }
+}
+
+impl Store {
+    /// The store of `dir` in this process: the one already open, or a new
+    /// one.
+    fn open(dir: &Path) -> io::Result<Arc<Store>> {
+        std::fs::create_dir_all(dir)?;
+        let canonical = std::fs::canonicalize(dir)?;
+        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+        open.retain(|(_, store)| store.strong_count() > 0);
+        let existing = open
+            .iter()
+            .find(|(path, _)| *path == canonical)
+            .and_then(|(_, store)| store.upgrade());
+        // Unless its file was deleted since (with the directory, say): its
+        // connections still use the deleted one.
+        if let Some(store) = existing.filter(|_| canonical.join(database::FILE).is_file()) {
+            return Ok(store);
+        }
+        open.retain(|(path, _)| *path != canonical);
+        let database = Arc::new(Database::open(&canonical)?);
+        let store = Arc::new(Store {
+            writes: Writes::start(Arc::clone(&database))?,
+            database,
+        });
+        open.push((canonical, Arc::downgrade(&store)));
+        Ok(store)
     }
 }
 
 impl Cache for DiskCache {
     fn get(&self, key: &Key) -> Option<Vec<u8>> {
-        let found = self.database.find(key.as_bytes())?;
+        let store = &*self.store;
+        if let Some(value) = store.writes.find(key.as_bytes()) {
+            return Some(value);
+        }
+        let found = store.database.find(key.as_bytes())?;
         if found.checksum != checksum(key, &found.value) {
-            self.database.forget(key.as_bytes(), &found.checksum);
+            store.database.forget(key.as_bytes(), &found.checksum);
             return None;
         }
         // Last uses only order evictions: an unbounded cache never evicts,
@@ -162,7 +239,7 @@ impl Cache for DiskCache {
         if self.max_bytes.is_some() {
             let now = now_ms();
             if now.saturating_sub(found.used) >= self.touch_after_ms {
-                self.database.touch(key.as_bytes(), now);
+                store.writes.touch(*key.as_bytes(), now);
             }
         }
         Some(found.value)
@@ -174,14 +251,14 @@ impl Cache for DiskCache {
             // It would be the first to go, along with everything else.
             return;
         }
-        let entry = Entry {
-            key: key.as_bytes(),
+        let put = Put {
             size,
             used: now_ms(),
-            checksum: &checksum(key, value),
-            value,
+            checksum: checksum(key, value),
+            value: value.to_vec(),
+            max: self.max_bytes,
         };
-        self.database.store(&entry, self.max_bytes);
+        self.store.writes.put(*key.as_bytes(), put);
     }
 }
 

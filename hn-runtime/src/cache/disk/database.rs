@@ -57,6 +57,7 @@ const LOG_LIMIT: i64 = 4 << 20;
 const IDLE_READERS: usize = 64;
 
 /// One entry to store.
+#[derive(Clone, Copy)]
 pub(super) struct Entry<'a> {
     pub key: &'a [u8],
     /// Counted against the bound.
@@ -127,33 +128,49 @@ impl Database {
         .flatten()
     }
 
-    /// Stores `entry` in place of the key's previous one, in one
-    /// transaction with the total; if that takes the total over `max`,
-    /// evicts the least recently used entries down to 7/8 of it in the
-    /// same transaction. Best effort: a failure stores nothing.
-    pub fn store(&self, entry: &Entry<'_>, max: Option<u64>) {
-        let _ = self.write(|connection| {
+    /// Stores `entries`, each in place of its key's previous one, and
+    /// records `uses`, in one transaction with the total; if that takes
+    /// the total over `max`, evicts the least recently used entries down
+    /// to 7/8 of it in the same transaction. A failure stores nothing.
+    pub fn store(
+        &self,
+        entries: &[Entry<'_>],
+        uses: &[(&[u8], i64)],
+        max: Option<u64>,
+    ) -> rusqlite::Result<()> {
+        self.write(|connection| {
             let transaction =
                 connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let previous: Option<i64> = transaction
-                .prepare_cached(SIZE_OF)?
-                .query_row(params![entry.key], |row| row.get(0))
-                .optional()?;
-            transaction.prepare_cached(REPLACE)?.execute(params![
-                entry.key,
-                as_sql(entry.size),
-                entry.used,
-                entry.checksum,
-                entry.value
-            ])?;
-            let total = add_to_total(&transaction, as_sql(entry.size) - previous.unwrap_or(0))?;
+            let mut added: i64 = 0;
+            {
+                let mut size_of = transaction.prepare_cached(SIZE_OF)?;
+                let mut replace = transaction.prepare_cached(REPLACE)?;
+                for entry in entries {
+                    let previous: Option<i64> = size_of
+                        .query_row(params![entry.key], |row| row.get(0))
+                        .optional()?;
+                    replace.execute(params![
+                        entry.key,
+                        as_sql(entry.size),
+                        entry.used,
+                        entry.checksum,
+                        entry.value
+                    ])?;
+                    added += as_sql(entry.size) - previous.unwrap_or(0);
+                }
+                let mut touch = transaction.prepare_cached(TOUCH)?;
+                for (key, used) in uses {
+                    touch.execute(params![key, used])?;
+                }
+            }
+            let total = add_to_total(&transaction, added)?;
             if let Some(max) = max {
                 if total > max {
                     evict(&transaction, total, max - max / 8)?;
                 }
             }
             transaction.commit()
-        });
+        })
     }
 
     /// Removes the entry of `key` if it still has `checksum` (a damaged
@@ -170,15 +187,6 @@ impl Database {
                 add_to_total(&transaction, -size)?;
             }
             transaction.commit()
-        });
-    }
-
-    /// Records a use of `key`'s entry at `used`.
-    pub fn touch(&self, key: &[u8], used: i64) {
-        let _ = self.write(|connection| {
-            connection
-                .prepare_cached(TOUCH)?
-                .execute(params![key, used])
         });
     }
 

@@ -65,10 +65,12 @@ fn sql(cache: &Path) -> rusqlite::Connection {
     connection
 }
 
-/// The bytes of all entries, where `max_bytes` applies; checks that the
-/// total the database keeps agrees.
-fn stored_bytes(cache: &Path) -> u64 {
-    let connection = sql(cache);
+/// The bytes of all entries in `cache`'s database, where `max_bytes`
+/// applies, once what waits is committed; checks that the total the
+/// database keeps agrees.
+fn stored_bytes(cache: &DiskCache) -> u64 {
+    cache.flush();
+    let connection = sql(cache.dir());
     let sum: i64 = connection
         .query_row("SELECT COALESCE(SUM(size), 0) FROM entries", [], |row| {
             row.get(0)
@@ -81,9 +83,10 @@ fn stored_bytes(cache: &Path) -> u64 {
     sum as u64
 }
 
-/// The last recorded use of `n`'s entry.
-fn used(cache: &Path, n: u64) -> i64 {
-    sql(cache)
+/// The last recorded use of `n`'s entry, once what waits is committed.
+fn used(cache: &DiskCache, n: u64) -> i64 {
+    cache.flush();
+    sql(cache.dir())
         .query_row(
             "SELECT used FROM entries WHERE key = ?1",
             [key(n).as_bytes().as_slice()],
@@ -135,6 +138,7 @@ fn damaged_values_are_misses_then_rewritten() {
     for n in 0..20 {
         cache.put(&key(n), &value(n));
     }
+    cache.flush();
     // Each value damaged a different way (a flipped bit, truncated,
     // emptied, extended), or its checksum.
     let connection = sql(&dir);
@@ -167,7 +171,7 @@ fn damaged_values_are_misses_then_rewritten() {
         assert_eq!(cache.get(&key(n)), None, "damaged entry {n} was read");
     }
     // The damaged entries were removed, and are written again.
-    assert_eq!(stored_bytes(&dir), 0);
+    assert_eq!(stored_bytes(&cache), 0);
     for n in 0..20 {
         cache.put(&key(n), &value(n));
         check_value(n, &cache.get(&key(n)).unwrap());
@@ -177,6 +181,32 @@ fn damaged_values_are_misses_then_rewritten() {
     for n in 0..20 {
         check_value(n, &reopened.get(&key(n)).unwrap());
     }
+}
+
+#[test]
+fn puts_reach_the_database_by_themselves_and_at_the_last_drop() {
+    let dir = TempDir::new("committed");
+    let cache = DiskCache::open(&dir).unwrap();
+    let rows = || -> i64 {
+        sql(&dir)
+            .query_row("SELECT COUNT(*) FROM entries", [], |row| row.get(0))
+            .unwrap()
+    };
+    // Seen at once by another handle of this process, committed (seen by
+    // other processes) within milliseconds without a flush.
+    cache.put(&key(1), &value(1));
+    check_value(1, &DiskCache::open(&dir).unwrap().get(&key(1)).unwrap());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rows() < 1 {
+        assert!(Instant::now() < deadline, "the put was never committed");
+        sleep(Duration::from_millis(1));
+    }
+    // The last handle's drop commits what waits.
+    for n in 2..100 {
+        cache.put(&key(n), &value(n));
+    }
+    drop(cache);
+    assert_eq!(rows(), 99);
 }
 
 /// Overwrites `len` bytes of the database file at `at` with garbage, every
@@ -267,7 +297,7 @@ fn eight_threads_on_the_same_keys() {
     let stored = KEY_LEN + value(49).len() as u64;
     let bounded = touching_every_hit(&dir.join("bounded")).max_bytes(8 * stored);
     hammer(&bounded, 32, 4);
-    assert!(stored_bytes(&dir.join("bounded")) <= 8 * stored);
+    assert!(stored_bytes(&bounded) <= 8 * stored);
 }
 
 #[test]
@@ -283,12 +313,12 @@ fn eviction_keeps_the_most_recently_used_under_the_bound() {
     };
     let put = |n: u64| {
         use_then_wait(&|| cache.put(&key(n), &vec![n as u8; 1000]));
-        assert!(stored_bytes(&dir) <= max, "over the bound after {n}");
+        assert!(stored_bytes(&cache) <= max, "over the bound after {n}");
     };
     for n in 0..10 {
         put(n);
     }
-    assert_eq!(stored_bytes(&dir), 10 * stored);
+    assert_eq!(stored_bytes(&cache), 10 * stored);
     for n in 0..3 {
         use_then_wait(&|| assert!(cache.get(&key(n)).is_some()));
     }
@@ -302,11 +332,11 @@ fn eviction_keeps_the_most_recently_used_under_the_bound() {
     // A value larger than the bound is not stored, and evicts nothing.
     cache.put(&key(99), &vec![0; max as usize]);
     assert_eq!(cache.get(&key(99)), None);
-    assert_eq!(stored_bytes(&dir), 10 * stored);
+    assert_eq!(stored_bytes(&cache), 10 * stored);
 
     // Overwriting an entry counts its new size only.
     cache.put(&key(15), &[15; 10]);
-    assert_eq!(stored_bytes(&dir), 9 * stored + KEY_LEN + 10);
+    assert_eq!(stored_bytes(&cache), 9 * stored + KEY_LEN + 10);
 }
 
 #[test]
@@ -326,7 +356,7 @@ fn eviction_sees_what_other_handles_wrote() {
         second.put(&key(n), &vec![2; 1000]);
         sleep(Duration::from_millis(2));
     }
-    assert!(stored_bytes(&dir) <= max - max / 8);
+    assert!(stored_bytes(&second) <= max - max / 8);
     assert_eq!(first.get(&key(0)), None);
     assert!(second.get(&key(10)).is_some());
 }
@@ -336,28 +366,28 @@ fn hits_record_their_time_only_when_bounded_and_not_too_often() {
     let dir = TempDir::new("touch");
     let cache = touching_every_hit(&dir);
     cache.put(&key(1), &value(1));
-    let written = used(&dir, 1);
+    let written = used(&cache, 1);
     sleep(Duration::from_millis(3));
     check_value(1, &cache.get(&key(1)).unwrap());
-    assert!(used(&dir, 1) > written);
+    assert!(used(&cache, 1) > written);
 
     // An unbounded cache's hits write nothing at all.
     let unbounded = DiskCache::open(&dir).unwrap();
-    let before = used(&dir, 1);
+    let before = used(&unbounded, 1);
     sleep(Duration::from_millis(3));
     check_value(1, &unbounded.get(&key(1)).unwrap());
-    assert_eq!(used(&dir, 1), before);
+    assert_eq!(used(&unbounded, 1), before);
 
     // By default, a hit within a second of the last recorded use records
     // nothing.
     let quiet = DiskCache::open(&dir).unwrap().max_bytes(1 << 30);
     quiet.put(&key(2), &value(2));
-    let before = used(&dir, 2);
+    let before = used(&quiet, 2);
     sleep(Duration::from_millis(3));
     for _ in 0..10 {
         check_value(2, &quiet.get(&key(2)).unwrap());
     }
-    assert_eq!(used(&dir, 2), before);
+    assert_eq!(used(&quiet, 2), before);
 }
 
 #[test]
@@ -403,11 +433,12 @@ fn clear_removes_every_entry_and_gives_the_space_back() {
     for n in 0..200 {
         cache.put(&key(n), &vec![n as u8; 10_000]);
     }
+    cache.flush();
     let full: u64 = files_under(&dir).iter().map(|(_, size)| size).sum();
     assert!(full > 2_000_000, "{full} bytes");
     let other = cache.clone();
     other.clear().unwrap();
-    assert_eq!(stored_bytes(&dir), 0);
+    assert_eq!(stored_bytes(&cache), 0);
     let cleared: u64 = files_under(&dir).iter().map(|(_, size)| size).sum();
     assert!(cleared < 100_000, "{cleared} bytes after clear");
     assert_eq!(cache.get(&key(0)), None);
@@ -543,6 +574,8 @@ fn killed_writers_leave_whole_entries_or_none() {
     );
 
     let cache = DiskCache::open(&dir).unwrap();
+    // Both children's writes stayed under their bound together.
+    assert!(stored_bytes(&cache) <= 1 << 20);
     let mut whole = 0;
     for n in 0..CHILD_KEYS {
         if let Some(bytes) = cache.get(&key(n)) {
