@@ -12,21 +12,27 @@ use std::vec::Vec;
 /// The database's file in the cache's directory.
 pub(super) const FILE: &str = "entries.sqlite3";
 
-/// The layout of the tables, kept in SQLite's `user_version`: a file of
-/// another (later) layout is an error at `open`, never misread.
-const FORMAT: i64 = 1;
+/// The layout of the tables, kept in SQLite's `user_version`: a file of a
+/// later layout is an error at `open`, never misread; one of an earlier
+/// layout is started afresh (it only held a cache).
+const FORMAT: i64 = 2;
 
-/// Created once per file, in the transaction that sets `FORMAT`. The value
-/// comes last, so that reading the other columns (as eviction does) never
-/// reads a large value's overflow pages.
+/// Created once per file, in the transaction that sets `FORMAT`. A rowid
+/// table: its leaves hold rows of up to 4 KiB whole, where a table
+/// without rowid (an index b-tree) spills any row over 1 KiB into an
+/// overflow page of its own, most of it empty. The value comes last, so
+/// that reading the other columns (as eviction does) never reads a large
+/// value's overflow pages.
 const SCHEMA: &str = "
+    DROP TABLE IF EXISTS entries;
+    DROP TABLE IF EXISTS totals;
     CREATE TABLE entries (
-        key BLOB PRIMARY KEY NOT NULL,
+        key BLOB NOT NULL UNIQUE,
         size INTEGER NOT NULL,
         used INTEGER NOT NULL,
         checksum BLOB NOT NULL,
         value BLOB NOT NULL
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE totals (
         id INTEGER PRIMARY KEY CHECK (id = 0),
         bytes INTEGER NOT NULL
@@ -51,6 +57,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The write-ahead log is folded into the database every thousand pages
 /// (SQLite's default), and then truncated to this.
 const LOG_LIMIT: i64 = 4 << 20;
+
+/// The bytes of an empty database's pages (its schema, the tables' first
+/// pages, some slack): not counted against a bound.
+const EMPTY_DATABASE: u64 = 8 * 4096;
+
+/// Eviction stops after this many rounds even if the pages are not yet
+/// down to their target.
+const EVICTION_ROUNDS: usize = 4;
 
 /// Idle reading connections a handle keeps at most (one per thread that
 /// reads at once is all it ever needs).
@@ -129,9 +143,10 @@ impl Database {
     }
 
     /// Stores `entries`, each in place of its key's previous one, and
-    /// records `uses`, in one transaction with the total; if that takes
-    /// the total over `max`, evicts the least recently used entries down
-    /// to 7/8 of it in the same transaction. A failure stores nothing.
+    /// records `uses`, in one transaction with the total; with a bound
+    /// `max`, keeps the log and the entries' pages within their share of
+    /// it (see [`Budget`]), evicting the least recently used entries in the
+    /// same transaction. A failure stores nothing.
     pub fn store(
         &self,
         entries: &[Entry<'_>],
@@ -139,6 +154,9 @@ impl Database {
         max: Option<u64>,
     ) -> rusqlite::Result<()> {
         self.write(|connection| {
+            if let Some(max) = max {
+                keep_log_within(connection, Budget::of(max).log)?;
+            }
             let transaction =
                 connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut added: i64 = 0;
@@ -165,9 +183,7 @@ impl Database {
             }
             let total = add_to_total(&transaction, added)?;
             if let Some(max) = max {
-                if total > max {
-                    evict(&transaction, total, max - max / 8)?;
-                }
+                evict_to_fit(&transaction, total, Budget::of(max).pages)?;
             }
             transaction.commit()
         })
@@ -298,7 +314,8 @@ fn initialize(path: &Path) -> Result<Connection, Unusable> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let format: i64 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
     match format {
-        0 => {
+        // New, or of an earlier layout.
+        0..FORMAT => {
             transaction.execute_batch(SCHEMA)?;
             transaction.pragma_update(None, "user_version", FORMAT)?;
         }
@@ -328,9 +345,86 @@ fn add_to_total(connection: &Connection, bytes: i64) -> rusqlite::Result<u64> {
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
+/// How a bound on the directory is shared: SQLite's fixed files first
+/// (the shared-memory index of the log and an empty database), then the
+/// log, the entries' pages, and room for a batch (the database holds a
+/// batch whole before it evicts, and the log holds each transaction
+/// whole).
+pub(super) struct Budget {
+    /// The pages the entries take, beyond an empty database's (the file
+    /// keeps the pages it frees, and reuses them).
+    pub pages: u64,
+    /// The log's size: folded into the database, then truncated, past it.
+    pub log: u64,
+    /// The bytes of values a batch gathers at most.
+    pub batch: u64,
+}
+
+/// The shared-memory index of the log (`-shm`): 32 KiB.
+const SHARED_MEMORY: u64 = 32 << 10;
+
+impl Budget {
+    pub fn of(max: u64) -> Budget {
+        let rest = max.saturating_sub(SHARED_MEMORY + EMPTY_DATABASE);
+        Budget {
+            pages: rest / 16 * 9,
+            log: (rest / 16).clamp(16 << 10, LOG_LIMIT as u64),
+            batch: rest / 16,
+        }
+    }
+}
+
+/// Checkpoints the log once it reaches `bytes`, and truncates it to them.
+fn keep_log_within(connection: &Connection, bytes: u64) -> rusqlite::Result<()> {
+    let page: i64 = connection.pragma_query_value(None, "page_size", |row| row.get(0))?;
+    let bytes = as_sql(bytes);
+    connection.pragma_update(None, "wal_autocheckpoint", (bytes / page).max(1))?;
+    connection.pragma_update(None, "journal_size_limit", bytes)
+}
+
+/// The bytes of the database's pages in use (not free).
+fn pages_in_use(connection: &Connection) -> rusqlite::Result<u64> {
+    let pragma = |name| connection.pragma_query_value(None, name, |row| row.get::<_, i64>(0));
+    let used = (pragma("page_count")? - pragma("freelist_count")?) * pragma("page_size")?;
+    Ok(u64::try_from(used).unwrap_or(0))
+}
+
+/// If the pages the entries take are over `allowed`, evicts the least
+/// recently used entries until they are at most 15/16 of it (so that
+/// evictions, each a transaction of its own size, stay small and apart).
+/// `total` is the entries' own bytes: each round evicts them in
+/// proportion to the pages to free, and a few rounds are enough (the last
+/// pages left partly empty are filled by the next writes).
+fn evict_to_fit(connection: &Connection, mut total: u64, allowed: u64) -> rusqlite::Result<()> {
+    let entry_pages = || -> rusqlite::Result<u64> {
+        Ok(pages_in_use(connection)?.saturating_sub(EMPTY_DATABASE))
+    };
+    let mut used = entry_pages()?;
+    if used <= allowed {
+        return Ok(());
+    }
+    let target = allowed - allowed / 16;
+    for _round in 0..EVICTION_ROUNDS {
+        if used <= target || total == 0 {
+            break;
+        }
+        // Pages hold the entries and SQLite's bookkeeping: keep the same
+        // share of each.
+        let keep = (total as u128 * target as u128 / used as u128) as u64;
+        let left = evict(connection, total, keep)?;
+        if left == total {
+            // Nothing left to evict (a total that disagrees with the rows).
+            break;
+        }
+        total = left;
+        used = entry_pages()?;
+    }
+    Ok(())
+}
+
 /// Removes the least recently used entries until the total is at most
-/// `target`.
-fn evict(connection: &Connection, mut total: u64, target: u64) -> rusqlite::Result<()> {
+/// `target`; returns the new total.
+fn evict(connection: &Connection, mut total: u64, target: u64) -> rusqlite::Result<u64> {
     let mut victims = Vec::new();
     let mut removed: i64 = 0;
     {
@@ -348,7 +442,7 @@ fn evict(connection: &Connection, mut total: u64, target: u64) -> rusqlite::Resu
     for key in &victims {
         remove.execute(params![key])?;
     }
-    add_to_total(connection, -removed).map(drop)
+    add_to_total(connection, -removed)
 }
 
 /// Whether `error` means the file is not a (whole) SQLite database.

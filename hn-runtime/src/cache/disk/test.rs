@@ -55,6 +55,12 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, u64)> {
     files
 }
 
+/// The bytes of every file in `dir` (the database, its log, its shared
+/// memory).
+fn directory_bytes(dir: &Path) -> u64 {
+    files_under(dir).iter().map(|(_, size)| size).sum()
+}
+
 /// A connection of the test's own to the cache's database, to look into
 /// it or damage it.
 fn sql(cache: &Path) -> rusqlite::Connection {
@@ -293,72 +299,118 @@ fn eight_threads_on_the_same_keys() {
         check_value(n, &unbounded.get(&key(n)).unwrap());
     }
 
-    // Bounded to about 8 of the 32 values: evictions all along.
-    let stored = KEY_LEN + value(49).len() as u64;
-    let bounded = touching_every_hit(&dir.join("bounded")).max_bytes(8 * stored);
-    hammer(&bounded, 32, 4);
-    assert!(stored_bytes(&bounded) <= 8 * stored);
+    // Bounded so that the database holds a few of the values at a time:
+    // evictions all along.
+    let max = 1 << 20;
+    let bounded = touching_every_hit(&dir.join("bounded")).max_bytes(max);
+    std::thread::scope(|scope| {
+        for thread in 0..8u64 {
+            let bounded = &bounded;
+            scope.spawn(move || {
+                for round in 0..4 {
+                    for n in 0..32 {
+                        let n = (n + thread * 4) % 32;
+                        bounded.put(&key(n), &checked_value(n, round, 30_000));
+                        if let Some(bytes) = bounded.get(&key((n * 7) % 32)) {
+                            assert!(is_whole((n * 7) % 32, &bytes));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    assert!(stored_bytes(&bounded) < 32 * 30_000, "nothing was evicted");
+    // (Closed, so that the log is folded in: with eight threads reading
+    // all along, checkpoints may wait, and the log grow past its share.)
+    drop(bounded);
+    let bytes = directory_bytes(&dir.join("bounded"));
+    assert!(
+        bytes <= max,
+        "{bytes} bytes: {:?}",
+        files_under(&dir.join("bounded"))
+    );
 }
 
 #[test]
 fn eviction_keeps_the_most_recently_used_under_the_bound() {
     let dir = TempDir::new("evict");
-    let stored = KEY_LEN + 1000;
-    let max = 10 * stored + 500;
+    let max = 256 << 10;
     let cache = touching_every_hit(&dir).max_bytes(max);
-    // Uses a few milliseconds apart, so that their times differ.
+    // Each use committed before the next, a few milliseconds apart, so
+    // that their times differ.
     let use_then_wait = |action: &dyn Fn()| {
         action();
+        cache.flush();
         sleep(Duration::from_millis(3));
     };
-    let put = |n: u64| {
-        use_then_wait(&|| cache.put(&key(n), &vec![n as u8; 1000]));
-        assert!(stored_bytes(&cache) <= max, "over the bound after {n}");
-    };
+    let put = |n: u64| use_then_wait(&|| cache.put(&key(n), &vec![n as u8; 3000]));
     for n in 0..10 {
         put(n);
     }
-    assert_eq!(stored_bytes(&cache), 10 * stored);
     for n in 0..3 {
         use_then_wait(&|| assert!(cache.get(&key(n)).is_some()));
     }
-    // Each put over the bound evicts the two oldest (down to 7/8 of it).
-    for n in 10..16 {
+    // Then many more than the bound holds.
+    for n in 10..200 {
         put(n);
+        assert!(directory_bytes(&dir) <= max, "over the bound after {n}");
     }
-    let present: Vec<u64> = (0..16).filter(|&n| cache.get(&key(n)).is_some()).collect();
-    assert_eq!(present, [0, 1, 2, 9, 10, 11, 12, 13, 14, 15]);
+    // What is left is the most recently used, in the order of use.
+    let order: Vec<u64> = (3..10).chain(0..3).chain(10..200).collect();
+    let present: Vec<bool> = order
+        .iter()
+        .map(|&n| cache.get(&key(n)).is_some())
+        .collect();
+    let first = present.iter().position(|&present| present).unwrap();
+    assert!(first > 0, "nothing was evicted");
+    assert!(
+        present[first..].iter().all(|&present| present),
+        "not the least recently used first: {present:?}"
+    );
+    assert!(
+        order.len() - first > 20,
+        "only {} left",
+        order.len() - first
+    );
 
     // A value larger than the bound is not stored, and evicts nothing.
-    cache.put(&key(99), &vec![0; max as usize]);
-    assert_eq!(cache.get(&key(99)), None);
-    assert_eq!(stored_bytes(&cache), 10 * stored);
+    let before = stored_bytes(&cache);
+    cache.put(&key(999), &vec![0; max as usize]);
+    assert_eq!(cache.get(&key(999)), None);
+    assert_eq!(stored_bytes(&cache), before);
 
     // Overwriting an entry counts its new size only.
-    cache.put(&key(15), &[15; 10]);
-    assert_eq!(stored_bytes(&cache), 9 * stored + KEY_LEN + 10);
+    cache.put(&key(199), &[1; 10]);
+    assert_eq!(stored_bytes(&cache), before - 3000 + 10);
 }
 
 #[test]
-fn eviction_sees_what_other_handles_wrote() {
-    let dir = TempDir::new("others");
-    let stored = KEY_LEN + 1000;
-    let max = 10 * stored;
-    let first = DiskCache::open(&dir).unwrap().max_bytes(max);
-    let second = DiskCache::open(&dir).unwrap().max_bytes(max);
-    for n in 0..8 {
-        first.put(&key(n), &vec![1; 1000]);
-        sleep(Duration::from_millis(2));
+fn the_directory_stays_under_the_bound() {
+    let dir = TempDir::new("directory");
+    let max = 1 << 20;
+    // Small values (many rows per page), values of about a page, values
+    // of several pages: ten times what the bound holds, as fast as the
+    // writes go.
+    for (round, len) in [200, 3000, 20_000].into_iter().enumerate() {
+        let path = dir.join(format!("{len}"));
+        let cache = DiskCache::open(&path).unwrap().max_bytes(max);
+        let count = 10 * max / len as u64;
+        let mut peak = 0;
+        for n in 0..count {
+            cache.put(&key(n), &checked_value(n, round as u64, len));
+            if n % 16 == 0 {
+                peak = peak.max(directory_bytes(&path));
+            }
+        }
+        cache.flush();
+        peak = peak.max(directory_bytes(&path));
+        assert!(peak <= max, "{len}-byte values: {peak} bytes");
+        // And it holds a fair share of the bound.
+        assert!(stored_bytes(&cache) > max / 4, "{len}-byte values");
+        for n in count - 10..count {
+            assert!(is_whole(n, &cache.get(&key(n)).unwrap()));
+        }
     }
-    // The total is the database's: the second handle's third write goes
-    // over the bound and evicts the first handle's oldest entries.
-    for n in 8..11 {
-        second.put(&key(n), &vec![2; 1000]);
-        sleep(Duration::from_millis(2));
-    }
-    assert!(stored_bytes(&second) <= max - max / 8);
-    assert_eq!(first.get(&key(0)), None);
-    assert!(second.get(&key(10)).is_some());
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! loses what was waiting (never a torn entry: each batch is one
 //! transaction).
 
-use super::database::{Database, Entry};
+use super::database::{Budget, Database, Entry};
 use super::CHECKSUM_LEN;
 use std::collections::HashMap;
 use std::io;
@@ -27,9 +27,12 @@ const GATHER: Duration = Duration::from_millis(10);
 /// A batch this large is committed without waiting.
 const FULL_BATCH: usize = 1024;
 
-/// Puts wait while this many bytes of values wait for their commit (when
-/// writes outrun the disk).
-const MAX_WAITING_BYTES: usize = 64 << 20;
+/// A batch of this many bytes of values is committed without waiting, and
+/// puts wait while this many wait (when writes outrun the disk). Less with
+/// a bound: the share of it a batch may take, so that a batch (which the
+/// database holds whole, and its log too, before it evicts) stays small
+/// beside it.
+const MAX_WAITING_BYTES: u64 = 8 << 20;
 
 /// One value to store.
 pub(super) struct Put {
@@ -48,7 +51,9 @@ pub(super) struct Put {
 struct Waiting {
     puts: HashMap<KeyBytes, Put>,
     /// The bytes of the values in `puts`.
-    bytes: usize,
+    bytes: u64,
+    /// The smallest bound of the handles whose puts wait.
+    tightest: Option<u64>,
     /// Recorded uses: the latest per key.
     uses: HashMap<KeyBytes, i64>,
     /// The batch being committed: reads still find it here until it is.
@@ -65,6 +70,15 @@ struct Waiting {
 impl Waiting {
     fn is_empty(&self) -> bool {
         self.puts.is_empty() && self.uses.is_empty()
+    }
+
+    /// Whether the puts waiting make a whole batch.
+    fn is_full(&self) -> bool {
+        let bytes = match self.tightest {
+            Some(max) => Budget::of(max).batch.min(MAX_WAITING_BYTES),
+            None => MAX_WAITING_BYTES,
+        };
+        !self.puts.is_empty() && (self.puts.len() >= FULL_BATCH || self.bytes >= bytes)
     }
 }
 
@@ -120,17 +134,19 @@ impl Writes {
     pub fn put(&self, key: KeyBytes, put: Put) {
         let shared = &*self.shared;
         let mut waiting = shared.lock();
-        while waiting.bytes >= MAX_WAITING_BYTES && !waiting.closing {
-            waiting.urgent = true;
+        while waiting.is_full() && !waiting.closing {
             shared.wake.notify_one();
             waiting = shared.wait(&shared.progress, waiting);
         }
         let first = waiting.is_empty();
-        waiting.bytes += put.value.len();
-        if let Some(replaced) = waiting.puts.insert(key, put) {
-            waiting.bytes -= replaced.value.len();
+        waiting.bytes += put.value.len() as u64;
+        if let Some(max) = put.max {
+            waiting.tightest = Some(waiting.tightest.map_or(max, |tightest| tightest.min(max)));
         }
-        if first || waiting.puts.len() >= FULL_BATCH {
+        if let Some(replaced) = waiting.puts.insert(key, put) {
+            waiting.bytes -= replaced.value.len() as u64;
+        }
+        if first || waiting.is_full() {
             shared.wake.notify_one();
         }
     }
@@ -180,6 +196,7 @@ impl Writes {
         waiting.puts.clear();
         waiting.uses.clear();
         waiting.bytes = 0;
+        waiting.tightest = None;
         shared.progress.notify_all();
         let last = waiting.taken;
         while waiting.finished < last {
@@ -211,7 +228,7 @@ fn commit_until_closed(shared: &Shared, database: &Database) {
             continue;
         }
         let deadline = Instant::now() + GATHER;
-        while !waiting.closing && !waiting.urgent && waiting.puts.len() < FULL_BATCH {
+        while !waiting.closing && !waiting.urgent && !waiting.is_full() {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 break;
             };
@@ -225,6 +242,7 @@ fn commit_until_closed(shared: &Shared, database: &Database) {
         let puts = Arc::new(core::mem::take(&mut waiting.puts));
         let uses = core::mem::take(&mut waiting.uses);
         waiting.bytes = 0;
+        waiting.tightest = None;
         waiting.committing = Arc::clone(&puts);
         waiting.taken += 1;
         shared.progress.notify_all();
