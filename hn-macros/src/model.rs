@@ -625,6 +625,26 @@ impl Model {
             .collect()
     }
 
+    /// The producers of `source`'s value that run (that have a step in
+    /// the plan), in declaration order; an input is its own.
+    pub fn running_producers(&self, source: Source) -> Vec<Source> {
+        if matches!(source, Source::Input(_)) {
+            return vec![source];
+        }
+        (self.producers_of(source).into_iter())
+            .filter(|&producer| self.step_of(producer).is_some())
+            .collect()
+    }
+
+    /// The plan step that produces `source`, if it is a node's output and
+    /// the node runs.
+    pub fn step_of(&self, source: Source) -> Option<usize> {
+        match source {
+            Source::Node { node, .. } => self.plan.order().position(|n| n == node),
+            Source::Input(_) => None,
+        }
+    }
+
     /// The local of a node's output: [`local`](Model::local), except for
     /// a value with several producers, whose producers after the first (in
     /// declaration order) have locals of their own until they are merged

@@ -250,19 +250,13 @@ fn optional_argument(
 /// first one's local, unwrapped if the value always exists.
 pub fn merges_after(model: &Model, step_index: usize) -> TokenStream {
     let step = &model.plan.steps[step_index];
-    let position = |source: Source| match source {
-        Source::Node { node, .. } => model.plan.order().position(|n| n == node),
-        Source::Input(_) => None,
-    };
     let merges = (0..step.used_outputs.len()).filter_map(|output| {
         let source = Source::Node {
             node: step.node,
             output,
         };
-        let producers: Vec<Source> = (model.producers_of(source).into_iter())
-            .filter(|&producer| position(producer).is_some())
-            .collect();
-        let last = producers.iter().filter_map(|&p| position(p)).max()?;
+        let producers = model.running_producers(source);
+        let last = producers.iter().filter_map(|&p| model.step_of(p)).max()?;
         if producers.len() < 2 || last != step_index || !step.used_outputs[output] {
             return None;
         }

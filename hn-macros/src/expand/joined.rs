@@ -413,9 +413,7 @@ fn shared_producers(model: &Model, source: Source) -> Vec<Source> {
     if model.plan.branches.is_none() {
         return Vec::new();
     }
-    let producers: Vec<Source> = (model.producers_of(source).into_iter())
-        .filter(|&producer| !steps_of(model, &[producer]).is_empty())
-        .collect();
+    let producers = model.running_producers(source);
     if producers.len() > 1 {
         producers
     } else {
@@ -426,10 +424,7 @@ fn shared_producers(model: &Model, source: Source) -> Vec<Source> {
 /// The plan steps of these producers.
 fn steps_of(model: &Model, producers: &[Source]) -> Vec<usize> {
     (producers.iter())
-        .filter_map(|&producer| match producer {
-            Source::Node { node, .. } => model.plan.order().position(|n| n == node),
-            Source::Input(_) => None,
-        })
+        .filter_map(|&producer| model.step_of(producer))
         .collect()
 }
 

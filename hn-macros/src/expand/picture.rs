@@ -74,7 +74,7 @@ pub fn draw(model: &Model, canvas: &mut impl Canvas) {
     edges(canvas, model, &|source| endpoint(model, source));
     when_edges(canvas, model);
     for (name, source) in &model.plan.returned {
-        let from: Vec<Endpoint> = (running_producers(model, *source).into_iter())
+        let from: Vec<Endpoint> = (model.running_producers(*source).into_iter())
             .map(|producer| endpoint(model, producer))
             .collect();
         canvas.output(name, &from);
@@ -117,25 +117,11 @@ fn edges(canvas: &mut impl Canvas, model: &Model, from: &dyn Fn(Source) -> Endpo
         let to = Endpoint::Node(consumer.path_name());
         for (index, (source, _)) in step.args.iter().enumerate() {
             let value = consumer.sig.params[index].ident.unraw().to_string();
-            for producer in running_producers(model, *source) {
+            for producer in model.running_producers(*source) {
                 canvas.edge(&from(producer), &value, &to);
             }
         }
     }
-}
-
-/// The producers of a value that run (the value itself for an input or a
-/// value of one producer).
-fn running_producers(model: &Model, source: Source) -> Vec<Source> {
-    if model.plan.branches.is_none() || matches!(source, Source::Input(_)) {
-        return vec![source];
-    }
-    (model.producers_of(source).into_iter())
-        .filter(|&producer| match producer {
-            Source::Node { node, .. } => model.plan.order().any(|n| n == node),
-            Source::Input(_) => true,
-        })
-        .collect()
 }
 
 /// From each gate to the nodes whose `#[when]` reads it, labelled with it.
@@ -146,7 +132,7 @@ fn when_edges(canvas: &mut impl Canvas, model: &Model) {
             continue;
         };
         let to = Endpoint::Node(node.path_name());
-        for producer in running_producers(model, gate) {
+        for producer in model.running_producers(gate) {
             canvas.when_edge(&endpoint(model, producer), &when.literal().to_string(), &to);
         }
     }
