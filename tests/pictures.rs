@@ -59,6 +59,42 @@ fn mermaid_draws_nested_pipelines_as_subgraphs() {
     assert!(!mermaid.contains(" / "), "{mermaid}");
 }
 
+mod hidden {
+    use hypernodes::prelude::*;
+
+    pipeline! {
+        /// `lower` is not among its outputs: nested, it is a hidden value.
+        #[outputs(trimmed)]
+        pub struct Clean {
+            fn lower(text: String) -> String { text.to_lowercase() }
+            fn trimmed(lower: String) -> String { lower.trim().to_string() }
+        }
+    }
+
+    pipeline! {
+        pub struct Measure {
+            Clean,
+            fn length(trimmed: String) -> usize { trimmed.len() }
+        }
+    }
+}
+
+#[test]
+fn nested_values_outside_the_outputs_are_shown_by_their_own_names() {
+    let mermaid = hidden::Measure::MERMAID;
+    assert!(
+        mermaid.contains("  node_clean__lower -->|\"lower\"| node_clean__trimmed\n"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("    node_clean__lower[\"lower\"]\n"),
+        "{mermaid}"
+    );
+    for picture in [mermaid, hidden::Measure::DOT] {
+        assert!(!picture.contains("__hn_"), "{picture}");
+    }
+}
+
 #[test]
 fn dot_and_mermaid_show_the_same_edges() {
     let dot_edges = Corpus::DOT.matches(" -> ").count();

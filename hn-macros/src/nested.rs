@@ -41,6 +41,21 @@ use syn::{Ident, Path, Visibility};
 /// How internal names of nested pipelines start.
 const INTERNAL: &str = "__hn_";
 
+/// The name a user knows a value by: `name` without the internal prefixes
+/// (`__hn_<entry>_`, one per level of nesting) that hide a nested
+/// pipeline's values in the outer graph.
+pub fn display_name(name: &str) -> &str {
+    let mut name = name;
+    while let Some(rest) = name.strip_prefix(INTERNAL) {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[digits..].strip_prefix('_') {
+            Some(inner) if digits > 0 && !inner.is_empty() => name = inner,
+            _ => break,
+        }
+    }
+    name
+}
+
 /// A nested pipeline entry of the outer pipeline.
 pub struct NestedEntry {
     /// Its name in paths, errors and `NODES`: `name = ..`, else the struct's
@@ -644,7 +659,17 @@ pub fn snake_case(name: &str) -> String {
 
 #[cfg(test)]
 mod test {
-    use super::snake_case;
+    use super::{display_name, snake_case};
+
+    #[test]
+    fn display_names_drop_every_internal_prefix() {
+        assert_eq!(display_name("lower"), "lower");
+        assert_eq!(display_name("__hn_0_lower"), "lower");
+        assert_eq!(display_name("__hn_12___hn_3_words"), "words");
+        // Not internal prefixes: kept.
+        assert_eq!(display_name("__hn_x_y"), "__hn_x_y");
+        assert_eq!(display_name("__hn_4_"), "__hn_4_");
+    }
 
     #[test]
     fn snake_case_of_struct_names() {

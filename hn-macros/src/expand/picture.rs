@@ -4,6 +4,7 @@
 
 use crate::graph::Source;
 use crate::model::{Model, Node, NodeKind};
+use crate::nested::display_name;
 use syn::ext::IdentExt;
 
 /// Where a picture is written, one element at a time.
@@ -97,10 +98,11 @@ fn node_box(canvas: &mut impl Canvas, model: &Model, node: &Node) {
     let outputs: Vec<String> = (node.sig.outputs.iter())
         .map(|output| output.unraw().to_string())
         .collect();
+    let shown: Vec<&str> = outputs.iter().map(|output| display_name(output)).collect();
     let label = match &node.kind {
         NodeKind::Mapped(group) => vec![name, format!("map over {}", mapped(group))],
-        _ if outputs == [name.clone()] => vec![name],
-        _ => vec![name, format!("→ {}", outputs.join(", "))],
+        _ if shown == [name.as_str()] => vec![name],
+        _ => vec![name, format!("→ {}", shown.join(", "))],
     };
     let gate = (model.nodes.iter()).any(|gated| {
         (gated.when.as_ref()).is_some_and(|when| outputs.iter().any(|o| when.gate == o))
@@ -117,8 +119,9 @@ fn edges(canvas: &mut impl Canvas, model: &Model, from: &dyn Fn(Source) -> Endpo
         let to = Endpoint::Node(consumer.path_name());
         for (index, (source, _)) in step.args.iter().enumerate() {
             let value = consumer.sig.params[index].ident.unraw().to_string();
+            let value = display_name(&value);
             for producer in model.running_producers(*source) {
-                canvas.edge(&from(producer), &value, &to);
+                canvas.edge(&from(producer), value, &to);
             }
         }
     }
