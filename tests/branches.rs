@@ -168,6 +168,34 @@ mod chains {
     }
 
     #[test]
+    fn timings_count_the_skips_of_a_map() {
+        let timings = hypernodes::observe::Timings::new();
+        let engine = Engine::new().callback(timings.clone());
+        let items = (0..20).map(|x| ChainInputs { x }).collect::<Vec<_>>();
+        Chain.map_with(&engine, items);
+        // 9 items of the 20 are big (11..=19).
+        let counts = |name: &str| {
+            let timing = timings.get(name).unwrap();
+            (timing.calls, timing.skipped)
+        };
+        assert_eq!(
+            (
+                counts("big"),
+                counts("halved"),
+                counts("plus_one"),
+                counts("label")
+            ),
+            ((20, 0), (9, 11), (9, 11), (20, 0))
+        );
+        assert!(timings
+            .to_string()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("skipped"));
+    }
+
+    #[test]
     fn nodes_tell_their_conditions() {
         let when = |name: &str| Chain::NODES.iter().find(|n| n.name == name).unwrap().when;
         assert_eq!(

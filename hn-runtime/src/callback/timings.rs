@@ -51,6 +51,10 @@ pub struct NodeTiming {
     pub total: Duration,
     /// The longest call.
     pub max: Duration,
+    /// How many times its result came from the engine's cache instead.
+    pub cache_hits: u64,
+    /// How many times a branch skipped it (its condition did not hold).
+    pub skipped: u64,
 }
 
 impl NodeTiming {
@@ -94,13 +98,13 @@ impl Timings {
     }
 }
 
-impl Callback for Timings {
-    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
+impl Timings {
+    /// Updates the counts of the node at `path`, first seen or not.
+    fn update(&self, path: &'static str, update: impl FnOnce(&mut NodeTiming)) {
         let mut nodes = self
             .nodes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let path = event.node.path;
         let index = match nodes.iter().position(|(node, _)| *node == path) {
             Some(index) => index,
             None => {
@@ -108,11 +112,26 @@ impl Callback for Timings {
                 nodes.len() - 1
             }
         };
-        let timing = &mut nodes[index].1;
-        timing.calls += 1;
-        timing.failures += u64::from(!ok);
-        timing.total += elapsed;
-        timing.max = timing.max.max(elapsed);
+        update(&mut nodes[index].1);
+    }
+}
+
+impl Callback for Timings {
+    fn on_node_end(&self, event: &NodeEvent, elapsed: Duration, ok: bool) {
+        self.update(event.node.path, |timing| {
+            timing.calls += 1;
+            timing.failures += u64::from(!ok);
+            timing.total += elapsed;
+            timing.max = timing.max.max(elapsed);
+        });
+    }
+
+    fn on_cache_hit(&self, event: &NodeEvent) {
+        self.update(event.node.path, |timing| timing.cache_hits += 1);
+    }
+
+    fn on_node_skipped(&self, event: &NodeEvent) {
+        self.update(event.node.path, |timing| timing.skipped += 1);
     }
 }
 
@@ -127,23 +146,40 @@ impl fmt::Display for Timings {
     /// node         calls  failures      total       mean        max
     /// load_text       50         2   412.3 ms     8.2 ms    15.0 ms
     /// ```
+    ///
+    /// With columns `cached` and `skipped` after `failures` when a node's
+    /// result came from a cache, or a branch skipped one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let nodes = self.nodes();
         let width = (nodes.iter().map(|(path, _)| path.chars().count()))
             .chain([4])
             .max()
             .unwrap_or(4);
-        writeln!(
-            f,
-            "{:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
-            "node", "calls", "failures", "total", "mean", "max"
-        )?;
+        let cached = nodes.iter().any(|(_, timing)| timing.cache_hits > 0);
+        let skipped = nodes.iter().any(|(_, timing)| timing.skipped > 0);
+        let counts =
+            |f: &mut fmt::Formatter<'_>, hits: &dyn fmt::Display, skips: &dyn fmt::Display| {
+                if cached {
+                    write!(f, "  {hits:>8}")?;
+                }
+                if skipped {
+                    write!(f, "  {skips:>8}")?;
+                }
+                Ok(())
+            };
+        write!(f, "{:<width$}  {:>8}  {:>8}", "node", "calls", "failures")?;
+        counts(f, &"cached", &"skipped")?;
+        writeln!(f, "  {:>10}  {:>10}  {:>10}", "total", "mean", "max")?;
         for (path, timing) in nodes {
+            write!(
+                f,
+                "{path:<width$}  {:>8}  {:>8}",
+                timing.calls, timing.failures
+            )?;
+            counts(f, &timing.cache_hits, &timing.skipped)?;
             writeln!(
                 f,
-                "{path:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}",
-                timing.calls,
-                timing.failures,
+                "  {:>10}  {:>10}  {:>10}",
                 human(timing.total),
                 human(timing.mean()),
                 human(timing.max)
@@ -215,6 +251,31 @@ mod tests {
         );
         assert!(lines[2].starts_with("count       "), "aligned:\n{table}");
         // Columns line up.
+        let ends: Vec<usize> = lines.iter().map(|line| line.chars().count()).collect();
+        assert!(ends.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
+    }
+
+    #[test]
+    fn cache_hits_and_skips_are_counted_and_shown_only_when_there_are_some() {
+        let timings = Timings::new();
+        timings.on_node_end(&event(&LOAD), Duration::from_millis(10), true);
+        assert!(!timings.to_string().contains("cached"));
+        assert!(!timings.to_string().contains("skipped"));
+        timings.on_cache_hit(&event(&LOAD));
+        timings.on_cache_hit(&event(&LOAD));
+        timings.on_node_skipped(&event(&COUNT));
+        let load = timings.get("stats / load").unwrap();
+        assert_eq!((load.calls, load.cache_hits, load.skipped), (1, 2, 0));
+        let count = timings.get("count").unwrap();
+        assert_eq!((count.calls, count.cache_hits, count.skipped), (0, 0, 1));
+        let table = timings.to_string();
+        let lines: Vec<&str> = table.lines().collect();
+        let columns = |line: &str| line.split_whitespace().collect::<Vec<&str>>().join(" ");
+        assert_eq!(
+            columns(lines[0]),
+            "node calls failures cached skipped total mean max"
+        );
+        assert!(columns(lines[2]).starts_with("count 0 0 0 1 "), "{table}");
         let ends: Vec<usize> = lines.iter().map(|line| line.chars().count()).collect();
         assert!(ends.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
     }
