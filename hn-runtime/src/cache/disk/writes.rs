@@ -248,7 +248,11 @@ fn commit_until_closed(shared: &Shared, database: &Database) {
         shared.progress.notify_all();
         drop(waiting);
 
-        commit(database, &puts, &uses);
+        // Never ends the thread, even by a panic: puts and flushes wait for
+        // it. (A batch that panicked is dropped, like one that failed.)
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            commit(database, &puts, &uses);
+        }));
 
         waiting = shared.lock();
         waiting.committing = Arc::default();
