@@ -97,12 +97,27 @@ pub fn call(
                     .iter()
                     .position(|used| used.name == input.name)?;
                 let local = inner.local(Source::Input(used));
-                Some(if input.mapped {
+                Some(if input.mapped && group.mode == MapModeKind::Zip {
+                    // Zipped: every mapped input at the item's own index.
+                    quote!(let #local = &#arg[#index];)
+                } else if input.mapped {
                     quote!(let #local = &#arg[#grid.position(#index, #position)];)
                 } else {
                     quote!(let #local = #arg;)
                 })
             });
+    // Items one after another: zipped inputs cut to the items' count
+    // first (their own length, the grid checked), so that the index of
+    // `0..len` needs no check and the loop is a hand-written map's over a
+    // slice. (Not on the other runners: the slices would be new types for
+    // the `Sync` and `Send` bounds their runners are declared with.)
+    let zipped = (group.mode == MapModeKind::Zip && items == Items::Sequential).then(|| {
+        let used = |name: &str| inner.plan.inputs.iter().any(|used| used.name == name);
+        let cut = (group.inputs.iter().zip(&arg_locals))
+            .filter(|(input, _)| input.mapped && used(&input.name))
+            .map(|(_, arg)| quote!(let #arg = &#arg[..#grid.len()];));
+        quote!(#(#cut)*)
+    });
     let item_observer = observer_ident();
     let steps = item_steps(inner, items == Items::Async, &quote!(#item_observer));
     let outputs: Vec<Ident> = (inner.plan.returned.iter())
@@ -234,6 +249,7 @@ pub fn call(
             ),
             ::core::result::Result::Ok(#grid) => {
                 let #grid = &#grid;
+                #zipped
                 let #map = #private::NestedMap::new(#observer, #name, #map_path, #grid.len());
                 let #map = &#map;
                 #gather
