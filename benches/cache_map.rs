@@ -16,6 +16,8 @@
 //!   value committed to the database, as when a process ends);
 //! - `warm`: the same on an engine with a new `DiskCache` handle on the
 //!   directory, as in the next process (every item read back);
+//! - `bounded cold`: `cold` with `max_bytes` far below what the items
+//!   take (40 bytes per item, plus SQLite's fixed 64 KiB), evicting all along;
 //! - `memory cold`, `memory warm`: the same two with a `MemoryCache`.
 //!
 //! It prints the times, `cold / plain` (the cost of storing) and
@@ -85,6 +87,18 @@ fn main() {
         // A new handle, as in the next process.
         let reopened = Engine::new().cache(DiskCache::open(&dir).expect("a cache directory"));
         let warm = time(&reopened, items);
+        // Bounded far below what the items take (a fresh directory):
+        // every commit past the first few evicts.
+        let _ = std::fs::remove_dir_all(&dir);
+        let bound = items * 40 + (64 << 10);
+        let bounded = DiskCache::open(&dir).expect("a cache directory").max_bytes(bound);
+        let evicting = Engine::new().cache(bounded.clone());
+        let bounded_cold = time_then(&evicting, items, || bounded.flush());
+        drop((evicting, bounded));
+        println!(
+            "{items:>6} items, bounded to {bound} bytes: cold {bounded_cold:>10.2?}; cold / plain {:.3}",
+            bounded_cold.as_secs_f64() / plain.as_secs_f64(),
+        );
         let in_memory = Engine::new().cache(MemoryCache::new());
         let (memory_cold, memory_warm) = (time(&in_memory, items), time(&in_memory, items));
         println!(
