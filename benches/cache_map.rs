@@ -91,7 +91,9 @@ fn main() {
         // every commit past the first few evicts.
         let _ = std::fs::remove_dir_all(&dir);
         let bound = items * 40 + (64 << 10);
-        let bounded = DiskCache::open(&dir).expect("a cache directory").max_bytes(bound);
+        let bounded = DiskCache::open(&dir)
+            .expect("a cache directory")
+            .max_bytes(bound);
         let evicting = Engine::new().cache(bounded.clone());
         let bounded_cold = time_then(&evicting, items, || bounded.flush());
         drop((evicting, bounded));

@@ -8,7 +8,7 @@
 //! records its failure, raises the flag that keeps new items from starting,
 //! and unwinds with `Stopped` (through `resume_unwind`, which runs no
 //! panic hook and prints nothing); the other workers check the flag before
-//! each batch of items (`Batched`: one item, or as many as take about
+//! each batch of items (`batches::batched`: one item, or as many as take about
 //! 50 µs) and unwind too. rayon drops whatever was collected, the unwinding
 //! reaches `Unwinding::finish`, which returns the recorded failure. A
 //! panic of a node is caught per item first, so it becomes that item's

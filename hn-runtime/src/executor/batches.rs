@@ -14,10 +14,8 @@
 //! another worker starts items for about [`BATCH_TIME`] at most, as long as
 //! its items cost about what the ones before them did.
 
-use rayon::iter::plumbing::{
-    bridge, Consumer, Folder, Producer, ProducerCallback, UnindexedConsumer,
-};
-use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+use super::folded::{Folded, Folding};
+use rayon::iter::plumbing::{Folder, Producer};
 use std::time::{Duration, Instant};
 
 /// What runs before each batch of items of a parallel map: it unwinds to
@@ -60,116 +58,35 @@ impl Check for Unchecked {
 pub const BATCH_TIME: Duration = Duration::from_micros(50);
 
 /// `base` in batches, with `check` before each (see the module docs).
-pub struct Batched<'a, I, C> {
-    base: I,
-    check: &'a C,
+pub fn batched<I, C: Check>(base: I, check: &C) -> Folded<I, Checking<'_, C>> {
+    Folded::new(base, Checking(check))
 }
 
-impl<'a, I, C> Batched<'a, I, C> {
-    /// Wraps `base`.
-    pub fn new(base: I, check: &'a C) -> Self {
-        Batched { base, check }
-    }
-}
+/// Folds a piece in batches, with a check before each.
+pub struct Checking<'a, C>(&'a C);
 
-impl<I: IndexedParallelIterator, C: Check> ParallelIterator for Batched<'_, I, C> {
-    type Item = I::Item;
-
-    fn drive_unindexed<D: UnindexedConsumer<I::Item>>(self, consumer: D) -> D::Result {
-        bridge(self, consumer)
-    }
-
-    fn opt_len(&self) -> Option<usize> {
-        Some(self.base.len())
+impl<C> Clone for Checking<'_, C> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl<I: IndexedParallelIterator, C: Check> IndexedParallelIterator for Batched<'_, I, C> {
-    fn drive<D: Consumer<I::Item>>(self, consumer: D) -> D::Result {
-        bridge(self, consumer)
+impl<C> Copy for Checking<'_, C> {}
+
+impl<C: Check> Folding for Checking<'_, C> {
+    type Iter<I: DoubleEndedIterator + ExactSizeIterator> = I;
+
+    fn iter<I: DoubleEndedIterator + ExactSizeIterator>(self, base: I) -> I {
+        self.0.check();
+        base
     }
 
-    fn len(&self) -> usize {
-        self.base.len()
-    }
-
-    fn with_producer<CB: ProducerCallback<I::Item>>(self, callback: CB) -> CB::Output {
-        let len = self.base.len();
-        self.base.with_producer(Callback {
-            callback,
-            check: self.check,
-            len,
-        })
-    }
-}
-
-/// Wraps the base iterator's producer.
-struct Callback<'a, CB, C> {
-    callback: CB,
-    check: &'a C,
-    len: usize,
-}
-
-impl<T, CB: ProducerCallback<T>, C: Check> ProducerCallback<T> for Callback<'_, CB, C> {
-    type Output = CB::Output;
-
-    fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
-        self.callback.callback(BatchedProducer {
-            base,
-            check: self.check,
-            len: self.len,
-        })
-    }
-}
-
-/// A piece of the items, folded in batches.
-struct BatchedProducer<'a, P, C> {
-    base: P,
-    check: &'a C,
-    /// The number of items of `base` (a producer does not tell).
-    len: usize,
-}
-
-impl<P: Producer, C: Check> Producer for BatchedProducer<'_, P, C> {
-    type Item = P::Item;
-    type IntoIter = P::IntoIter;
-
-    fn into_iter(self) -> P::IntoIter {
-        self.check.check();
-        self.base.into_iter()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
-
-    fn max_len(&self) -> usize {
-        self.base.max_len()
-    }
-
-    fn split_at(self, index: usize) -> (Self, Self) {
-        let (left, right) = self.base.split_at(index);
-        let (check, len) = (self.check, self.len);
-        (
-            BatchedProducer {
-                base: left,
-                check,
-                len: index,
-            },
-            BatchedProducer {
-                base: right,
-                check,
-                len: len - index,
-            },
-        )
-    }
-
-    fn fold_with<F: Folder<P::Item>>(self, mut folder: F) -> F {
-        let (mut rest, mut len, mut batch, mut done) = (self.base, self.len, 1, 0);
+    fn fold<P: Producer, F: Folder<P::Item>>(self, base: P, len: usize, mut folder: F) -> F {
+        let (mut rest, mut len, mut batch, mut done) = (base, len, 1, 0);
         // One clock reading per batch: a batch ends where the next starts.
         let mut start = Instant::now();
         loop {
-            self.check.check();
+            self.0.check();
             if len <= batch {
                 return rest.fold_with(folder);
             }
@@ -222,7 +139,7 @@ pub const MAX_GROWTH: usize = 64;
 #[cfg(test)]
 mod test {
     use super::Counting;
-    use super::{aligned, next_batch, Batched, BATCH_TIME};
+    use super::{aligned, batched, next_batch, BATCH_TIME};
     use rayon::prelude::*;
     use std::time::Duration;
     use std::vec::Vec;
@@ -254,7 +171,7 @@ mod test {
     #[test]
     fn every_item_once_in_order_with_few_checks_for_fast_items() {
         let check = Counting::default();
-        let items: Vec<usize> = Batched::new((0..100_000usize).into_par_iter(), &check)
+        let items: Vec<usize> = batched((0..100_000usize).into_par_iter(), &check)
             .map(|x| x * 2)
             .collect();
         assert_eq!(items, (0..100_000).map(|x| x * 2).collect::<Vec<_>>());
@@ -270,7 +187,7 @@ mod test {
             .build()
             .unwrap();
         let sum: usize = pool.install(|| {
-            Batched::new((0..20usize).into_par_iter(), &check)
+            batched((0..20usize).into_par_iter(), &check)
                 .map(|x| {
                     std::thread::sleep(BATCH_TIME * 2);
                     x

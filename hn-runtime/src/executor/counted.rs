@@ -5,123 +5,33 @@
 //! callbacks. The failures are counted by the items themselves (out of
 //! line: [`Tally::failed`]).
 
+use super::folded::{Folded, Folding};
 use crate::callback::counts::{Batches, Tally};
-use rayon::iter::plumbing::{
-    bridge, Consumer, Folder, Producer, ProducerCallback, UnindexedConsumer,
-};
-use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+use rayon::iter::plumbing::{Folder, Producer};
 
 /// `base`, its items counted by `tally` (see the module docs).
-pub(crate) struct Counted<'a, I> {
-    base: I,
-    tally: &'a Tally,
+pub(crate) fn counted<I>(base: I, tally: &Tally) -> Folded<I, Counting<'_>> {
+    Folded::new(base, Counting(tally))
 }
 
-impl<'a, I> Counted<'a, I> {
-    /// Wraps `base`.
-    pub(crate) fn new(base: I, tally: &'a Tally) -> Self {
-        Counted { base, tally }
-    }
-}
+/// Folds a piece in counted batches.
+#[derive(Clone, Copy)]
+pub(crate) struct Counting<'a>(&'a Tally);
 
-impl<I: IndexedParallelIterator> ParallelIterator for Counted<'_, I> {
-    type Item = I::Item;
-
-    fn drive_unindexed<D: UnindexedConsumer<I::Item>>(self, consumer: D) -> D::Result {
-        bridge(self, consumer)
-    }
-
-    fn opt_len(&self) -> Option<usize> {
-        Some(self.base.len())
-    }
-}
-
-impl<I: IndexedParallelIterator> IndexedParallelIterator for Counted<'_, I> {
-    fn drive<D: Consumer<I::Item>>(self, consumer: D) -> D::Result {
-        bridge(self, consumer)
-    }
-
-    fn len(&self) -> usize {
-        self.base.len()
-    }
-
-    fn with_producer<CB: ProducerCallback<I::Item>>(self, callback: CB) -> CB::Output {
-        let len = self.base.len();
-        self.base.with_producer(Callback {
-            callback,
-            tally: self.tally,
-            len,
-        })
-    }
-}
-
-/// Wraps the base iterator's producer.
-struct Callback<'a, CB> {
-    callback: CB,
-    tally: &'a Tally,
-    len: usize,
-}
-
-impl<T, CB: ProducerCallback<T>> ProducerCallback<T> for Callback<'_, CB> {
-    type Output = CB::Output;
-
-    fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
-        self.callback.callback(CountedProducer {
-            base,
-            tally: self.tally,
-            len: self.len,
-        })
-    }
-}
-
-/// A piece of the items, folded in counted batches.
-struct CountedProducer<'a, P> {
-    base: P,
-    tally: &'a Tally,
-    /// The number of items of `base` (a producer does not tell).
-    len: usize,
-}
-
-impl<'a, P: Producer> Producer for CountedProducer<'a, P> {
-    type Item = P::Item;
-    type IntoIter = CountedIter<'a, P::IntoIter>;
+impl<'a> Folding for Counting<'a> {
+    type Iter<I: DoubleEndedIterator + ExactSizeIterator> = CountedIter<'a, I>;
 
     /// Items taken one by one (by an adapter around this one that does not
     /// fold): counted one by one, reported when the iterator is dropped.
-    fn into_iter(self) -> Self::IntoIter {
+    fn iter<I: DoubleEndedIterator + ExactSizeIterator>(self, base: I) -> CountedIter<'a, I> {
         CountedIter {
-            base: self.base.into_iter(),
-            batches: self.tally.batches(),
+            base,
+            batches: self.0.batches(),
         }
     }
 
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
-
-    fn max_len(&self) -> usize {
-        self.base.max_len()
-    }
-
-    fn split_at(self, index: usize) -> (Self, Self) {
-        let (left, right) = self.base.split_at(index);
-        let (tally, len) = (self.tally, self.len);
-        (
-            CountedProducer {
-                base: left,
-                tally,
-                len: index,
-            },
-            CountedProducer {
-                base: right,
-                tally,
-                len: len - index,
-            },
-        )
-    }
-
-    fn fold_with<F: Folder<P::Item>>(self, mut folder: F) -> F {
-        let (mut rest, mut len, mut batches) = (self.base, self.len, self.tally.batches());
+    fn fold<P: Producer, F: Folder<P::Item>>(self, base: P, len: usize, mut folder: F) -> F {
+        let (mut rest, mut len, mut batches) = (base, len, self.0.batches());
         loop {
             let batch = batches.next_len();
             if len <= batch {
@@ -141,7 +51,7 @@ impl<'a, P: Producer> Producer for CountedProducer<'a, P> {
 }
 
 /// A piece's items taken one by one, counted as they are taken.
-struct CountedIter<'a, I> {
+pub(crate) struct CountedIter<'a, I> {
     base: I,
     batches: Batches<'a>,
 }

@@ -274,7 +274,7 @@ pub(crate) mod parallel {
         type Output = Vec<R>;
 
         fn collect<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Vec<R> {
-            crate::executor::counted::Counted::new(items, self.0)
+            crate::executor::counted::counted(items, self.0)
                 .map(self.1)
                 .collect()
         }

@@ -11,6 +11,8 @@ pub mod batches;
 mod counted;
 #[cfg(feature = "std")]
 pub mod failure;
+#[cfg(feature = "rayon")]
+mod folded;
 #[cfg(feature = "tokio")]
 mod in_order;
 #[cfg(feature = "rayon")]

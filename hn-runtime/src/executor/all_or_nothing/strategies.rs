@@ -2,7 +2,7 @@
 //! parent module's docs).
 
 use super::sequential;
-use crate::executor::batches::{Batched, Check};
+use crate::executor::batches::{batched, Check};
 use crate::executor::map::parallel::Pieces;
 use crate::executor::map::{outcome, run_one, stopped};
 use crate::executor::{io_runners, map};
@@ -252,7 +252,7 @@ where
         P: rayon::iter::IndexedParallelIterator<Item = (usize, I)>,
     {
         let Each { strategy, run } = self;
-        (Batched::new(items, strategy))
+        batched(items, strategy)
             .map(|(index, item)| strategy.each(index, item, run))
             .collect()
     }
