@@ -179,10 +179,10 @@ impl Writes {
         let last = if waiting.is_empty() {
             waiting.taken
         } else {
+            waiting.urgent = true;
+            shared.wake.notify_one();
             waiting.taken + 1
         };
-        waiting.urgent = true;
-        shared.wake.notify_one();
         while waiting.finished < last {
             waiting = shared.wait(&shared.progress, waiting);
         }
