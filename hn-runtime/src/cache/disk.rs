@@ -36,7 +36,8 @@ use writes::{Put, Writes};
 /// A put returns at once: its value waits in memory, where every handle of
 /// this process on the directory finds it, and a thread of the cache
 /// commits what waits in one transaction, after gathering writes for 10 ms
-/// (at once past 1024 of them). One commit per put would cost each node
+/// (at once past 1024 of them, or 8 MiB of values, or a sixteenth of the
+/// bound, see below). One commit per put would cost each node
 /// call of a first run tens of microseconds; per batch it is a few. So:
 ///
 /// - other processes see a put some milliseconds later, or at once after
@@ -45,7 +46,7 @@ use writes::{Put, Writes};
 ///   what waits; a process killed, or ending without dropping its handles
 ///   (`std::process::exit`, a handle in a `static`), loses what waited
 ///   (those nodes run again next time);
-/// - puts wait while 64 MiB of values wait (writes faster than the disk).
+/// - puts wait while a whole batch waits (writes faster than the disk).
 ///
 /// Every [`open`](DiskCache::open) of one directory in a process shares
 /// its connections and its queue (bounds may differ per handle); a clone
