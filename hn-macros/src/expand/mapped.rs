@@ -15,7 +15,7 @@ use crate::expand::call::{observer_ident, sync_call};
 use crate::expand::sequential::call_step;
 use crate::graph::Source;
 use crate::model::{Model, Node};
-use crate::nested::{Group, MapModeKind};
+use crate::nested::{Group, GroupInput, MapModeKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -82,40 +82,37 @@ pub fn call(
         Ident::new("__hn_grid", Span::mixed_site()),
         Ident::new("__hn_index", Span::mixed_site()),
     );
+    // The inputs the taken outputs need (a mapped input none needs only
+    // counts the items): position in the grid, input, argument, local.
+    let needed: Vec<(usize, &GroupInput, &Ident, Ident)> = (group.inputs.iter())
+        .zip(&arg_locals)
+        .enumerate()
+        .filter_map(|(position, (input, arg))| {
+            let used = (inner.plan.inputs.iter()).position(|used| used.name == input.name)?;
+            Some((position, input, arg, inner.local(Source::Input(used))))
+        })
+        .collect();
+    let zip = group.mode == MapModeKind::Zip;
     // One item: its inputs as references, the nested nodes, its outputs.
-    let bind_inputs =
-        group
-            .inputs
-            .iter()
-            .zip(&arg_locals)
-            .enumerate()
-            .filter_map(|(position, (input, arg))| {
-                // A mapped input no taken output needs only counts the items.
-                let used = inner
-                    .plan
-                    .inputs
-                    .iter()
-                    .position(|used| used.name == input.name)?;
-                let local = inner.local(Source::Input(used));
-                Some(if input.mapped && group.mode == MapModeKind::Zip {
-                    // Zipped: every mapped input at the item's own index.
-                    quote!(let #local = &#arg[#index];)
-                } else if input.mapped {
-                    quote!(let #local = &#arg[#grid.position(#index, #position)];)
-                } else {
-                    quote!(let #local = #arg;)
-                })
-            });
+    let bind_inputs = needed.iter().map(|(position, input, arg, local)| {
+        if input.mapped && zip {
+            // Zipped: every mapped input at the item's own index.
+            quote!(let #local = &#arg[#index];)
+        } else if input.mapped {
+            quote!(let #local = &#arg[#grid.position(#index, #position)];)
+        } else {
+            quote!(let #local = #arg;)
+        }
+    });
     // Items one after another: zipped inputs cut to the items' count
     // first (their own length, the grid checked), so that the index of
     // `0..len` needs no check and the loop is a hand-written map's over a
     // slice. (Not on the other runners: the slices would be new types for
     // the `Sync` and `Send` bounds their runners are declared with.)
-    let zipped = (group.mode == MapModeKind::Zip && items == Items::Sequential).then(|| {
-        let used = |name: &str| inner.plan.inputs.iter().any(|used| used.name == name);
-        let cut = (group.inputs.iter().zip(&arg_locals))
-            .filter(|(input, _)| input.mapped && used(&input.name))
-            .map(|(_, arg)| quote!(let #arg = &#arg[..#grid.len()];));
+    let zipped = (zip && items == Items::Sequential).then(|| {
+        let cut = (needed.iter())
+            .filter(|(_, input, _, _)| input.mapped)
+            .map(|(_, _, arg, _)| quote!(let #arg = &#arg[..#grid.len()];));
         quote!(#(#cut)*)
     });
     let item_observer = observer_ident();

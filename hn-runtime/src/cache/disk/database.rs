@@ -153,9 +153,10 @@ impl Database {
         uses: &[(&[u8], i64)],
         max: Option<u64>,
     ) -> rusqlite::Result<()> {
+        let budget = max.map(Budget::of);
         self.write(|connection| {
-            if let Some(max) = max {
-                keep_log_within(connection, Budget::of(max).log)?;
+            if let Some(budget) = &budget {
+                keep_log_within(connection, budget.log)?;
             }
             let transaction =
                 connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -182,8 +183,8 @@ impl Database {
                 }
             }
             let total = add_to_total(&transaction, added)?;
-            if let Some(max) = max {
-                evict_to_fit(&transaction, total, Budget::of(max).pages)?;
+            if let Some(budget) = &budget {
+                evict_to_fit(&transaction, total, budget.pages)?;
             }
             transaction.commit()
         })
