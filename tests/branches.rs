@@ -477,6 +477,74 @@ mod nesting {
     }
 
     pipeline! {
+        /// The branching pipeline behind a gate of its own: its members run
+        /// only when `wanted` holds, and its arms only then.
+        pub struct Gated {
+            fn wanted(x: &u64) -> bool { *x > 10 }
+            #[when(wanted)]
+            Item,
+            fn summary(y: Option<u64>, odd: Option<bool>) -> String {
+                format!("{y:?} {odd:?}")
+            }
+        }
+    }
+
+    #[test]
+    fn a_gate_on_a_nested_pipeline_that_branches_inside() {
+        let expect = |x: u64| match (x > 10, x % 2 == 1) {
+            (false, _) => (None, None),
+            (true, true) => (Some(x * 3), Some(true)),
+            (true, false) => (Some(x / 2), Some(false)),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for x in [3, 4, 11, 12] {
+            let (y, odd) = expect(x);
+            let summary = format!("{y:?} {odd:?}");
+            let outputs = [
+                Gated.run(GatedInputs { x }).unwrap(),
+                Gated.run_parallel(GatedInputs { x }).unwrap(),
+                runtime
+                    .block_on(Gated.run_async(GatedInputs { x }))
+                    .unwrap(),
+            ];
+            for got in outputs {
+                assert_eq!(
+                    (got.y, got.odd, &got.summary),
+                    (y, odd, &summary),
+                    "x = {x}"
+                );
+            }
+        }
+        let xs = [3, 4, 11, 12];
+        for engine in [Engine::sequential(), Engine::new().nodes(Mode::Parallel)] {
+            let mapped = Gated.map_with(&engine, xs.map(|x| GatedInputs { x }));
+            let got: Vec<_> = (mapped.into_iter())
+                .map(|outputs| outputs.map(|o| (o.y, o.odd)).unwrap())
+                .collect();
+            assert_eq!(got, xs.map(expect), "{engine:?}");
+        }
+        let mermaid = <Gated as Pipeline>::MERMAID;
+        for edge in [
+            r#"node_wanted -.->|"wanted"| node_item__odd"#,
+            r#"node_item__odd -.->|"odd"| node_item__tripled"#,
+        ] {
+            assert!(mermaid.contains(edge), "{edge} in {mermaid}");
+        }
+        let when = |name: &str| Gated::NODES.iter().find(|n| n.name == name).unwrap().when;
+        assert_eq!(
+            (
+                when("odd"),
+                when("tripled"),
+                when("halved"),
+                when("summary")
+            ),
+            ("wanted", "odd && wanted", "!odd && wanted", "")
+        );
+    }
+
+    pipeline! {
         /// An async node and a sync one behind gates.
         pub struct Fetch {
             fn cached(key: &str) -> bool { key.starts_with('c') }
@@ -513,6 +581,16 @@ mod concurrency {
 
     const NAP: Duration = Duration::from_millis(200);
 
+    /// A pool of its own for each timed parallel run: tests run at once,
+    /// and the global pool has a thread per core.
+    fn own_pool<R: Send>(run: impl FnOnce() -> R + Send) -> R {
+        hypernodes::__private::rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap()
+            .install(run)
+    }
+
     pipeline! {
         /// Two slow nodes on one arm, one on the other, then a join.
         pub struct Slow {
@@ -546,13 +624,29 @@ mod concurrency {
                 fn none(x: u32) -> u32 { x }
             }
         }
+
+        pipeline! {
+            /// `Crossed` (below) with async nodes.
+            pub struct CrossedAsync {
+                fn open(x: u32) -> bool { x > 0 }
+                #[when(open)]
+                async fn p(x: u32) -> u32 { tokio::time::sleep(NAP).await; x + 1 }
+                #[when(open)]
+                async fn q(x: u32) -> u32 { tokio::time::sleep(NAP).await; x + 2 }
+                async fn early(p: u32) -> u32 { tokio::time::sleep(NAP).await; p * 10 }
+                fn late(p: &u32, q: u32) -> u32 { p + q }
+                fn report(early: Option<u32>, late: Option<&u32>, x: u32) -> String {
+                    format!("{early:?} {late:?} {x}")
+                }
+            }
+        }
     }
-    use asynchronous::{SlowAsync, SlowAsyncInputs};
+    use asynchronous::{CrossedAsync, CrossedAsyncInputs, SlowAsync, SlowAsyncInputs};
 
     #[test]
     fn run_parallel_runs_the_nodes_of_an_arm_at_once() {
         let started = Instant::now();
-        let outputs = Slow.run_parallel(SlowInputs { x: 1 }).unwrap();
+        let outputs = own_pool(|| Slow.run_parallel(SlowInputs { x: 1 }).unwrap());
         let took = started.elapsed();
         assert_eq!(outputs.sum, 5);
         assert!(
@@ -587,6 +681,125 @@ mod concurrency {
                 .unwrap()
                 .sum,
             0
+        );
+    }
+
+    pipeline! {
+        /// Not series-parallel (`late` takes `p` and `q`, `early` only
+        /// `p`), behind a gate: the nodes of the arm still run at once.
+        pub struct Crossed {
+            fn open(x: u32) -> bool { x > 0 }
+            #[when(open)]
+            fn p(x: u32) -> u32 { std::thread::sleep(NAP); x + 1 }
+            #[when(open)]
+            fn q(x: u32) -> u32 { std::thread::sleep(NAP); x + 2 }
+            fn early(p: u32) -> u32 { std::thread::sleep(NAP); p * 10 }
+            fn late(p: &u32, q: u32) -> u32 { p + q }
+            fn report(early: Option<u32>, late: Option<&u32>, x: u32) -> String {
+                format!("{early:?} {late:?} {x}")
+            }
+        }
+    }
+
+    #[test]
+    fn run_parallel_runs_a_gated_graph_that_is_not_series_parallel_at_once() {
+        let started = Instant::now();
+        let outputs = own_pool(|| Crossed.run_parallel(CrossedInputs { x: 1 }).unwrap());
+        let took = started.elapsed();
+        let sequential = Crossed.run(CrossedInputs { x: 1 }).unwrap();
+        assert_eq!(
+            (outputs.early, outputs.late, &outputs.report),
+            (Some(20), Some(5), &sequential.report)
+        );
+        assert_eq!(outputs.report, "Some(20) Some(5) 1");
+        // `p` and `q` at once, then `early`: two naps, not three.
+        assert!(took < NAP * 5 / 2, "took {took:?}: not at once");
+        let started = Instant::now();
+        let skipped = Crossed.run_parallel(CrossedInputs { x: 0 }).unwrap();
+        assert_eq!(
+            (skipped.late, skipped.report.as_str()),
+            (None, "None None 0")
+        );
+        assert!(
+            started.elapsed() < NAP / 2,
+            "the arm not taken does not nap"
+        );
+    }
+
+    #[tokio::test]
+    async fn run_async_awaits_a_gated_graph_that_is_not_series_parallel_at_once() {
+        let started = Instant::now();
+        let outputs = CrossedAsync
+            .run_async(CrossedAsyncInputs { x: 1 })
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(outputs.report, "Some(20) Some(5) 1");
+        assert!(took < NAP * 5 / 2, "took {took:?}: not at once");
+        let skipped = CrossedAsync
+            .run_async(CrossedAsyncInputs { x: 0 })
+            .await
+            .unwrap();
+        assert_eq!(
+            (skipped.late, skipped.report.as_str()),
+            (None, "None None 0")
+        );
+    }
+
+    mod blocking {
+        use super::NAP;
+        use hypernodes::prelude::*;
+
+        pipeline! {
+            /// `blocking` nodes behind gates: on tokio's blocking pool, the
+            /// arm's two at once.
+            pub struct Disk {
+                fn cached(key: u32) -> bool { key % 2 == 0 }
+                #[when(!cached)] #[node(blocking)]
+                fn head(key: u32) -> u32 { std::thread::sleep(NAP); key + 1 }
+                #[when(!cached)] #[node(blocking)]
+                fn body(key: &u32) -> String { std::thread::sleep(NAP); format!("body {key}") }
+                #[when(!cached)] #[node(output = page)]
+                fn joined(head: u32, body: String) -> String { format!("{head}: {body}") }
+                #[when(cached)] #[node(output = page)]
+                fn memory(key: u32) -> String { format!("cached {key}") }
+            }
+        }
+    }
+    use blocking::{Disk, DiskInputs};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocking_nodes_take_their_arm_on_the_blocking_pool() {
+        let started = Instant::now();
+        let read = Disk.run_async(DiskInputs { key: 3 }).await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(read.page, "4: body 3");
+        assert!(
+            took < NAP * 3 / 2,
+            "two naps of {NAP:?} took {took:?}: not at once"
+        );
+        let started = Instant::now();
+        let cached = Disk.run_async(DiskInputs { key: 4 }).await.unwrap();
+        assert_eq!((cached.page.as_str(), cached.head), ("cached 4", None));
+        assert!(
+            started.elapsed() < NAP / 2,
+            "the arm not taken does not nap"
+        );
+        // Twenty items, each blocking twice: on the pool, all at once.
+        let started = Instant::now();
+        let pages = Disk.map_async((1..=20).map(|key| DiskInputs { key })).await;
+        let took = started.elapsed();
+        for (key, page) in (1..=20).zip(&pages) {
+            let page = &page.as_ref().unwrap().page;
+            let want = match key % 2 {
+                0 => format!("cached {key}"),
+                _ => format!("{}: body {key}", key + 1),
+            };
+            assert_eq!(page, &want);
+        }
+        assert!(
+            took < NAP * 4,
+            "10 items of two naps of {NAP:?} took {took:?}"
         );
     }
 }

@@ -38,6 +38,8 @@ pub struct NodeSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamSpec {
     pub name: String,
+    /// Taken by value (`T`, `Option<T>`), not borrowed (`&T`,
+    /// `Option<&T>`).
     pub by_value: bool,
     /// `Option<T>` or `Option<&T>`: a value that does not exist in every run
     /// is passed as whether it exists, so the node does not wait for it.
@@ -187,9 +189,12 @@ impl Plan {
                 dependencies.extend(position(node));
             }
             if passing == Passing::Move {
+                // A gate is borrowed too, where the node it gates runs.
                 let borrowers = (self.steps.iter().enumerate())
                     .filter(|&(other, s)| {
-                        other != step && s.args.contains(&(source, Passing::Borrow))
+                        other != step
+                            && (s.args.contains(&(source, Passing::Borrow))
+                                || s.gate == Some(source))
                     })
                     .map(|(other, _)| other);
                 dependencies.extend(borrowers);
@@ -660,9 +665,14 @@ fn plan(
                     Source::Input(index)
                 }
             };
+            // An optional parameter not taken by value (`Option<&T>`)
+            // borrows a value that nodes produce behind `#[when]`; anything
+            // else (an input, a value without conditions) it takes as it is.
+            let by_value = p.by_value
+                || (p.optional && (branches.is_none() || matches!(source, Source::Input(_))));
             uses.entry(source)
                 .or_default()
-                .push((step, param, p.by_value));
+                .push((step, param, by_value));
             node_sources.push(source);
         }
         sources.push(node_sources);

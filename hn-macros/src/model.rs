@@ -208,7 +208,8 @@ impl Node {
             params: (self.sig.params.iter())
                 .map(|param| ParamSpec {
                     name: param.ident.unraw().to_string(),
-                    by_value: !param.by_ref,
+                    // `Option<&T>` borrows a produced value (see the plan).
+                    by_value: !param.by_ref && !param.optional_ref(),
                     optional: param.optional(),
                 })
                 .collect(),
@@ -374,27 +375,15 @@ impl Model {
                                     complete = false;
                                 }
                                 Some((entry, members)) => {
-                                    let entry_name = entry.name.clone();
                                     nested.push(entry);
-                                    // One condition per node: a gated entry
-                                    // whose pipeline branches inside too
-                                    // would need two.
-                                    let inner = members.iter().find(|m| m.when.is_some());
-                                    if let (Some(outer), Some(inner)) = (&when, inner) {
-                                        cx.error_at(
-                                            outer.gate.span(),
-                                            format!(
-                                                "`{}` has branches of its own (`{}` runs `#[when({})]`): a `#[when]` on it is not supported; \
-                                                 put the condition on a node inside it, or on the entries that consume its outputs",
-                                                entry_name,
-                                                inner.name(),
-                                                inner.when.as_ref().map(|w| w.literal().to_string()).unwrap_or_default(),
-                                            ),
-                                        );
-                                        complete = false;
-                                    }
+                                    // A member with a `#[when]` of its own
+                                    // keeps it: its gate is a member too,
+                                    // which runs only when the entry's
+                                    // condition holds, so the member's
+                                    // condition is both (see
+                                    // `graph/branches.rs`).
                                     nodes.extend(members.into_iter().map(|member| Node {
-                                        when: when.clone().or(member.when.clone()),
+                                        when: member.when.clone().or(when.clone()),
                                         ..member
                                     }));
                                 }
@@ -486,24 +475,6 @@ impl Model {
             &skeleton.krate,
         );
         let warnings = valid::near_miss_inputs(cx, &nodes, &specs, &plan, &input.declared_inputs);
-        if plan.branches.is_some() {
-            // `run_async` runs a pipeline with branches as one sequence of
-            // awaits; a `blocking` node needs the counter-based runner.
-            for node in plan
-                .order()
-                .map(|node| &nodes[node])
-                .filter(|node| node.sig.blocking)
-            {
-                cx.error_at(
-                    node.sig.ident.span(),
-                    format!(
-                        "`{}` is `#[node(blocking)]`, which a pipeline with `#[when]` does not support yet; \
-                         make it an `async fn` (calling `tokio::task::spawn_blocking` itself) or drop `blocking`",
-                        node.name()
-                    ),
-                );
-            }
-        }
         if cx.has_errors() {
             return fail(skeleton, &nodes);
         }

@@ -21,8 +21,7 @@ use crate::expand::call::{
 };
 use crate::expand::mapped::{self, Items};
 use crate::expand::slots::{
-    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
-    Declaration,
+    counter_field, declarations, slot_field, slot_output, step_body, Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
 use crate::expand::{errors_doc, joined, sequential};
@@ -82,8 +81,7 @@ fn run_async(model: &Model) -> TokenStream {
         quote!(let #block = async { #body };)
     });
     let returned = returned_outputs(model, |source| {
-        let field = slot_field(model, source);
-        quote!(#field.into_inner())
+        slot_output(model, source, &slot_field(model, source))
     });
     let destructure = destructure_inputs(model, &inputs_arg);
     let body = if straight_line(model) {
@@ -165,11 +163,6 @@ fn run_async(model: &Model) -> TokenStream {
 /// `run_async` is straight-line code, like `run` with `.await`s: no slots,
 /// no join.
 fn straight_line(model: &Model) -> bool {
-    // With `#[when]` and no series-parallel shape, the nodes run in order,
-    // each when it runs.
-    if model.plan.branches.is_some() && joinable(model).is_none() {
-        return true;
-    }
     let sig = |step: usize| &model.nodes[model.plan.steps[step].node].sig;
     let awaiting: Vec<usize> = (0..model.plan.steps.len())
         .filter(|&step| sig(step).is_async || sig(step).blocking)
@@ -203,17 +196,18 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
             }
         }
     });
-    let (takes, args) = step_arguments(model, step_index, &access);
-    let call = node_call(model, step_index, args);
-    let result = value(model, node, call, |error| {
-        quote! {{
-            #failure.set(#error);
-            #waker.wake();
-            return ::core::result::Result::Err(());
-        }}
-    });
-    let (pattern, outputs) = output_pattern(node);
-    let stores = step_stores(model, step_index, &outputs, &access);
+    let result = |args| {
+        let call = node_call_in(model, step_index, args, CallSite::default());
+        value(model, node, call, |error| {
+            quote! {{
+                #failure.set(#error);
+                #waker.wake();
+                return ::core::result::Result::Err(());
+            }}
+        })
+    };
+    let observer = observer_ident();
+    let body = step_body(model, step_index, &access, &quote!(#observer), &result);
     let dependents = model
         .plan
         .dependents(step_index)
@@ -221,11 +215,7 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
         .map(counter_field);
     quote! {
         #wait
-        let #pattern = {
-            #(#takes)*
-            #result
-        };
-        #stores
+        #body
         #private::finished(&[#(&#dependents),*], &#waker);
         ::core::result::Result::<(), ()>::Ok(())
     }

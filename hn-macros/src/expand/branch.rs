@@ -27,6 +27,7 @@
 
 use crate::expand::call::{argument, node_info, value};
 use crate::expand::sequential::{borrowed_input, early_clone, return_error};
+use crate::expand::slots::{argument_local, copy_field, slot_field};
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Node};
 use crate::when::WhenArm;
@@ -154,8 +155,7 @@ pub fn binding_with(
         scrutinees,
         patterns,
     } = tests;
-    let info = node_info(model, node);
-    let private = model.private();
+    let skip = skip(model, node, observer);
     quote! {
         let (#(#used),*) = match (#(#scrutinees,)*) {
             (#(#patterns,)*) => {
@@ -163,11 +163,132 @@ pub fn binding_with(
                 (#(#somes),*)
             }
             _ => {
-                const __HN_NODE: &'static #private::NodeInfo = &#info;
-                #observer.skipped(__HN_NODE);
+                #skip
                 (#(#nones),*)
             }
         };
+    }
+}
+
+/// A step of a counter-based runner (`parallel.rs`, `asynchronous.rs`) in
+/// a pipeline with `#[when]`: its arguments taken from the slots through
+/// `access`, the gate and each value that exists only in some runs matched
+/// as in [`binding`], then `run` (the statements of the call, given the
+/// arguments) or the skip. A skipped node stores nothing: the slots of its
+/// outputs stay empty, which is how its consumers see that they do not
+/// run either.
+///
+/// ```text
+/// {
+///     let argument_0 = state.value_docs.get_some();
+///     match (&*state.value_needs_search.get(), argument_0) {
+///         (true, Some(__hn_some_0)) => { let output_0 = grounded(&*__hn_some_0); state.value_grounded.put(output_0); }
+///         _ => observer.skipped(..),
+///     }
+/// }
+/// ```
+pub fn slot_binding(
+    model: &Model,
+    step_index: usize,
+    access: &TokenStream,
+    observer: &TokenStream,
+    run: &dyn Fn(Vec<TokenStream>) -> TokenStream,
+) -> TokenStream {
+    let step = &model.plan.steps[step_index];
+    let node = &model.nodes[step.node];
+    let mut tests = Tests::default();
+    if let (Some(when), Some(gate)) = (&node.when, step.gate) {
+        let field = slot_field(model, gate);
+        let arm = gate_pattern(model, &when.arm, gate);
+        let partial = model.is_partial(gate);
+        let scrutinee = match partial {
+            true => quote!(::core::option::Option::as_deref(&#access #field.get_some())),
+            false => quote!(&*#access #field.get()),
+        };
+        tests.push(scrutinee, arm, partial);
+    }
+    let mut takes = Vec::new();
+    let args: Vec<TokenStream> = (step.args.iter().enumerate())
+        .map(|(index, &(source, passing))| {
+            let param = &node.sig.params[index];
+            let local = argument_local(index, param.span);
+            let partial = model.is_partial(source);
+            let slot = match passing {
+                Passing::Clone => copy_field(model, source, step_index, index),
+                _ => slot_field(model, source),
+            };
+            let method = match (passing, partial) {
+                (Passing::Borrow, false) => quote!(get),
+                (Passing::Borrow, true) => quote!(get_some),
+                (_, false) => quote!(take),
+                (_, true) => quote!(take_some),
+            };
+            takes.push(quote!(let #local = #access #slot.#method();));
+            // A clone was made when the value was: passed like a move.
+            let passing = match passing {
+                Passing::Clone => Passing::Move,
+                passing => passing,
+            };
+            let span = param.recorded.span();
+            if param.optional() && matches!(source, Source::Node { .. }) {
+                return match (passing, partial) {
+                    (Passing::Borrow, true) => quote_spanned!(span=> ::core::option::Option::map(
+                        ::core::option::Option::as_deref(&#local),
+                        ::core::borrow::Borrow::borrow,
+                    )),
+                    (Passing::Borrow, false) => quote_spanned!(span=>
+                        ::core::option::Option::Some(::core::borrow::Borrow::borrow(&*#local))
+                    ),
+                    (_, true) => quote!(#local),
+                    (_, false) => quote!(::core::option::Option::Some(#local)),
+                };
+            }
+            let value = match partial {
+                true => {
+                    let bound = format_ident!("__hn_some_{}", index, span = Span::mixed_site());
+                    tests.push(quote!(#local), quote!(#bound), true);
+                    bound
+                }
+                false => local,
+            };
+            match passing {
+                Passing::Borrow => argument(
+                    model,
+                    node,
+                    index,
+                    passing,
+                    &quote_spanned!(param.span=> *#value),
+                    &quote!(),
+                ),
+                _ => quote!(#value),
+            }
+        })
+        .collect();
+    let run = run(args);
+    if tests.scrutinees.is_empty() {
+        return quote!({ #(#takes)* #run });
+    }
+    let Tests {
+        scrutinees,
+        patterns,
+    } = tests;
+    let skip = skip(model, node, observer);
+    quote! {{
+        #(#takes)*
+        match (#(#scrutinees,)*) {
+            (#(#patterns,)*) => { #run }
+            _ => { #skip }
+        }
+    }}
+}
+
+/// What a node that does not run does: tell the observer.
+fn skip(model: &Model, node: &Node, observer: &TokenStream) -> TokenStream {
+    let info = node_info(model, node);
+    let private = model.private();
+    quote! {
+        const __HN_NODE: &'static #private::NodeInfo = &#info;
+        #observer.skipped(__HN_NODE);
     }
 }
 

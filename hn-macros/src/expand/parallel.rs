@@ -14,11 +14,10 @@
 use crate::expand::call::{observer_ident, sync_call, value};
 use crate::expand::mapped::Items;
 use crate::expand::slots::{
-    counter_field, declarations, output_pattern, slot_field, step_arguments, step_stores,
-    value_sources, Declaration,
+    counter_field, declarations, slot_field, slot_output, step_body, value_sources, Declaration,
 };
 use crate::expand::structs::{destructure_inputs, returned_outputs};
-use crate::expand::{errors_doc, joined, sequential};
+use crate::expand::{errors_doc, joined};
 use crate::graph::shape::series_parallel;
 use crate::graph::Source;
 use crate::model::{Model, Names};
@@ -62,20 +61,13 @@ pub fn expand(model: &Model) -> Option<TokenStream> {
         .map(|&(_, source)| slot_field(model, source))
         .collect();
     let returned = returned_outputs(model, |source| {
-        let field = slot_field(model, source);
-        quote!(#field.into_inner())
+        slot_output(model, source, &slot_field(model, source))
     });
     let destructure = destructure_inputs(model, &inputs_arg);
     // A series-parallel plan runs as nested `rayon::join`s over locals
     // (`joined.rs`); any other with a task per node and counters.
     let body = match series_parallel(&model.plan) {
         Some(shape) => joined::rayon_body(model, &shape),
-        // With `#[when]` and no series-parallel shape, the nodes run in
-        // order, each when it runs.
-        None if model.plan.branches.is_some() => sequential::body(model, |step, args| {
-            let node = &model.nodes[model.plan.steps[step].node];
-            sync_call(model, node, args, &quote!(#observer), Items::Parallel)
-        }),
         None => quote! {
             struct #state_ty<'o, O> {
                 observer: &'o O,
@@ -260,16 +252,17 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident) -> TokenStream {
         Ident::new("scope", Span::mixed_site()),
     );
     let access = quote!(#state.);
-    let (guards, args) = step_arguments(model, step_index, &access);
-    let call = sync_call(model, node, args, &quote!(#state.observer), Items::Parallel);
-    let result = value(model, node, call, |error| {
-        quote! {{
-            #state.failure.set(#error);
-            return;
-        }}
-    });
-    let (pattern, outputs) = output_pattern(node);
-    let stores = step_stores(model, step_index, &outputs, &access);
+    let observer = quote!(#state.observer);
+    let result = |args| {
+        let call = sync_call(model, node, args, &observer, Items::Parallel);
+        value(model, node, call, |error| {
+            quote! {{
+                #state.failure.set(#error);
+                return;
+            }}
+        })
+    };
+    let body = step_body(model, step_index, &access, &observer, &result);
     let dependents = model.plan.dependents(step_index);
     let next = Ident::new("next", Span::mixed_site());
     let notify = dependents.iter().map(|&dependent| {
@@ -297,11 +290,7 @@ fn task(model: &Model, step_index: usize, state_ty: &Ident) -> TokenStream {
             if #state.failure.is_set() {
                 return;
             }
-            let #pattern = {
-                #(#guards)*
-                #result
-            };
-            #stores
+            #body
             let mut #next: ::core::option::Option<fn(&'s #state_ty<'o, O>, &#private::rayon::Scope<'s>)> =
                 ::core::option::Option::None;
             #(#notify)*

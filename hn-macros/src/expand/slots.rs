@@ -4,6 +4,7 @@
 //! is how a runner reaches them (`state.` for fields of a shared state, or
 //! nothing for locals).
 
+use crate::expand::branch;
 use crate::expand::call::argument;
 use crate::graph::{Passing, Source};
 use crate::model::{Model, Node};
@@ -23,7 +24,18 @@ pub fn value_sources(model: &Model) -> Vec<Source> {
                 output,
             })
     });
-    inputs.chain(outputs).collect()
+    let mut sources: Vec<Source> = Vec::new();
+    for source in inputs.chain(outputs) {
+        // A value with several producers (behind `#[when]`) has one slot,
+        // which the producer that runs fills.
+        if !sources
+            .iter()
+            .any(|&seen| model.local(seen) == model.local(source))
+        {
+            sources.push(source);
+        }
+    }
+    sources
 }
 
 /// The by-value uses that get a clone, as `(step, param, value)`. In a
@@ -71,6 +83,15 @@ pub fn make_copy(model: &Model, step: usize, param: usize, place: &Ident) -> Tok
 pub fn slot_field(model: &Model, source: Source) -> Ident {
     let local = model.local(source);
     format_ident!("value_{}", local, span = Span::mixed_site())
+}
+
+/// The value of a slot (the local `field`) after the run, for the outputs:
+/// an `Option` if it exists only in some runs.
+pub fn slot_output(model: &Model, source: Source, field: &Ident) -> TokenStream {
+    match model.is_partial(source) {
+        true => quote!(#field.into_option()),
+        false => quote!(#field.into_inner()),
+    }
 }
 
 pub fn counter_field(step: usize) -> Ident {
@@ -131,6 +152,38 @@ pub fn declarations(model: &Model, slot: &TokenStream) -> Vec<Declaration> {
         .into_iter()
         .chain(counters)
         .collect()
+}
+
+/// The statements of a step of a counter-based runner: its arguments
+/// taken from the slots (through `access`), the call (`value`, given the
+/// arguments: the node's value, its error handled), its outputs stored.
+/// With `#[when]`, the call and the stores happen only when the node's
+/// condition holds (`branch::slot_binding`); `observer` is told of a skip.
+pub fn step_body(
+    model: &Model,
+    step_index: usize,
+    access: &TokenStream,
+    observer: &TokenStream,
+    value: &dyn Fn(Vec<TokenStream>) -> TokenStream,
+) -> TokenStream {
+    let (pattern, outputs) = output_pattern(model.step_node(step_index));
+    let stores = step_stores(model, step_index, &outputs, access);
+    if model.plan.branches.is_some() {
+        let run = |args| {
+            let value = value(args);
+            quote!(let #pattern = #value; #stores)
+        };
+        return branch::slot_binding(model, step_index, access, observer, &run);
+    }
+    let (takes, args) = step_arguments(model, step_index, access);
+    let value = value(args);
+    quote! {
+        let #pattern = {
+            #(#takes)*
+            #value
+        };
+        #stores
+    }
 }
 
 /// A step's arguments, taken from the slots first: the statements that take
@@ -216,7 +269,7 @@ pub fn step_stores(
             };
             let (field, local) = (slot_field(model, source), &outputs[output]);
             let copies = (copies.iter())
-                .filter(|&&(_, _, copied)| copied == source)
+                .filter(|&&(_, _, copied)| model.local(copied) == model.local(source))
                 .map(|&(consumer, param, _)| {
                     let copy_field = copy_field(model, source, consumer, param);
                     let copy = make_copy(model, consumer, param, local);

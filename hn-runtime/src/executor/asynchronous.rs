@@ -72,12 +72,29 @@ impl<T> AsyncSlot<T> {
 
     /// The value after the run, for the outputs.
     pub fn into_inner(self) -> T {
+        self.into_option().expect(SCHEDULE)
+    }
+
+    /// Shares a value that exists only in some runs (its producers have
+    /// `#[when]`): `None` once every producer is done without running.
+    pub fn get_some(&self) -> Option<Arc<T>> {
+        self.lock().as_ref().map(Arc::clone)
+    }
+
+    /// Takes a value that exists only in some runs, for its final,
+    /// by-value consumer.
+    pub fn take_some(&self) -> Option<T> {
+        let shared = self.lock().take()?;
+        Some(Arc::try_unwrap(shared).ok().expect(SCHEDULE))
+    }
+
+    /// A value that exists only in some runs, after the run.
+    pub fn into_option(self) -> Option<T> {
         let shared = self
             .0
             .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
-            .expect(SCHEDULE);
-        Arc::try_unwrap(shared).ok().expect(SCHEDULE)
+            .unwrap_or_else(PoisonError::into_inner)?;
+        Some(Arc::try_unwrap(shared).ok().expect(SCHEDULE))
     }
 }
 

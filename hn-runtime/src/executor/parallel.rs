@@ -47,10 +47,28 @@ impl<T> Slot<T> {
 
     /// The value after the run, for the outputs.
     pub fn into_inner(self) -> T {
+        self.into_option().expect(UNSET)
+    }
+
+    /// Borrows a value that exists only in some runs (its producers have
+    /// `#[when]`): `None` once every producer is done without running.
+    pub fn get_some(&self) -> Option<SlotRef<'_, T>> {
+        let guard = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        guard.is_some().then(|| SlotRef(guard))
+    }
+
+    /// Takes a value that exists only in some runs, for its final,
+    /// by-value consumer.
+    pub fn take_some(&self) -> Option<T> {
         self.0
-            .into_inner()
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .expect(UNSET)
+            .take()
+    }
+
+    /// A value that exists only in some runs, after the run.
+    pub fn into_option(self) -> Option<T> {
+        self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

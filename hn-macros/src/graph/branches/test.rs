@@ -115,6 +115,32 @@ fn answer() -> Vec<NodeSpec> {
 // Totality and inherited conditions
 // ---------------------------------------------------------------------------
 
+/// In a run whose nodes run at once, the node that takes a gate by value
+/// waits for the nodes the gate gates (they read it), and a node taking a
+/// produced value as `Option<&T>` borrows it.
+#[test]
+fn gate_readers_and_optional_borrowers_come_before_the_mover() {
+    let nodes = vec![
+        node("flag", &["x"], &["flag"]),
+        when(node("gated", &["x"], &["gated"]), "flag", Arm::Bool(true)),
+        node("value", &["x"], &["value"]),
+        optional(node("peek", &["&value"], &["peek"]), &["value"]),
+        node("consume", &["flag", "value"], &["consume"]),
+    ];
+    // Neither `flag` nor `value` is returned: `consume` moves them.
+    let plan = plan(&nodes, Some(&["consume", "gated", "peek"]));
+    let step = |name: &str| {
+        (plan.steps.iter())
+            .position(|step| nodes[step.node].name == name)
+            .unwrap()
+    };
+    let dependencies = plan.dependencies(step("consume"));
+    assert!(dependencies.contains(&step("gated")), "{dependencies:?}");
+    assert!(dependencies.contains(&step("peek")), "{dependencies:?}");
+    let peek = &plan.steps[step("peek")];
+    assert_eq!(peek.args[0].1, crate::graph::Passing::Borrow);
+}
+
 #[test]
 fn the_answer_pipeline_has_total_and_partial_values() {
     let plan = plan(&answer(), None);
