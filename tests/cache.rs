@@ -431,3 +431,49 @@ async fn tuple_outputs_blocking_nodes_and_retried_nodes_are_cached() {
     }
     assert_eq!(CALLS.load(SeqCst) - before, 3);
 }
+
+mod gated {
+    use super::*;
+
+    pub static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    pipeline! {
+        /// Cached nodes behind a gate: a sync one and a blocking one.
+        pub struct Gated {
+            fn big(x: u32) -> bool { x > 100 }
+            #[when(big)]
+            #[node(cache)]
+            pub fn halved(x: u32) -> u32 {
+                CALLS.fetch_add(1, SeqCst);
+                x / 2
+            }
+            #[when(!big)]
+            #[node(cache, blocking)]
+            pub fn doubled(x: u32) -> u32 {
+                CALLS.fetch_add(1, SeqCst);
+                x * 2
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_nodes_behind_gates_hit_on_the_arm_they_run() {
+    use gated::{Gated, GatedInputs, CALLS};
+    let engine = Engine::new().cache(Everything::default());
+    let before = CALLS.load(SeqCst);
+    for _ in 0..3 {
+        let big = Gated
+            .run_async_with(&engine, GatedInputs { x: 400 })
+            .await
+            .unwrap();
+        assert_eq!((big.halved, big.doubled), (Some(200), None));
+        let small = Gated
+            .run_async_with(&engine, GatedInputs { x: 4 })
+            .await
+            .unwrap();
+        assert_eq!((small.halved, small.doubled), (None, Some(8)));
+    }
+    // One call per arm taken: every later run hits.
+    assert_eq!(CALLS.load(SeqCst) - before, 2);
+}
