@@ -138,3 +138,61 @@ fn the_conditions_are_the_analysis() {
     assert_eq!(when["moving"], "mode = Fast | Slow");
     assert_eq!(when["total"], "");
 }
+
+mod counted {
+    //! `Web` with async and blocking nodes: `run_async` is then the
+    //! counter-based runner (a task per node, slots), which must take the
+    //! same arms.
+    use super::Speed;
+    use hypernodes::prelude::*;
+
+    pipeline! {
+        /// `Web`, with `inner` and `vb` async and `shallow` blocking.
+        pub struct WebTasks {
+            fn a(x: u8) -> bool { x & 1 == 1 }
+            fn b(x: u8) -> bool { x & 2 == 2 }
+            fn mode(x: u8) -> Speed { match x % 3 { 0 => Speed::Fast, 1 => Speed::Slow, _ => Speed::Off } }
+            #[when(a)]
+            async fn inner(x: u8) -> bool { tokio::task::yield_now().await; x & 4 == 4 }
+            #[when(inner)]
+            fn deep(x: u8) -> u32 { u32::from(x) * 2 }
+            #[when(!inner)] #[node(blocking)]
+            fn shallow(x: u8) -> u32 { u32::from(x) + 1 }
+            #[when(b)] #[node(output = v)]
+            async fn vb(x: u8) -> u32 { tokio::task::yield_now().await; u32::from(x) }
+            #[when(!b)] #[node(output = v)]
+            fn vnb(x: u8) -> u32 { u32::from(x) + 100 }
+            #[when(mode = Fast | Slow)]
+            fn moving(v: u32) -> u32 { v * 3 }
+            fn uses_deep(deep: &u32, v: u32) -> u32 { deep + v }
+            #[when(mode = Off)]
+            fn off(shallow: &u32) -> u32 { *shallow }
+            fn total(deep: Option<&u32>, moving: Option<u32>, v: u32) -> u32 {
+                deep.copied().unwrap_or(0) + moving.unwrap_or(0) + v
+            }
+        }
+    }
+}
+
+#[test]
+fn the_counter_based_async_runner_takes_the_same_arms() {
+    use counted::{WebTasks, WebTasksInputs};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    for x in 0..=u8::MAX {
+        let (ran, outputs) = started(|engine| engine, x);
+        let started = Arc::new(Started::default());
+        let engine = Engine::new().callback(started.clone());
+        let tasks = runtime
+            .block_on(WebTasks.run_async_with(&engine, WebTasksInputs { x }))
+            .unwrap();
+        // The same values, field by field (the types differ by name only).
+        let shown = format!("{tasks:?}").replacen("WebTasksOutputs", "WebOutputs", 1);
+        assert_eq!(shown, format!("{outputs:?}"), "x = {x}");
+        let mut names = started.0.lock().unwrap().clone();
+        names.sort_unstable();
+        assert_eq!(names, ran, "x = {x}");
+    }
+}
