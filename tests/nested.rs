@@ -422,3 +422,83 @@ fn a_pipeline_with_a_private_node_nests_where_the_node_is_in_reach() {
     assert_eq!(corpus.run(inputs()).unwrap().total, 3);
     assert_eq!(corpus.run_parallel(inputs()).unwrap().total, 3);
 }
+
+/// A `pub` pipeline whose nodes are `pub(crate)` with the crate's own types:
+/// nestable anywhere in the crate, by path from a parent module, after a
+/// glob import of its module, and mapped.
+mod crate_wide_nodes {
+    pub mod text {
+        use hypernodes::prelude::*;
+
+        /// A text.
+        pub struct Text(pub String);
+
+        pipeline! {
+            pub struct TextStats {
+                pub(crate) fn count(text: &Text) -> usize { text.0.len() }
+                pub(crate) fn loud(text: &Text, count: usize) -> String {
+                    format!("{}{}", text.0.to_uppercase(), "!".repeat(count))
+                }
+            }
+        }
+    }
+
+    use hypernodes::prelude::*;
+    // A glob: the pipeline's members are reached through a hidden sibling
+    // (`__hn_private_nodes_of_TextStats`), which `use text::TextStats`
+    // alone would leave behind.
+    use text::*;
+
+    pipeline! {
+        pub struct ByPath {
+            text::TextStats,
+            fn report(count: usize, loud: &str) -> String { format!("{count} {loud}") }
+        }
+    }
+
+    pipeline! {
+        pub struct ByImport {
+            #[nested]
+            TextStats,
+            fn summary(loud: String) -> String { loud }
+        }
+    }
+
+    pipeline! {
+        pub struct Mapped {
+            #[nested(map_over = text, inputs(texts = text), outputs(count = counts))]
+            text::TextStats,
+            fn total(counts: &[usize]) -> usize { counts.iter().sum() }
+        }
+    }
+}
+
+#[test]
+fn a_pipeline_with_crate_wide_nodes_nests_anywhere_in_the_crate() {
+    use crate_wide_nodes::text::Text;
+    use crate_wide_nodes::*;
+    let by_path = ByPath
+        .run(ByPathInputs {
+            text: Text("ab".into()),
+        })
+        .unwrap();
+    assert_eq!(by_path.report, "2 AB!!");
+    let by_import = ByImport
+        .run(ByImportInputs {
+            text: Text("x".into()),
+        })
+        .unwrap();
+    assert_eq!(by_import.summary, "X!");
+    let texts = || vec![Text("a".into()), Text("bcd".into())];
+    assert_eq!(
+        Mapped.run(MappedInputs { texts: texts() }).unwrap().total,
+        4
+    );
+    assert_eq!(
+        Mapped
+            .run_parallel(MappedInputs { texts: texts() })
+            .unwrap()
+            .total,
+        4
+    );
+}

@@ -18,16 +18,22 @@ use syn::{GenericArgument, PathArguments, ReturnType, Signature, Type, Visibilit
 /// declared with `pipeline` is. `same_module`: the node's visibility is
 /// relative to the pipeline's module (not to a nested pipeline's).
 pub fn covers(node: &Visibility, pipeline: &Visibility, same_module: bool) -> bool {
-    let crate_wide = |vis: &syn::VisRestricted| vis.path.is_ident("crate");
     match (pipeline, node) {
         (Visibility::Inherited, _) | (_, Visibility::Public(_)) => true,
         (Visibility::Public(_), _) | (Visibility::Restricted(_), Visibility::Inherited) => false,
-        (Visibility::Restricted(pipeline), Visibility::Restricted(node)) => {
+        (Visibility::Restricted(pipeline), Visibility::Restricted(restricted)) => {
             crate_wide(node)
                 || (same_module
-                    && pipeline.to_token_stream().to_string() == node.to_token_stream().to_string())
+                    && pipeline.to_token_stream().to_string()
+                        == restricted.to_token_stream().to_string())
         }
     }
+}
+
+/// Whether `vis` is `pub(crate)` (or `pub(in crate)`): the same wherever
+/// the item is declared.
+pub fn crate_wide(vis: &Visibility) -> bool {
+    matches!(vis, Visibility::Restricted(restricted) if restricted.path.is_ident("crate"))
 }
 
 /// The visibility of an inline node's marker type: the pipeline's when the

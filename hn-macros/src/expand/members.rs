@@ -10,7 +10,7 @@ use crate::expand::mapped::{self, Items};
 use crate::expand::parallel::thread_bounds;
 use crate::model::{ident, Model, Node, NodeKind};
 use crate::nested::Group;
-use crate::visibility::covers;
+use crate::visibility::{covers, crate_wide};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use syn::{Ident, LitStr, Visibility};
@@ -18,14 +18,21 @@ use syn::{Ident, LitStr, Visibility};
 pub fn expand(model: &Model) -> TokenStream {
     let skeleton = &model.skeleton;
     // Rust forbids a private type in a public impl: when a node is less
-    // visible than the pipeline, a private sibling carries the members, and
-    // only the pipeline's own module can nest it.
-    let private = nodes_less_visible(model);
-    let carrier =
-        (!private.is_empty()).then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
+    // visible than the pipeline, a sibling as visible as the least visible
+    // such node carries the members: `pub(crate)` when they all are (the
+    // crate can nest the pipeline anywhere), else private (only the
+    // pipeline's own module can).
+    let less_visible = nodes_less_visible(model);
+    let carrier = (!less_visible.is_empty())
+        .then(|| format_ident!("__hn_private_nodes_of_{}", skeleton.ident));
+    let carrier_vis: Visibility = match less_visible.iter().all(|(_, vis)| crate_wide(vis)) {
+        true => syn::parse_quote!(pub(crate)),
+        false => Visibility::Inherited,
+    };
+    let private: Vec<String> = less_visible.into_iter().map(|(path, _)| path).collect();
     let members: Vec<&Node> = model.running_nodes().collect();
     let (target, vis) = match &carrier {
-        Some(carrier) => (carrier.clone(), Visibility::Inherited),
+        Some(carrier) => (carrier.clone(), carrier_vis.clone()),
         None => (skeleton.ident.clone(), skeleton.vis.clone()),
     };
     let description = PipelineDescription {
@@ -59,15 +66,15 @@ pub fn expand(model: &Model) -> TokenStream {
         quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code, reason = "named only by pipelines that nest this one")]
-            struct #carrier;
+            #carrier_vis struct #carrier;
 
-            // Private like the carrier: where it is out of reach, method
+            // As visible as the carrier: where it is out of reach, method
             // lookup finds `NestProbe`'s instead, and the nesting pipeline's
             // check fails with a message naming the private nodes.
             impl #pipeline {
                 #[doc(hidden)]
                 #[allow(dead_code, reason = "called only by pipelines that nest this one")]
-                fn __hn_nestable(&self) -> #krate::__private::Nestable {
+                #carrier_vis fn __hn_nestable(&self) -> #krate::__private::Nestable {
                     #krate::__private::Nestable
                 }
             }
@@ -83,8 +90,11 @@ pub fn expand(model: &Model) -> TokenStream {
 /// The nodes (by path, `a / b` inside a mapped nested pipeline) less
 /// visible than the pipeline: where the pipeline is visible and they are
 /// not, it cannot be nested.
-fn nodes_less_visible(model: &Model) -> Vec<String> {
+fn nodes_less_visible(model: &Model) -> Vec<(String, Visibility)> {
     let vis = &model.skeleton.vis;
+    let vis_of = |node: &Node| {
+        (node.described.as_ref()).map_or(Visibility::Inherited, |described| described.vis.clone())
+    };
     let covered = |node: &Node| {
         let node_vis = node.described.as_ref().map(|described| &described.vis);
         node_vis.is_some_and(|node_vis| covers(node_vis, vis, node.scope.is_empty()))
@@ -100,9 +110,9 @@ fn nodes_less_visible(model: &Model) -> Vec<String> {
             NodeKind::Mapped(group) => private.extend(
                 (group.model.running_nodes())
                     .filter(|inner| !covered(inner))
-                    .map(|inner| format!("{} / {}", node.name(), path(inner))),
+                    .map(|inner| (format!("{} / {}", node.name(), path(inner)), vis_of(inner))),
             ),
-            _ if !covered(node) => private.push(path(node)),
+            _ if !covered(node) => private.push((path(node), vis_of(node))),
             _ => {}
         }
     }

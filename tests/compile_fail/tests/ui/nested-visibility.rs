@@ -34,4 +34,37 @@ hypernodes::pipeline! {
         fn imported_report(count: usize) -> String { count.to_string() }
     }
 }
+
+// With `pub(crate)` nodes the pipeline nests anywhere in the crate, by path
+// or after a glob import of its module; imported by its name alone, its
+// hidden sibling is not in scope (rustc says which `use` to add).
+mod shout {
+    use hypernodes::prelude::*;
+
+    pub struct Loud(pub String);
+
+    pipeline! {
+        pub struct Shout {
+            pub(crate) fn shouted(loud: &Loud) -> String { loud.0.to_uppercase() }
+        }
+    }
+}
+
+use shout::Shout;
+
+hypernodes::pipeline! {
+    struct ByPath {
+        shout::Shout,
+        fn by_path(shouted: String) -> String { shouted }
+    }
+}
+
+hypernodes::pipeline! {
+    struct ByName {
+        #[nested]
+        Shout,
+        fn by_name(shouted: String) -> String { shouted }
+    }
+}
+
 fn main() {}
