@@ -34,7 +34,7 @@ pub fn shape(
     declared: &[DeclaredInput],
 ) -> Shape {
     let krate = &skeleton.krate;
-    let own = |node: &&Node| matches!(node.kind, NodeKind::Function(_));
+    let own = |node: &&Node| matches!(node.kind, NodeKind::Function(..));
     // A value that some runs do not produce is an `Option`, as it will be
     // once conditional entries are generated (when the graph says so).
     let specs: Vec<_> = nodes.iter().map(Node::spec).collect();
@@ -52,6 +52,7 @@ pub fn shape(
                 &func.vis,
                 &node.sig,
                 crate::expand::node::code_hash(&quote::quote!(#func)),
+                Some(&skeleton.ident),
             ))
         })
         .collect();

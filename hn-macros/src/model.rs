@@ -49,8 +49,10 @@ pub struct Node {
 /// How generated code reaches a node.
 pub enum NodeKind {
     /// A `#[node]` function: the entry's path, or the inline function's name,
-    /// names both the function and its marker type.
-    Function(Path),
+    /// names both the function and its marker type. An inline node's marker
+    /// is instantiated with its pipeline (`clean<P>`, see
+    /// `expand::node::node_types`): the second field.
+    Function(Path, Option<Ident>),
     /// Node `index` of the nested pipeline `pipeline`, reached through the
     /// pipeline (`<P as Member<index>>::Node`, `P::__hn_member_index`).
     /// `group`: a mapped nested pipeline of that pipeline, whose items the
@@ -118,7 +120,8 @@ impl Node {
     /// The marker type with the node's `NodeParam`, `NodeOutput`, ... impls.
     pub fn marker(&self, krate: &TokenStream) -> TokenStream {
         match &self.kind {
-            NodeKind::Function(path) => quote!(#path),
+            NodeKind::Function(path, None) => quote!(#path),
+            NodeKind::Function(path, Some(owner)) => quote!(#path<#owner>),
             NodeKind::Member {
                 pipeline, index, ..
             } => {
@@ -137,7 +140,7 @@ impl Node {
     /// a mapped pipeline nested in a nested one has a wrapper per way.
     pub fn callee_for(&self, items: Items) -> TokenStream {
         match &self.kind {
-            NodeKind::Function(path) => quote!(#path),
+            NodeKind::Function(path, _) => quote!(#path),
             NodeKind::Member {
                 pipeline,
                 index,
@@ -408,7 +411,10 @@ impl Model {
                     skeleton.inline_fns.push(*func);
                     match sig {
                         Some(sig) => nodes.push(Node {
-                            kind: NodeKind::Function(Path::from(sig.ident.clone())),
+                            kind: NodeKind::Function(
+                                Path::from(sig.ident.clone()),
+                                Some(skeleton.ident.clone()),
+                            ),
                             sig,
                             entry_span,
                             inline: true,
@@ -752,7 +758,7 @@ fn path_node(
 ) -> Option<Node> {
     let sig = NodeSig::from_description(cx, description)?;
     Some(Node {
-        kind: NodeKind::Function(path),
+        kind: NodeKind::Function(path, None),
         sig,
         entry_span,
         inline: false,

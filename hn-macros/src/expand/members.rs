@@ -139,7 +139,7 @@ fn member_description(node: &Node, vis: &Visibility) -> MemberDescription {
         group: match &node.kind {
             NodeKind::Mapped(_) => true,
             NodeKind::Member { group, .. } => *group,
-            NodeKind::Function(_) => false,
+            NodeKind::Function(..) => false,
         },
         path,
         params: (node.sig.params.iter())

@@ -143,7 +143,9 @@ fn inline_nodes(model: &Model) -> TokenStream {
                 .described
                 .as_ref()
                 .map_or(&func.vis, |described| &described.vis);
-            let types = node::node_types(krate, vis, &node.sig, node::code_hash(&quote!(#func)));
+            let code = node::code_hash(&quote!(#func));
+            let owner = &model.skeleton.ident;
+            let types = node::node_types(krate, vis, &node.sig, code, Some(owner));
             let allow = (!running.contains(&index)).then(|| {
             quote!(#[allow(dead_code, reason = "pruned: no output in #[outputs] needs this node")])
         });

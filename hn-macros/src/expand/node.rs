@@ -8,7 +8,7 @@ use crate::sig::NodeSig;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
-use syn::{ItemFn, Visibility};
+use syn::{Ident, ItemFn, Visibility};
 
 /// Expands `#[node(attr)] item`.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -52,7 +52,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let code = code_hash(&quote!(#[node(#attr)] #func));
     let types = sig
         .as_ref()
-        .map(|sig| node_types(&krate, &func.vis, sig, code));
+        .map(|sig| node_types(&krate, &func.vis, sig, code, None));
     // A node with errors describes itself as empty, so pipelines that list it
     // do not repeat its errors.
     let description = (!cx.has_errors()).then(|| {
@@ -84,8 +84,32 @@ pub fn code_hash(tokens: &TokenStream) -> u128 {
 /// output and error types as associated types (see `hn_runtime::types`),
 /// and for a cached node what identifies it in its keys (`code`: its
 /// tokens' [`code_hash`]).
-pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u128) -> TokenStream {
-    let ident = &sig.ident;
+///
+/// An inline node's marker (`owner`: its pipeline) takes the pipeline as a
+/// defaulted type parameter, and its impls are for that instance: when two
+/// pipelines of one module both define an inline `clean`, rustc reports the
+/// duplicate name and nothing more (the second pipeline's impls are for
+/// another type than the first's, instead of conflicting with them).
+pub fn node_types(
+    krate: &TokenStream,
+    vis: &Visibility,
+    sig: &NodeSig,
+    code: u128,
+    owner: Option<&Ident>,
+) -> TokenStream {
+    let name = &sig.ident;
+    let (definition, ident) = match owner {
+        Some(owner) => (
+            quote! {
+                #vis enum #name<__HnOwner = #owner> {
+                    #[doc(hidden)]
+                    __Never(::core::convert::Infallible, ::core::marker::PhantomData<__HnOwner>),
+                }
+            },
+            quote!(#name<#owner>),
+        ),
+        None => (quote!(#vis enum #name {}), quote!(#name)),
+    };
     let private = quote!(#krate::__private);
     let params = sig.params.iter().enumerate().map(|(index, param)| {
         let ty = &param.recorded;
@@ -112,7 +136,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u1
     // Without the `cache` feature, the error says how to turn it on, at
     // `cache`.
     let cached = sig.cache.map(|(span, version)| {
-        let name = ident.unraw().to_string();
+        let name = name.unraw().to_string();
         let check = quote_spanned!(span=> cache_enabled::<()>);
         quote! {
             impl #private::CachedNode for #ident {
@@ -127,7 +151,7 @@ pub fn node_types(krate: &TokenStream, vis: &Visibility, sig: &NodeSig, code: u1
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, unreachable_pub, reason = "a hidden marker named like the function, only named by pipelines")]
-        #vis enum #ident {}
+        #definition
 
         const _: () = {
             #(#params)*
