@@ -10,6 +10,7 @@ use crate::graph::{Passing, Source};
 use crate::model::{Model, Node};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::Ident;
 
 /// The values that need a slot: every input, and every node output that is
@@ -24,18 +25,15 @@ pub fn value_sources(model: &Model) -> Vec<Source> {
                 output,
             })
     });
-    let mut sources: Vec<Source> = Vec::new();
-    for source in inputs.chain(outputs) {
-        // A value with several producers (behind `#[when]`) has one slot,
-        // which the producer that runs fills.
-        if !sources
-            .iter()
-            .any(|&seen| model.local(seen) == model.local(source))
-        {
-            sources.push(source);
-        }
+    if model.plan.branches.is_none() {
+        return inputs.chain(outputs).collect();
     }
-    sources
+    // A value with several producers (behind `#[when]`) has one slot, which
+    // the producer that runs fills.
+    let mut seen = std::collections::BTreeSet::new();
+    (inputs.chain(outputs))
+        .filter(|&source| seen.insert(model.name_of(source).unraw().to_string()))
+        .collect()
 }
 
 /// The by-value uses that get a clone, as `(step, param, value)`. In a
@@ -260,6 +258,12 @@ pub fn step_stores(
 ) -> TokenStream {
     let step = &model.plan.steps[step_index];
     let copies = copy_uses(model);
+    // A consumer names a value of several producers (behind `#[when]`) by
+    // its first producer: every producer fills the consumer's copy.
+    let same_value = |copied: Source, source: Source| {
+        copied == source
+            || (model.plan.branches.is_some() && model.local(copied) == model.local(source))
+    };
     let stores = (step.used_outputs.iter().enumerate())
         .filter(|(_, &used)| used)
         .map(|(output, _)| {
@@ -269,7 +273,7 @@ pub fn step_stores(
             };
             let (field, local) = (slot_field(model, source), &outputs[output]);
             let copies = (copies.iter())
-                .filter(|&&(_, _, copied)| model.local(copied) == model.local(source))
+                .filter(|&&(_, _, copied)| same_value(copied, source))
                 .map(|&(consumer, param, _)| {
                     let copy_field = copy_field(model, source, consumer, param);
                     let copy = make_copy(model, consumer, param, local);
