@@ -427,6 +427,9 @@ mod nesting {
             #[when(many)]
             #[nested(name = again, map_over = x, inputs(ys = x), outputs(y = again))]
             Simple,
+            #[when(many)]
+            #[nested(name = twice, map_over = x, inputs(again = x), outputs(y = twice))]
+            Item,
         }
     }
 
@@ -457,12 +460,17 @@ mod nesting {
             .unwrap();
         assert_eq!(many.ys, [3, 1, 9, 2]);
         assert_eq!(many.again, Some(vec![103, 101, 109, 102]));
+        // The branching pipeline mapped again behind the gate: odd items
+        // tripled, even ones halved.
+        assert_eq!(many.twice, Some(vec![309, 303, 327, 51]));
+        assert_eq!(few.twice, None);
         let parallel = All
             .run_parallel(AllInputs {
                 xs: vec![1, 2, 3, 4],
             })
             .unwrap();
         assert_eq!(parallel.again, Some(vec![103, 101, 109, 102]));
+        assert_eq!(parallel.twice, many.twice);
     }
 
     #[test]
