@@ -197,7 +197,7 @@ fn node_block(model: &Model, step_index: usize, failure: &Ident, waker: &Ident) 
         }
     });
     let result = |args| {
-        let call = node_call_in(model, step_index, args, CallSite::default());
+        let call = node_call(model, step_index, args);
         value(model, node, call, |error| {
             quote! {{
                 #failure.set(#error);
