@@ -260,9 +260,9 @@ pub fn step_stores(
     let copies = copy_uses(model);
     // A consumer names a value of several producers (behind `#[when]`) by
     // its first producer: every producer fills the consumer's copy.
-    let same_value = |copied: Source, source: Source| {
-        copied == source
-            || (model.plan.branches.is_some() && model.local(copied) == model.local(source))
+    let named = |source: Source| match model.plan.branches {
+        Some(_) => (model.producers_of(source).first().copied()).unwrap_or(source),
+        None => source,
     };
     let stores = (step.used_outputs.iter().enumerate())
         .filter(|(_, &used)| used)
@@ -272,8 +272,9 @@ pub fn step_stores(
                 output,
             };
             let (field, local) = (slot_field(model, source), &outputs[output]);
+            let named = named(source);
             let copies = (copies.iter())
-                .filter(|&&(_, _, copied)| same_value(copied, source))
+                .filter(|&&(_, _, copied)| copied == named)
                 .map(|&(consumer, param, _)| {
                     let copy_field = copy_field(model, source, consumer, param);
                     let copy = make_copy(model, consumer, param, local);
